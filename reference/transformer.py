@@ -1,0 +1,177 @@
+"""Transformer language model (pre-norm GPT decoder) in plain PyTorch: a small,
+readable mirror of freelunch's C++ Transformer. Written for checking, not speed.
+
+Shapes:  B batch, L sequence length, V vocab, D d_model, H heads,
+         hd = D / H head width, F = mlp_ratio * D.
+
+Equations (tags used in the comments below):
+  (T1)  h_0 = E[tokens] (+ P[0..L-1] when pos = learned)
+  (T2)  h <- h + Attn(Norm(h));  h <- h + fc2(GELU(fc1(Norm2(h))))    GELU exact (erf)
+  (T3)  Norm: RMSNorm(x) = x * rsqrt(mean(x^2) + eps) * w,  or LayerNorm(x; w, b, eps)
+  (T4)  [q ; k ; v] = in_proj(x);  head j owns columns j*hd .. (j+1)*hd-1 of each
+  (T5)  RoPE (GPT-NeoX rotate-half, whole head): for i < hd/2,
+        theta_i = base^(-2i/hd), a = p * theta_i (p = 0-based position)
+        q'[i] = q[i] cos a - q[i+hd/2] sin a;  q'[i+hd/2] = q[i+hd/2] cos a + q[i] sin a
+  (T6)  S = q k^T / sqrt(hd);  query i sees key j iff j <= i and (W = 0 or j > i - W)
+  (T7)  O = softmax(S) v;  concat heads;  out_proj(O)
+  (T8)  logits = norm_f(h) @ E^T                        E = embedding (tied lm_head)
+"""
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def _require(cfg, keys):
+    missing = [k for k in keys if k not in cfg]
+    if missing:
+        raise ValueError(f"config 'model' lacks {', '.join(missing)}")
+
+
+class Norm(nn.Module):
+    """(T3) RMSNorm (weight only) or LayerNorm (weight + bias)."""
+
+    def __init__(self, d, kind, eps):
+        super().__init__()
+        if kind not in ("rmsnorm", "layernorm"):
+            raise ValueError(f"unknown norm {kind!r} (expected rmsnorm | layernorm)")
+        self.kind, self.eps = kind, float(eps)
+        self.weight = nn.Parameter(torch.ones(d))
+        if kind == "layernorm":
+            self.bias = nn.Parameter(torch.zeros(d))
+
+    def forward(self, x):                                             # x: (..., D)
+        if self.kind == "layernorm":
+            return F.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+def rope_tables(L, hd, base, dtype):
+    """(T5) cos, sin of the angles p * base^(-2i/hd): each (L, hd/2). Angles are
+    computed in float64 and rounded once, so this is the accurate reference."""
+    i = torch.arange(hd // 2, dtype=torch.float64)
+    inv_freq = float(base) ** (-2.0 * i / hd)                         # (hd/2)
+    angle = torch.arange(L, dtype=torch.float64)[:, None] * inv_freq  # (L, hd/2)
+    return angle.cos().to(dtype), angle.sin().to(dtype)
+
+
+def apply_rope(x, cos, sin):
+    """(T5) rotate-half. x: (B, H, L, hd); cos, sin: (L, hd/2)."""
+    x1, x2 = x.chunk(2, dim=-1)                                       # (B, H, L, hd/2) each
+    return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1)
+
+
+def attention_mask(L, window):
+    """(T6) allowed[i, j] = j <= i and (window == 0 or j > i - window): (L, L) bool."""
+    i = torch.arange(L)[:, None]
+    j = torch.arange(L)[None, :]
+    allowed = j <= i
+    if window > 0:
+        allowed = allowed & (j > i - window)
+    return allowed
+
+
+class Attention(nn.Module):
+    def __init__(self, D, H):
+        super().__init__()
+        self.H, self.hd = H, D // H
+        self.in_proj = nn.Linear(D, 3 * D)                            # (3D, D), (3D): rows [q; k; v]
+        self.out_proj = nn.Linear(D, D)                               # (D, D), (D)
+
+    def forward(self, x, allowed, rope):                              # x: (B, L, D)
+        B, L, D = x.shape
+        q, k, v = self.in_proj(x).split(D, dim=-1)                    # (T4) (B, L, D) each
+        q, k, v = (t.view(B, L, self.H, self.hd).transpose(1, 2)      # (T4) (B, H, L, hd)
+                   for t in (q, k, v))
+        if rope is not None:
+            q, k = apply_rope(q, *rope), apply_rope(k, *rope)         # (T5)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(self.hd)         # (T6) (B, H, L, L)
+        scores = scores.masked_fill(~allowed, float("-inf"))          # (T6)
+        o = scores.softmax(dim=-1) @ v                                # (T7) (B, H, L, hd)
+        o = o.transpose(1, 2).reshape(B, L, D)                        # (T7) concat heads
+        return self.out_proj(o)                                       # (T7) (B, L, D)
+
+
+class MLP(nn.Module):
+    def __init__(self, D, Fw):
+        super().__init__()
+        self.fc1 = nn.Linear(D, Fw)                                   # (F, D), (F)
+        self.fc2 = nn.Linear(Fw, D)                                   # (D, F), (D)
+
+    def forward(self, x):                                             # (B, L, D)
+        return self.fc2(F.gelu(self.fc1(x)))                          # (T2) exact GELU
+
+
+class Block(nn.Module):
+    def __init__(self, D, H, Fw, norm, eps):
+        super().__init__()
+        self.norm = Norm(D, norm, eps)
+        self.mixer = Attention(D, H)
+        self.norm2 = Norm(D, norm, eps)
+        self.mlp = MLP(D, Fw)
+
+    def forward(self, h, allowed, rope):                              # (B, L, D)
+        h = h + self.mixer(self.norm(h), allowed, rope)               # (T2)
+        return h + self.mlp(self.norm2(h))                            # (T2)
+
+
+class Backbone(nn.Module):
+    def __init__(self, V, D, n_layer, H, Fw, norm, eps, pos, max_len):
+        super().__init__()
+        self.embedding = nn.Embedding(V, D)                           # (V, D)
+        if pos == "learned":
+            self.pos_embedding = nn.Embedding(max_len, D)             # (M, D)
+        self.layers = nn.ModuleList(Block(D, H, Fw, norm, eps) for _ in range(n_layer))
+        self.norm_f = Norm(D, norm, eps)
+
+
+class TransformerLM(nn.Module):
+    """Parameter names match the checkpoint (backbone.*); lm_head.weight is tied
+    to backbone.embedding.weight, so it is not a separate parameter here."""
+
+    def __init__(self, vocab_size, d_model, n_layer, n_head, pos="rope", rope_base=10000.0,
+                 max_len=0, window=0, mlp_ratio=4, norm="rmsnorm", norm_eps=1e-5):
+        super().__init__()
+        if pos not in ("rope", "none", "learned"):
+            raise ValueError(f"unknown pos {pos!r} (expected rope | none | learned)")
+        if n_head <= 0 or d_model % n_head:
+            raise ValueError(f"d_model {d_model} is not divisible by n_head {n_head}")
+        if pos == "rope" and (d_model // n_head) % 2:
+            raise ValueError(f"rope needs an even head dim, got {d_model // n_head}")
+        if pos == "learned" and max_len <= 0:
+            raise ValueError("pos = learned needs max_len > 0")
+        if window < 0:
+            raise ValueError(f"window must be >= 0, got {window}")
+        Fw = mlp_ratio * d_model
+        if Fw != int(Fw) or int(Fw) <= 0:
+            raise ValueError(f"mlp_ratio * d_model = {Fw} is not a positive integer")
+        self.pos, self.rope_base, self.max_len, self.window = pos, rope_base, max_len, window
+        self.hd = d_model // n_head
+        self.backbone = Backbone(vocab_size, d_model, n_layer, n_head, int(Fw),
+                                 norm, norm_eps, pos, max_len)
+
+    @classmethod
+    def from_config(cls, m):
+        """m: the "model" object of config.json (unknown keys ignored)."""
+        _require(m, ["vocab_size", "d_model", "n_layer", "n_head", "norm", "pos"])
+        return cls(int(m["vocab_size"]), int(m["d_model"]), int(m["n_layer"]),
+                   int(m["n_head"]), m["pos"], float(m.get("rope_base", 10000.0)),
+                   int(m.get("max_len", 0)), int(m.get("window", 0)),
+                   m.get("mlp_ratio", 4), m["norm"], float(m.get("norm_eps", 1e-5)))
+
+    def forward(self, tokens):                                        # tokens: (B, L) int64
+        L = tokens.shape[1]
+        bb = self.backbone
+        h = bb.embedding(tokens)                                      # (T1) (B, L, D)
+        if self.pos == "learned":
+            if L > self.max_len:
+                raise ValueError(f"sequence length {L} exceeds max_len {self.max_len}")
+            h = h + bb.pos_embedding.weight[:L]                       # (T1) + (L, D)
+        rope = (rope_tables(L, self.hd, self.rope_base, h.dtype)      # (T5) (L, hd/2) x2
+                if self.pos == "rope" else None)
+        allowed = attention_mask(L, self.window)                      # (T6) (L, L)
+        for block in bb.layers:
+            h = block(h, allowed, rope)                               # (T2)
+        return bb.norm_f(h) @ bb.embedding.weight.T                   # (T8) (B, L, V)

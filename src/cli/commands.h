@@ -1,0 +1,14 @@
+// The subcommands of build/freelunch, one file each. Each adds itself to the root app and
+// runs from its callback; user errors are thrown as fl::Error and printed by main.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace fl::cli {
+
+void add_train_command(CLI::App& root);
+void add_eval_command(CLI::App& root);
+void add_generate_command(CLI::App& root);
+void add_info_command(CLI::App& root);
+void add_compare_command(CLI::App& root);
+
+}  // namespace fl::cli

@@ -1,0 +1,44 @@
+#include "cli/format.h"
+
+#include <sstream>
+
+#include "core/error.h"
+#include "report/table.h"
+
+namespace fl::cli {
+
+std::string accuracy_table(const EvalReport& report, const std::string& size_name) {
+  TextTable table({size_name, "n", "string (tf)", "token (tf)", "string (gen)", "token (gen)"});
+  auto add = [&](const std::string& label, const SizeAccuracy& r) {
+    table.add({label, std::to_string(r.n), fixed(r.tf_string, 3), fixed(r.tf_token, 3), fixed(r.gen_string, 3),
+               fixed(r.gen_token, 3)});
+  };
+  for (const auto& r : report.rows) add(std::to_string(r.size), r);
+  add("all", report.overall());
+  return table.render() + "tf = teacher-forced argmax; gen = free greedy generation through step()\n";
+}
+
+std::vector<int64_t> parse_sizes(const std::string& text, const std::string& flag) {
+  std::vector<int64_t> sizes;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) {
+    size_t used = 0;
+    int64_t v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    require(used == item.size() && !item.empty() && v > 0, flag + ": expected positive integers separated by "
+                                                                  "commas, got '" + text + "'");
+    sizes.push_back(v);
+  }
+  require(!sizes.empty(), flag + ": no sizes given");
+  return sizes;
+}
+
+StateFootprint state_footprint(const LanguageModel& model) {
+  return {model->state_bytes(1), model->state_bytes(1024), model->state_bytes(1025) - model->state_bytes(1024)};
+}
+
+}  // namespace fl::cli

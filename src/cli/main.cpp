@@ -1,0 +1,42 @@
+// build/freelunch: dispatches to the subcommands in src/cli/. User errors print one line
+// "freelunch: error: …" and exit 2.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/threads.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"freelunch: can Mamba always enjoy the free lunch? COPY and CoT, Mamba vs Transformers"};
+  app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  app.parse_complete_callback([&] { fl::configure_threads(threads); });
+  fl::cli::add_train_command(app);
+  fl::cli::add_eval_command(app);
+  fl::cli::add_generate_command(app);
+  fl::cli::add_info_command(app);
+  fl::cli::add_compare_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "freelunch: error: %s\n", e.what());
+    return 2;
+  } catch (const fl::Error& e) {
+    std::fprintf(stderr, "freelunch: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {  // a bug, not bad input: first line only (libtorch appends a backtrace)
+    const std::string what = e.what();
+    std::fprintf(stderr, "freelunch: internal error: %s\n", what.substr(0, what.find('\n')).c_str());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,125 @@
+#include "core/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace fl {
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
+  throw Error(path.string() + ": " + problem);
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+// Owns a file descriptor: closes it when destroyed unless close() was called.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  // Closes now and reports failure (with errno set), which a destructor could not.
+  bool close() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+// Removes the temporary file when destroyed, unless it has been renamed into place.
+struct TemporaryFile {
+  std::filesystem::path path;
+  bool renamed = false;
+  ~TemporaryFile() {
+    std::error_code ignored;
+    if (!renamed) std::filesystem::remove(path, ignored);
+  }
+};
+
+std::filesystem::path temporary_path_for(const std::filesystem::path& path) {
+  static std::atomic<unsigned long> counter{0};  // distinguishes concurrent writers in one process
+  const std::string name = "." + path.filename().string() + ".tmp." + std::to_string(::getpid()) +
+                           "." + std::to_string(counter++);
+  return path.parent_path() / name;
+}
+
+void write_all(int fd, std::string_view bytes, const std::filesystem::path& path) {
+  while (!bytes.empty()) {
+    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      fail(path, "cannot write: " + errno_text());
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(written));
+  }
+}
+
+// Makes the rename itself durable.
+void sync_directory(const std::filesystem::path& path) {
+  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) fail(path, "written, but cannot open its directory to sync it: " + errno_text());
+  // EINVAL: this file system does not support syncing directories; nothing more can be done.
+  if (::fsync(fd.get()) != 0 && errno != EINVAL) {
+    fail(path, "written, but cannot sync its directory: " + errno_text());
+  }
+}
+
+}  // namespace
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+  if (path.filename().empty()) fail(path, "not a file path (no file name)");
+  TemporaryFile temporary{temporary_path_for(path)};
+  FileDescriptor fd(
+      ::open(temporary.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666));
+  if (!fd.valid()) fail(path, "cannot create a temporary file next to it: " + errno_text());
+  write_all(fd.get(), bytes, path);
+  if (::fsync(fd.get()) != 0) fail(path, "cannot sync to disk: " + errno_text());
+  if (!fd.close()) fail(path, "cannot close after writing: " + errno_text());
+  if (::rename(temporary.path.c_str(), path.c_str()) != 0) {
+    fail(path, "cannot replace with the new content: " + errno_text());
+  }
+  temporary.renamed = true;
+  sync_directory(path);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    fail(path, errno == ENOENT ? std::string("no such file") : "cannot open: " + errno_text());
+  }
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) fail(path, "cannot stat: " + errno_text());
+  if (S_ISDIR(info.st_mode)) fail(path, "is a directory, not a file");
+
+  std::string content;
+  if (S_ISREG(info.st_mode)) content.reserve(static_cast<std::size_t>(info.st_size));
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      fail(path, "cannot read: " + errno_text());
+    }
+    if (got == 0) return content;
+    content.append(buffer, static_cast<std::size_t>(got));
+  }
+}
+
+}  // namespace fl

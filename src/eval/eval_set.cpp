@@ -1,0 +1,29 @@
+#include "eval/eval_set.h"
+
+#include <cstring>
+
+namespace fl {
+
+std::string EvalSet::key(const std::vector<int32_t>& tokens) {
+  std::string k(tokens.size() * sizeof(int32_t), '\0');
+  std::memcpy(k.data(), tokens.data(), k.size());
+  return k;
+}
+
+EvalSet::EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t samples, uint64_t seed) {
+  Rng rng(seed, kStreamEvalData);
+  for (int64_t size : sizes) {
+    std::vector<Example> examples;
+    std::unordered_set<std::string> seen;
+    int64_t draws = 0;
+    for (; static_cast<int64_t>(examples.size()) < samples && draws < 8 * samples; ++draws) {
+      Example ex = task.sample_at(rng, size);
+      if (seen.insert(key(ex.tokens)).second) examples.push_back(std::move(ex));
+    }
+    if (draws > 4 * samples) examples.resize((examples.size() + 1) / 2);
+    for (const auto& ex : examples) keys_.insert(key(ex.tokens));
+    by_size_.emplace_back(size, std::move(examples));
+  }
+}
+
+}  // namespace fl

@@ -1,0 +1,27 @@
+// A fixed evaluation set: for each task size, distinct examples drawn from the evaluation
+// stream. Training never sees them: the training sampler rejects every sequence found here.
+#pragma once
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "tasks/task.h"
+
+namespace fl {
+
+class EvalSet {
+ public:
+  // Draws up to `samples` distinct examples per size. Where a size has so few distinct
+  // examples that duplicates dominate (more than 4·samples draws needed), it keeps only half
+  // of the distinct ones found, so that training still has examples of that size.
+  EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t samples, uint64_t seed);
+  bool contains(const std::vector<int32_t>& tokens) const { return keys_.count(key(tokens)) != 0; }
+  const std::vector<std::pair<int64_t, std::vector<Example>>>& by_size() const { return by_size_; }
+  static std::string key(const std::vector<int32_t>& tokens);
+
+ private:
+  std::vector<std::pair<int64_t, std::vector<Example>>> by_size_;
+  std::unordered_set<std::string> keys_;
+};
+
+}  // namespace fl

@@ -1,0 +1,62 @@
+// Mamba-1 block (REFERENCE §1; state-spaces/mamba mamba_simple.py, Mamba + Block):
+//   h = h + Mixer(Norm(h))
+//   Mixer:  x, z = split(in_proj(h))                    (B, L, Di) each
+//           x = SiLU(causal_conv1d_K(x) + b_conv)
+//           dt_raw, Bm, Cm = split(x_proj(x))            (R), (N), (N)
+//           dt = softplus(dt_proj(dt_raw))               (B, L, Di) weight + bias
+//           y = selective_scan(x, dt, A = -exp(A_log), Bm, Cm, D)
+//           out = out_proj(y ⊙ SiLU(z))
+// Parameter names follow MambaLMHeadModel: norm.weight, mixer.{in_proj, conv1d, x_proj, dt_proj,
+// A_log, D, out_proj}.
+#pragma once
+#include <torch/torch.h>
+
+#include "models/block.h"
+#include "models/model_config.h"
+#include "models/norm.h"
+
+namespace fl {
+
+// Depthwise causal conv1d over time, kernel K, left zero padding K-1. Names: weight (Di, 1, K), bias (Di).
+class CausalConvImpl : public torch::nn::Module {
+ public:
+  CausalConvImpl(int64_t channels, int64_t kernel);
+  torch::Tensor forward(const torch::Tensor& x);  // (B, L, Di) → (B, L, Di), bias included
+  torch::Tensor weight, bias;
+};
+TORCH_MODULE(CausalConv);
+
+class MambaMixerImpl : public torch::nn::Module {
+ public:
+  explicit MambaMixerImpl(const ModelConfig& c);
+  torch::Tensor forward(const torch::Tensor& h);                       // (B, L, D) → (B, L, D)
+  torch::Tensor step(const torch::Tensor& h, MambaCache& cache);      // (B, D) → (B, D)
+  void reset_parameters(const ModelConfig& c);
+
+  torch::nn::Linear in_proj{nullptr}, x_proj{nullptr}, dt_proj{nullptr}, out_proj{nullptr};
+  CausalConv conv1d{nullptr};
+  torch::Tensor A_log;  // (Di, N)
+  torch::Tensor D;      // (Di)
+
+ private:
+  int64_t d_inner_, d_state_, dt_rank_;
+};
+TORCH_MODULE(MambaMixer);
+
+class MambaBlock : public Block {
+ public:
+  explicit MambaBlock(const ModelConfig& c);
+  torch::Tensor forward(const torch::Tensor& h) override;
+  torch::Tensor step(const torch::Tensor& h, LayerCache& cache, int64_t position) override;
+  std::unique_ptr<LayerCache> make_cache(int64_t batch, torch::Dtype dtype) const override;
+  int64_t state_bytes(int64_t t, int64_t bytes_per_value) const override;
+  void reset_parameters() override;
+
+  Norm norm{nullptr};
+  MambaMixer mixer{nullptr};
+
+ private:
+  ModelConfig config_;
+};
+
+}  // namespace fl

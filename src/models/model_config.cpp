@@ -1,0 +1,88 @@
+#include "models/model_config.h"
+
+#include "core/error.h"
+
+namespace fl {
+
+std::vector<ParamSpec> ModelConfig::specs() {
+  const ModelConfig d;
+  return {
+      {"model.type", Kind::String, d.type, "mixer: mamba, transformer, or window (transformer with model.window > 0)",
+       {}, {}, {"mamba", "transformer", "window"}},
+      {"model.vocab_size", Kind::Int, d.vocab_size, "vocabulary size; 0 = the task's", 0, 1 << 24},
+      {"model.d_model", Kind::Int, d.d_model, "residual width D", 1, 1 << 16},
+      {"model.n_layer", Kind::Int, d.n_layer, "number of residual blocks", 1, 1024},
+      {"model.norm", Kind::String, d.norm, "normalisation", {}, {}, {"rmsnorm", "layernorm"}},
+      {"model.norm_eps", Kind::Float, d.norm_eps, "epsilon of the norms", 0.0, 1.0},
+      {"model.d_state", Kind::Int, d.d_state, "Mamba state size N per channel", 1, 1 << 16},
+      {"model.d_conv", Kind::Int, d.d_conv, "Mamba causal conv kernel K", 1, 64},
+      {"model.expand", Kind::Int, d.expand, "Mamba expansion E (Di = E·D)", 1, 64},
+      {"model.dt_rank", Kind::Int, d.dt_rank, "Mamba dt rank R; 0 = ceil(D/16)", 0, 1 << 16},
+      {"model.dt_min", Kind::Float, d.dt_min, "Mamba dt init range, lower end", 1e-8, 10.0},
+      {"model.dt_max", Kind::Float, d.dt_max, "Mamba dt init range, upper end", 1e-8, 10.0},
+      {"model.dt_init_floor", Kind::Float, d.dt_init_floor, "Mamba dt init floor", 0.0, 10.0},
+      {"model.n_head", Kind::Int, d.n_head, "attention heads (d_model must divide)", 1, 1024},
+      {"model.pos", Kind::String, d.pos, "positions: rope, none, learned", {}, {}, {"rope", "none", "learned"}},
+      {"model.rope_base", Kind::Float, d.rope_base, "rotary base", 1.0, 1e9},
+      {"model.max_len", Kind::Int, d.max_len, "longest sequence for learned positions", 1, 1 << 24},
+      {"model.window", Kind::Int, d.window, "sliding window W (0 = full causal)", 0, 1 << 24},
+      {"model.mlp_ratio", Kind::Int, d.mlp_ratio, "transformer MLP width / d_model", 1, 64},
+  };
+}
+
+ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
+  ModelConfig c;
+  c.type = v.get_string("model.type");
+  c.vocab_size = v.get_int("model.vocab_size");
+  c.d_model = v.get_int("model.d_model");
+  c.n_layer = v.get_int("model.n_layer");
+  c.norm = v.get_string("model.norm");
+  c.norm_eps = v.get_float("model.norm_eps");
+  c.d_state = v.get_int("model.d_state");
+  c.d_conv = v.get_int("model.d_conv");
+  c.expand = v.get_int("model.expand");
+  c.dt_rank = v.get_int("model.dt_rank");
+  c.dt_min = v.get_float("model.dt_min");
+  c.dt_max = v.get_float("model.dt_max");
+  c.dt_init_floor = v.get_float("model.dt_init_floor");
+  c.n_head = v.get_int("model.n_head");
+  c.pos = v.get_string("model.pos");
+  c.rope_base = v.get_float("model.rope_base");
+  c.max_len = v.get_int("model.max_len");
+  c.window = v.get_int("model.window");
+  c.mlp_ratio = v.get_int("model.mlp_ratio");
+
+  if (c.type == "window") {
+    require(c.window > 0, "model.type = window needs model.window > 0");
+    c.type = "transformer";
+  }
+  if (c.vocab_size == 0) c.vocab_size = task_vocab_size;
+  require(c.vocab_size >= task_vocab_size, "model.vocab_size = " + std::to_string(c.vocab_size) +
+                                               " is smaller than the task's vocabulary (" +
+                                               std::to_string(task_vocab_size) + ")");
+  if (c.dt_rank == 0) c.dt_rank = (c.d_model + 15) / 16;
+  if (c.is_mamba()) {
+    require(c.dt_min <= c.dt_max, "model.dt_min must be ≤ model.dt_max");
+  } else {
+    require(c.d_model % c.n_head == 0, "model.d_model = " + std::to_string(c.d_model) +
+                                           " is not divisible by model.n_head = " + std::to_string(c.n_head));
+    require(c.pos != "rope" || c.head_dim() % 2 == 0,
+            "model.pos = rope needs an even head dimension (d_model / n_head = " + std::to_string(c.head_dim()) + ")");
+  }
+  return c;
+}
+
+Json ModelConfig::to_json() const {
+  Json j = {{"type", type}, {"vocab_size", vocab_size}, {"d_model", d_model}, {"n_layer", n_layer},
+            {"norm", norm}, {"norm_eps", norm_eps}};
+  if (is_mamba()) {
+    j.update({{"d_state", d_state}, {"d_conv", d_conv}, {"expand", expand}, {"dt_rank", dt_rank},
+              {"dt_min", dt_min}, {"dt_max", dt_max}, {"dt_init_floor", dt_init_floor}});
+  } else {
+    j.update({{"n_head", n_head}, {"pos", pos}, {"rope_base", rope_base}, {"max_len", max_len},
+              {"window", window}, {"mlp_ratio", mlp_ratio}});
+  }
+  return j;
+}
+
+}  // namespace fl

@@ -1,0 +1,43 @@
+// The model's hyper-parameters (keys "model.*"), shared by every mixer type. Torch-free.
+// Letters as in REFERENCE: D = d_model, N = d_state, K = d_conv, E = expand, Di = E·D, R = dt_rank.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+
+namespace fl {
+
+struct ModelConfig {
+  std::string type = "mamba";   // "mamba" | "transformer" ("window" is read as transformer + window)
+  int64_t vocab_size = 0;       // 0 in a user config: taken from the task
+  int64_t d_model = 64;
+  int64_t n_layer = 2;
+  std::string norm = "rmsnorm";  // "rmsnorm" | "layernorm"
+  double norm_eps = 1e-5;
+  // Mamba
+  int64_t d_state = 16;
+  int64_t d_conv = 4;
+  int64_t expand = 2;
+  int64_t dt_rank = 0;  // 0 = ceil(D / 16)
+  double dt_min = 0.001, dt_max = 0.1, dt_init_floor = 1e-4;
+  // Transformer
+  int64_t n_head = 4;
+  std::string pos = "rope";  // "rope" | "none" | "learned"
+  double rope_base = 10000.0;
+  int64_t max_len = 2048;    // learned positions only
+  int64_t window = 0;        // 0 = full causal attention; W > 0: attend to the last W tokens
+  int64_t mlp_ratio = 4;
+
+  bool is_mamba() const { return type == "mamba"; }
+  int64_t d_inner() const { return expand * d_model; }
+  int64_t head_dim() const { return d_model / n_head; }
+
+  static std::vector<ParamSpec> specs();
+  // Reads "model.*" values and checks cross-field constraints (throws fl::Error).
+  static ModelConfig from(const ParamValues& values, int64_t task_vocab_size);
+  Json to_json() const;  // the "model" object of a checkpoint's config.json
+};
+
+}  // namespace fl

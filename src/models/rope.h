@@ -1,0 +1,12 @@
+// Rotary position embedding, GPT-NeoX "rotate-half" form over the whole head dimension:
+//   inv_freq_i = base^(-2i/hd), θ = p · inv_freq_i  for i < hd/2
+//   x'[i] = x[i] cos θ − x[i + hd/2] sin θ,   x'[i + hd/2] = x[i + hd/2] cos θ + x[i] sin θ
+#pragma once
+#include <torch/torch.h>
+
+namespace fl {
+
+// x (B, H, L, hd) holding positions start, start+1, …, start+L-1 → rotated, same shape.
+torch::Tensor apply_rope(const torch::Tensor& x, int64_t start, double base);
+
+}  // namespace fl

@@ -1,0 +1,23 @@
+// Plain-text tables with aligned columns, for terminal output. Torch-free.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace fl {
+
+class TextTable {
+ public:
+  explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string render() const;  // header, rule, rows; numbers right-aligned
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string fixed(double value, int decimals);  // "0.953"; "-" for negative (= not measured)
+std::string human_bytes(int64_t bytes);         // "12.0 KiB"
+std::string with_commas(int64_t n);             // "1,234,567"
+
+}  // namespace fl

@@ -1,0 +1,45 @@
+// The task registry: every task by name, with its parameter specs and factory.
+#include <functional>
+
+#include "core/error.h"
+#include "tasks/copy.h"
+#include "tasks/task.h"
+
+namespace fl {
+
+namespace {
+struct Entry {
+  std::string name;
+  std::function<std::vector<ParamSpec>()> specs;
+  std::function<std::unique_ptr<Task>(const ParamValues&)> create;
+};
+
+const std::vector<Entry>& entries() {
+  static const std::vector<Entry> all = {
+      {"copy", CopyTask::specs, CopyTask::create},
+  };
+  return all;
+}
+
+const Entry& find(const std::string& name) {
+  for (const auto& e : entries())
+    if (e.name == name) return e;
+  std::string known;
+  for (const auto& e : entries()) known += (known.empty() ? "" : ", ") + e.name;
+  throw Error("unknown task '" + name + "' (known: " + known + ")");
+}
+}  // namespace
+
+std::vector<std::string> task_names() {
+  std::vector<std::string> names;
+  for (const auto& e : entries()) names.push_back(e.name);
+  return names;
+}
+
+std::vector<ParamSpec> task_param_specs(const std::string& name) { return find(name).specs(); }
+
+std::unique_ptr<Task> make_task(const std::string& name, const ParamValues& params) {
+  return find(name).create(params);
+}
+
+}  // namespace fl

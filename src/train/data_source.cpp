@@ -1,0 +1,53 @@
+#include "train/data_source.h"
+
+#include <unordered_set>
+
+#include "core/error.h"
+
+namespace fl {
+
+DataSource::DataSource(const Task& task, const EvalSet& held_out, int64_t fixed_samples, uint64_t seed)
+    : task_(task), held_out_(held_out), data_rng_(seed, kStreamTrainData), shuffle_rng_(seed, kStreamShuffle) {
+  if (fixed_samples == 0) return;
+  std::unordered_set<std::string> seen;
+  for (int64_t attempts = 0; static_cast<int64_t>(fixed_.size()) < fixed_samples; ++attempts) {
+    require(attempts < 20 * fixed_samples + 1000,
+            "train.samples = " + std::to_string(fixed_samples) + " distinct examples outside the evaluation set "
+            "cannot be drawn from task '" + task.name() + "' (only " + std::to_string(fixed_.size()) + " found)");
+    Example ex = fresh();
+    if (seen.insert(EvalSet::key(ex.tokens)).second) fixed_.push_back(std::move(ex));
+  }
+  for (size_t i = 0; i < fixed_.size(); ++i) order_.push_back(i);
+  cursor_ = order_.size();  // shuffle on first use
+}
+
+Example DataSource::fresh() {
+  for (int64_t consecutive = 0;; ++consecutive) {
+    require(consecutive < 10000, "task '" + task_.name() +
+                                     "' keeps producing evaluation examples: its training distribution is too "
+                                     "small for eval.samples; lower eval.samples or widen the task");
+    Example ex = task_.sample(data_rng_);
+    if (!held_out_.contains(ex.tokens)) return ex;
+    ++rejected_;
+  }
+}
+
+std::vector<Example> DataSource::next_batch(int64_t batch_size) {
+  std::vector<Example> batch;
+  batch.reserve(batch_size);
+  while (static_cast<int64_t>(batch.size()) < batch_size) {
+    if (fixed_.empty()) {
+      batch.push_back(fresh());
+      continue;
+    }
+    if (cursor_ == order_.size()) {  // new epoch: Fisher–Yates with our own generator
+      for (size_t i = order_.size() - 1; i > 0; --i)
+        std::swap(order_[i], order_[shuffle_rng_.uniform_int(0, static_cast<int64_t>(i))]);
+      cursor_ = 0;
+    }
+    batch.push_back(fixed_[order_[cursor_++]]);
+  }
+  return batch;
+}
+
+}  // namespace fl

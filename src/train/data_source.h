@@ -1,0 +1,28 @@
+// Where training examples come from: fresh samples every step (default) or a fixed set of S
+// examples visited in reshuffled epochs. Either way, nothing in the evaluation set is used.
+#pragma once
+#include <vector>
+
+#include "eval/eval_set.h"
+#include "tasks/task.h"
+
+namespace fl {
+
+class DataSource {
+ public:
+  DataSource(const Task& task, const EvalSet& held_out, int64_t fixed_samples, uint64_t seed);
+  std::vector<Example> next_batch(int64_t batch_size);
+  int64_t rejected() const { return rejected_; }  // samples skipped for being in the eval set
+
+ private:
+  Example fresh();
+  const Task& task_;
+  const EvalSet& held_out_;
+  Rng data_rng_, shuffle_rng_;
+  std::vector<Example> fixed_;     // empty = fresh sampling
+  std::vector<size_t> order_;
+  size_t cursor_ = 0;
+  int64_t rejected_ = 0;
+};
+
+}  // namespace fl

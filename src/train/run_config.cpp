@@ -1,0 +1,102 @@
+#include "train/run_config.h"
+
+#include "core/error.h"
+
+namespace fl {
+
+std::vector<ParamSpec> TrainConfig::specs() {
+  return {
+      {"train.steps", Kind::Int, 1000, "optimizer steps", 1, 1e9},
+      {"train.batch_size", Kind::Int, 64, "examples per step", 1, 1 << 20},
+      {"train.lr", Kind::Float, 1e-3, "peak learning rate", 0.0, 10.0},
+      {"train.min_lr_ratio", Kind::Float, 0.1, "final lr / peak lr of the cosine decay", 0.0, 1.0},
+      {"train.warmup", Kind::Int, 100, "linear warm-up steps", 0, 1e9},
+      {"train.weight_decay", Kind::Float, 0.1, "AdamW decay on matrices (never A_log, D, norms, biases)", 0.0, 10.0},
+      {"train.beta1", Kind::Float, 0.9, "AdamW beta1", 0.0, 0.999999},
+      {"train.beta2", Kind::Float, 0.98, "AdamW beta2", 0.0, 0.999999},
+      {"train.eps", Kind::Float, 1e-8, "AdamW epsilon", 0.0, 1.0},
+      {"train.grad_clip", Kind::Float, 1.0, "clip the global gradient norm (0 = off)", 0.0, 1e9},
+      {"train.samples", Kind::Int, 0, "fixed training set of S examples (0 = fresh samples every step)", 0, 1e10},
+      {"train.log_every", Kind::Int, 50, "steps between metric lines", 1, 1e9},
+      {"train.eval_every", Kind::Int, 0, "steps between evaluations (0 = only at the end)", 0, 1e9},
+  };
+}
+
+TrainConfig TrainConfig::from(const ParamValues& v) {
+  TrainConfig t;
+  t.steps = v.get_int("train.steps");
+  t.batch_size = v.get_int("train.batch_size");
+  t.lr = v.get_float("train.lr");
+  t.min_lr_ratio = v.get_float("train.min_lr_ratio");
+  t.warmup = v.get_int("train.warmup");
+  t.weight_decay = v.get_float("train.weight_decay");
+  t.beta1 = v.get_float("train.beta1");
+  t.beta2 = v.get_float("train.beta2");
+  t.eps = v.get_float("train.eps");
+  t.grad_clip = v.get_float("train.grad_clip");
+  t.samples = v.get_int("train.samples");
+  t.log_every = v.get_int("train.log_every");
+  t.eval_every = v.get_int("train.eval_every");
+  return t;
+}
+
+std::vector<ParamSpec> EvalConfig::specs() {
+  return {
+      {"eval.sizes", Kind::IntList, Json::array(), "task sizes to evaluate (copy: lengths); [] = the task's range", 1, 1e7},
+      {"eval.samples", Kind::Int, 100, "examples per size", 1, 1e7},
+      {"eval.batch_size", Kind::Int, 256, "examples per evaluation batch", 1, 1 << 20},
+      {"eval.generate", Kind::Bool, true, "also evaluate by free greedy generation through step()"},
+  };
+}
+
+EvalConfig EvalConfig::from(const ParamValues& v) {
+  return {v.get_int_list("eval.sizes"), v.get_int("eval.samples"), v.get_int("eval.batch_size"),
+          v.get_bool("eval.generate")};
+}
+
+namespace {
+std::vector<ParamSpec> general_specs() {
+  std::vector<ParamSpec> specs = {
+      {"seed", Kind::Int, 1, "one seed for data, initialisation and order", 0, 9.0e15},
+      {"task.name", Kind::String, "copy", "task to train and evaluate on"},
+  };
+  for (auto* group : {&ModelConfig::specs, &TrainConfig::specs, &EvalConfig::specs})
+    for (auto& s : (*group)()) specs.push_back(std::move(s));
+  return specs;
+}
+}  // namespace
+
+RunConfig RunConfig::from_raw(RawConfig raw) {
+  RunConfig rc;
+  auto general = general_specs();
+  rc.values = resolve(raw, general);
+  rc.task_name = rc.values.get_string("task.name");
+  auto task_specs = task_param_specs(rc.task_name);
+  auto task_values = resolve(raw, task_specs);
+  general.insert(general.end(), task_specs.begin(), task_specs.end());
+  reject_unknown_keys(raw, general);
+  for (const auto& [key, value] : task_values.all()) rc.values.put(key, value);
+
+  rc.seed = rc.values.get_int("seed");
+  rc.train = TrainConfig::from(rc.values);
+  rc.eval = EvalConfig::from(rc.values);
+  const auto task = rc.make_task();  // validates the task's own constraints
+  rc.model = ModelConfig::from(rc.values, task->vocab().size());
+  return rc;
+}
+
+RunConfig RunConfig::load(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+  RawConfig raw = RawConfig::from_file(path);
+  for (const auto& o : overrides) raw.apply_override(o);
+  return from_raw(std::move(raw));
+}
+
+std::unique_ptr<Task> RunConfig::make_task() const { return fl::make_task(task_name, values); }
+
+Json RunConfig::to_json() const {
+  Json j = values.to_nested_json();
+  j["model"] = model.to_json();
+  return j;
+}
+
+}  // namespace fl

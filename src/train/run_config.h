@@ -1,0 +1,46 @@
+// The whole configuration of one run: seed, model, task, training and evaluation.
+// Built from a TOML/JSON document plus --set overrides; every key is declared by the box that
+// uses it (ModelConfig, the task, TrainConfig, EvalConfig) and unknown keys are rejected.
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "models/model_config.h"
+#include "tasks/task.h"
+
+namespace fl {
+
+struct TrainConfig {
+  int64_t steps, batch_size, warmup, samples, log_every, eval_every;
+  double lr, min_lr_ratio, weight_decay, beta1, beta2, eps, grad_clip;
+  static std::vector<ParamSpec> specs();
+  static TrainConfig from(const ParamValues& v);
+};
+
+struct EvalConfig {
+  std::vector<int64_t> sizes;  // empty = the task's default sizes
+  int64_t samples, batch_size;
+  bool generate;
+  static std::vector<ParamSpec> specs();
+  static EvalConfig from(const ParamValues& v);
+};
+
+struct RunConfig {
+  int64_t seed = 0;
+  std::string task_name;
+  ParamValues values;  // every resolved key, for saving
+  ModelConfig model;
+  TrainConfig train;
+  EvalConfig eval;
+
+  static RunConfig load(const std::filesystem::path& path, const std::vector<std::string>& overrides);
+  static RunConfig from_raw(RawConfig raw);
+  std::unique_ptr<Task> make_task() const;
+  // The resolved configuration (model section with vocab_size and dt_rank filled in).
+  Json to_json() const;
+};
+
+}  // namespace fl

@@ -1,0 +1,87 @@
+// Config parsing and validation: every bad input is an fl::Error naming the key.
+#include <gtest/gtest.h>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "support/fixtures.h"
+#include "train/run_config.h"
+
+namespace fl {
+namespace {
+
+using test_support::config_from_json;
+using test_support::TempDir;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Config, DefaultsAndTomlAndOverrides) {
+  TempDir dir;
+  write_file_atomic(dir / "c.toml", "seed = 3\n[model]\ntype = \"transformer\"\nd_model = 32\n[task]\nmax_len = 9\n");
+  auto c = RunConfig::load(dir / "c.toml", {"model.n_layer=3", "train.lr=0.0005", "eval.sizes=2,4"});
+  EXPECT_EQ(c.seed, 3);
+  EXPECT_EQ(c.model.type, "transformer");
+  EXPECT_EQ(c.model.d_model, 32);
+  EXPECT_EQ(c.model.n_layer, 3);
+  EXPECT_DOUBLE_EQ(c.train.lr, 5e-4);
+  EXPECT_EQ(c.eval.sizes, (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(c.model.vocab_size, 30);  // 26 letters + 4 specials
+  EXPECT_EQ(c.values.get_int("task.max_len"), 9);
+}
+
+TEST(Config, JsonAndResolvedRoundTrip) {
+  auto c = config_from_json(R"({"model": {"type": "mamba", "d_model": 40}})");
+  EXPECT_EQ(c.model.dt_rank, 3);  // ceil(40 / 16)
+  auto again = RunConfig::from_raw(RawConfig::from_json(c.to_json(), "again"));
+  EXPECT_EQ(again.to_json(), c.to_json());
+}
+
+TEST(Config, RejectsBadInputWithTheKeyNamed) {
+  EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"d_modle": 8}})"); }),
+            "test config: unknown config key 'model.d_modle' (did you mean 'model.d_model'?)");
+  EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"d_model": 8.5}})"); }),
+            "test config: 'model.d_model' must be an integer, got 8.5");
+  EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"d_model": 0}})"); }),
+            "test config: 'model.d_model' must be ≥ 1, got 0");
+  EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"type": "rnn"}})"); }),
+            "test config: 'model.type' must be one of mamba, transformer, window, got \"rnn\"");
+  EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"type": "transformer", "d_model": 30, "n_head": 4}})"); }),
+            "model.d_model = 30 is not divisible by model.n_head = 4");
+  EXPECT_EQ(error_of([] { config_from_json(R"({"task": {"min_len": 9, "max_len": 3}})"); }),
+            "task.min_len = 9 is larger than task.max_len = 3");
+  EXPECT_EQ(error_of([] { config_from_json(R"({"task": {"name": "sort"}})"); }),
+            "unknown task 'sort' (known: copy)");
+  EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"type": "window"}})"); }),
+            "model.type = window needs model.window > 0");
+  EXPECT_EQ(error_of([] { config_from_json(R"({"model": 3})"); }),
+            "test config: unknown config key 'model'");
+}
+
+TEST(Config, OverrideErrors) {
+  TempDir dir;
+  write_file_atomic(dir / "c.json", "{}");
+  EXPECT_EQ(error_of([&] { RunConfig::load(dir / "c.json", {"train.steps=many"}); }),
+            "--set train.steps: expected an integer, got 'many'");
+  EXPECT_EQ(error_of([&] { RunConfig::load(dir / "c.json", {"train.stepz=3"}); }),
+            "--set: unknown config key 'train.stepz' (did you mean 'train.steps'?)");
+  EXPECT_EQ(error_of([&] { RunConfig::load(dir / "c.json", {"steps"}); }), "--set expects key=value, got 'steps'");
+}
+
+TEST(Config, FileErrors) {
+  TempDir dir;
+  write_file_atomic(dir / "bad.toml", "[model\nd_model = 3\n");
+  EXPECT_NE(error_of([&] { RunConfig::load(dir / "bad.toml", {}); }).find("bad.toml:1"), std::string::npos);
+  write_file_atomic(dir / "c.yaml", "a: 1");
+  EXPECT_NE(error_of([&] { RunConfig::load(dir / "c.yaml", {}); }).find("must end in .toml or .json"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { RunConfig::load(dir / "missing.toml", {}); }).find("missing.toml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fl
