@@ -10,5 +10,8 @@ void add_eval_command(CLI::App& root);
 void add_generate_command(CLI::App& root);
 void add_info_command(CLI::App& root);
 void add_compare_command(CLI::App& root);
+void add_keys_command(CLI::App& root);
+
+std::string keys_markdown();  // docs/CONFIG.md
 
 }  // namespace fl::cli

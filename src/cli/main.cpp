@@ -21,7 +21,21 @@ int main(int argc, char** argv) {
   fl::cli::add_generate_command(app);
   fl::cli::add_info_command(app);
   fl::cli::add_compare_command(app);
+  fl::cli::add_keys_command(app);
   try {
+    // CLI11 reports a mistyped command as "A subcommand is required": name it instead.
+    for (int i = 1; i < argc; ++i) {
+      const std::string arg = argv[i];
+      if (arg == "--threads") ++i;
+      if (arg.empty() || arg[0] == '-' || arg == "--threads") continue;
+      if (app.get_subcommands([&](CLI::App* sub) { return sub->check_name(arg); }).empty()) {
+        std::string known;
+        for (const auto* sub : app.get_subcommands({})) known += (known.empty() ? "" : ", ") + sub->get_name();
+        std::fprintf(stderr, "freelunch: error: unknown command '%s' (commands: %s)\n", arg.c_str(), known.c_str());
+        return 2;
+      }
+      break;
+    }
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

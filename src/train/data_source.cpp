@@ -32,20 +32,38 @@ Example DataSource::fresh() {
   }
 }
 
-std::vector<Example> DataSource::next_batch(int64_t batch_size) {
+Example DataSource::next_example() {
+  if (fixed_.empty()) return fresh();
+  if (cursor_ == order_.size()) {  // new epoch: Fisher–Yates with our own generator
+    for (size_t i = order_.size() - 1; i > 0; --i)
+      std::swap(order_[i], order_[shuffle_rng_.uniform_int(0, static_cast<int64_t>(i))]);
+    cursor_ = 0;
+  }
+  return fixed_[order_[cursor_++]];
+}
+
+std::vector<Example> DataSource::next_batch(int64_t rows, int64_t pack_len) {
   std::vector<Example> batch;
-  batch.reserve(batch_size);
-  while (static_cast<int64_t>(batch.size()) < batch_size) {
-    if (fixed_.empty()) {
-      batch.push_back(fresh());
-      continue;
+  batch.reserve(rows);
+  if (pack_len == 0) {
+    while (static_cast<int64_t>(batch.size()) < rows) batch.push_back(next_example());
+    return batch;
+  }
+  batch.resize(rows);
+  for (auto& row : batch) {
+    while (true) {
+      Example ex = pending_ ? std::move(*pending_) : next_example();
+      pending_.reset();
+      const auto n = static_cast<int64_t>(ex.tokens.size());
+      require(n <= pack_len, "train.pack_len = " + std::to_string(pack_len) +
+                                 " is shorter than a training example (" + std::to_string(n) + " tokens)");
+      if (static_cast<int64_t>(row.tokens.size()) + n > pack_len) {
+        pending_ = std::move(ex);
+        break;
+      }
+      row.tokens.insert(row.tokens.end(), ex.tokens.begin(), ex.tokens.end());
+      row.loss_mask.insert(row.loss_mask.end(), ex.loss_mask.begin(), ex.loss_mask.end());
     }
-    if (cursor_ == order_.size()) {  // new epoch: Fisher–Yates with our own generator
-      for (size_t i = order_.size() - 1; i > 0; --i)
-        std::swap(order_[i], order_[shuffle_rng_.uniform_int(0, static_cast<int64_t>(i))]);
-      cursor_ = 0;
-    }
-    batch.push_back(fixed_[order_[cursor_++]]);
   }
   return batch;
 }

@@ -1,6 +1,7 @@
 // Where training examples come from: fresh samples every step (default) or a fixed set of S
 // examples visited in reshuffled epochs. Either way, nothing in the evaluation set is used.
 #pragma once
+#include <optional>
 #include <vector>
 
 #include "eval/eval_set.h"
@@ -11,11 +12,15 @@ namespace fl {
 class DataSource {
  public:
   DataSource(const Task& task, const EvalSet& held_out, int64_t fixed_samples, uint64_t seed);
-  std::vector<Example> next_batch(int64_t batch_size);
+  // `rows` sequences. pack_len = 0: one example each. pack_len = N: each the concatenation of
+  // whole consecutive examples filling at most N tokens (REFERENCE §4: examples packed into
+  // one context); an example that does not fit starts the next row, or waits for the next call.
+  std::vector<Example> next_batch(int64_t rows, int64_t pack_len = 0);
   int64_t rejected() const { return rejected_; }  // samples skipped for being in the eval set
 
  private:
   Example fresh();
+  Example next_example();
   const Task& task_;
   const EvalSet& held_out_;
   Rng data_rng_, shuffle_rng_;
@@ -23,6 +28,7 @@ class DataSource {
   std::vector<size_t> order_;
   size_t cursor_ = 0;
   int64_t rejected_ = 0;
+  std::optional<Example> pending_;  // drawn but did not fit the last packed batch
 };
 
 }  // namespace fl

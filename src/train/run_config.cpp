@@ -7,7 +7,8 @@ namespace fl {
 std::vector<ParamSpec> TrainConfig::specs() {
   return {
       {"train.steps", Kind::Int, 1000, "optimizer steps", 1, 1e9},
-      {"train.batch_size", Kind::Int, 64, "examples per step", 1, 1 << 20},
+      {"train.batch_size", Kind::Int, 64, "sequences per step (examples, or packed rows with train.pack_len)", 1, 1 << 20},
+      {"train.pack_len", Kind::Int, 0, "0 = one example per sequence; N = pack whole examples into sequences of ≤ N tokens", 0, 1 << 24},
       {"train.lr", Kind::Float, 1e-3, "peak learning rate", 0.0, 10.0},
       {"train.min_lr_ratio", Kind::Float, 0.1, "final lr / peak lr of the cosine decay", 0.0, 1.0},
       {"train.warmup", Kind::Int, 100, "linear warm-up steps", 0, 1e9},
@@ -26,6 +27,7 @@ TrainConfig TrainConfig::from(const ParamValues& v) {
   TrainConfig t;
   t.steps = v.get_int("train.steps");
   t.batch_size = v.get_int("train.batch_size");
+  t.pack_len = v.get_int("train.pack_len");
   t.lr = v.get_float("train.lr");
   t.min_lr_ratio = v.get_float("train.min_lr_ratio");
   t.warmup = v.get_int("train.warmup");
@@ -54,8 +56,7 @@ EvalConfig EvalConfig::from(const ParamValues& v) {
           v.get_bool("eval.generate")};
 }
 
-namespace {
-std::vector<ParamSpec> general_specs() {
+std::vector<ParamSpec> RunConfig::general_specs() {
   std::vector<ParamSpec> specs = {
       {"seed", Kind::Int, 1, "one seed for data, initialisation and order", 0, 9.0e15},
       {"task.name", Kind::String, "copy", "task to train and evaluate on"},
@@ -64,7 +65,6 @@ std::vector<ParamSpec> general_specs() {
     for (auto& s : (*group)()) specs.push_back(std::move(s));
   return specs;
 }
-}  // namespace
 
 RunConfig RunConfig::from_raw(RawConfig raw) {
   RunConfig rc;

@@ -14,7 +14,7 @@
 namespace fl {
 
 struct TrainConfig {
-  int64_t steps, batch_size, warmup, samples, log_every, eval_every;
+  int64_t steps, batch_size, pack_len, warmup, samples, log_every, eval_every;
   double lr, min_lr_ratio, weight_decay, beta1, beta2, eps, grad_clip;
   static std::vector<ParamSpec> specs();
   static TrainConfig from(const ParamValues& v);
@@ -38,6 +38,8 @@ struct RunConfig {
 
   static RunConfig load(const std::filesystem::path& path, const std::vector<std::string>& overrides);
   static RunConfig from_raw(RawConfig raw);
+  // Every key but the task's own ("task.*" parameters come from task_param_specs).
+  static std::vector<ParamSpec> general_specs();
   std::unique_ptr<Task> make_task() const;
   // The resolved configuration (model section with vocab_size and dt_rank filled in).
   Json to_json() const;

@@ -85,7 +85,7 @@ TrainSummary train_run(const RunConfig& config, const fs::path& out_dir, bool sh
     const double lr = learning_rate(step, t.steps, t.warmup, t.lr, t.min_lr_ratio);
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
-    Batch batch = make_batch(data.next_batch(t.batch_size), task->pad_id());
+    Batch batch = make_batch(data.next_batch(t.batch_size, t.pack_len), task->pad_id());
     optimizer.zero_grad();
     auto loss = masked_cross_entropy(model->forward(batch.inputs), batch);
     const double loss_value = loss.item<double>();

@@ -94,3 +94,16 @@ TEST(Cli, DamagedCheckpointAndBadPrompt) {
 
 }  // namespace
 }  // namespace fl
+
+namespace fl {
+namespace {
+
+TEST(Docs, ConfigKeysDocumentMatchesTheCode) {
+  const auto r = test_support::run_command(kBin + " keys --markdown");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(std::string(FREELUNCH_SOURCE_DIR) + "/docs/CONFIG.md"), r.out)
+      << "regenerate with: build/freelunch keys --markdown > docs/CONFIG.md";
+}
+
+}  // namespace
+}  // namespace fl

@@ -78,7 +78,7 @@ TEST(TransformerInit, Gpt2Statistics) {
     if (name.find("bias") != std::string::npos) EXPECT_EQ(p.value().abs().max().item<double>(), 0.0) << name;
     else if (name.find("out_proj.weight") != std::string::npos || name.find("fc2.weight") != std::string::npos)
       EXPECT_NEAR(std, 0.02 / std::sqrt(16.0), 0.001) << name;
-    else if (name.find("norm") == std::string::npos) EXPECT_NEAR(std, 0.02, 0.002) << name;
+    else if (name.find("norm") == std::string::npos) { EXPECT_NEAR(std, 0.02, 0.002) << name; }
   }
 }
 

@@ -13,6 +13,8 @@ struct Case {
   int64_t length;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class StepEquivalence : public testing::TestWithParam<Case> {};
 
 TEST_P(StepEquivalence, StepLogitsEqualParallelForward) {

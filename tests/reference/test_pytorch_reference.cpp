@@ -23,6 +23,8 @@ struct Case {
   bool step;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class PyTorchReference : public testing::TestWithParam<Case> {};
 
 TEST_P(PyTorchReference, SameLogits) {

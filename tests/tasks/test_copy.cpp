@@ -103,3 +103,39 @@ TEST(Vocab, ParseAndRender) {
 
 }  // namespace
 }  // namespace fl
+
+namespace fl {
+namespace {
+
+TEST(DataSource, PacksWholeExamplesIntoRows) {
+  CopyTask task(26, 1, 10);
+  EvalSet held_out(task, {3}, 5, 1);
+  DataSource packed(task, held_out, 0, 7), plain(task, held_out, 0, 7);
+  // The packed rows are the same example stream, concatenated: compare against the plain stream.
+  std::vector<int32_t> stream;
+  std::vector<uint8_t> mask_stream;
+  for (int batch = 0; batch < 5; ++batch) {
+    for (const auto& row : packed.next_batch(4, 40)) {
+      EXPECT_LE(row.tokens.size(), 40u);
+      EXPECT_GE(row.tokens.size(), 40u - 2 * 10 - 3 + 1);  // the next example did not fit
+      EXPECT_EQ(row.tokens.size(), row.loss_mask.size());
+      EXPECT_EQ(row.tokens.front(), CopyTask::kBos);
+      EXPECT_EQ(row.tokens.back(), CopyTask::kEos);
+      stream.insert(stream.end(), row.tokens.begin(), row.tokens.end());
+      mask_stream.insert(mask_stream.end(), row.loss_mask.begin(), row.loss_mask.end());
+    }
+  }
+  std::vector<int32_t> expected;
+  std::vector<uint8_t> expected_mask;
+  while (expected.size() < stream.size()) {
+    auto ex = plain.next_batch(1)[0];
+    expected.insert(expected.end(), ex.tokens.begin(), ex.tokens.end());
+    expected_mask.insert(expected_mask.end(), ex.loss_mask.begin(), ex.loss_mask.end());
+  }
+  EXPECT_EQ(stream, expected);
+  EXPECT_EQ(mask_stream, expected_mask);
+  EXPECT_THROW(packed.next_batch(2, 10), Error);  // a 23-token example cannot fit in 10
+}
+
+}  // namespace
+}  // namespace fl

@@ -53,7 +53,7 @@ TEST(Training, TransformerLearnsCopy) {
   const auto config = config_from_json(R"({"seed": 1,
       "model": {"type": "transformer", "d_model": 64, "n_layer": 2, "n_head": 4},
       "task": {"min_len": 2, "max_len": 8},
-      "train": {"steps": 600, "batch_size": 32, "lr": 0.002, "warmup": 50},
+      "train": {"steps": 1200, "batch_size": 32, "pack_len": 64, "lr": 0.002, "warmup": 50},
       "eval": {"samples": 50}})");
   TempDir dir;
   const auto summary = train_run(config, dir / "run", false);
