@@ -48,11 +48,11 @@ std::string render(const std::vector<Entry>& entries, const std::string& size_na
     std::vector<std::string> row = {std::to_string(rows[i].size)};
     for (const auto& e : entries) {
       const auto& r = e.summary.eval.rows.at(i);
-      row.push_back(fixed(r.gen_string, 3)), row.push_back(fixed(r.tf_string, 3));
+      row.push_back(r.generated ? fixed(r.gen.whole, 3) : "-"), row.push_back(fixed(r.tf.whole, 3));
     }
     table.add(row);
   }
-  std::string out = "string accuracy per " + size_name + "\n" + table.render() + "\n";
+  std::string out = "accuracy (whole answer exact) per " + size_name + "\n" + table.render() + "\n";
   TextTable costs({"model", "parameters", "state @t=1", "state @t=1024", "+ per token", "train time", "tokens/s",
                    "final loss"});
   for (const auto& e : entries)

@@ -25,7 +25,7 @@ void add_generate_command(CLI::App& root) {
     const auto& vocab = ck.task->vocab();
     const auto prompt = vocab.parse(args->prompt);
     require(!prompt.empty(), "--prompt: empty prompt");
-    const auto out = generate_greedy(ck.model, {prompt}, args->max_new, ck.task->eos_id())[0];
+    const auto out = generate_greedy(ck.model, prompt, args->max_new, ck.task->eos_id());
     if (args->ids) {
       std::string line;
       for (auto id : prompt) line += (line.empty() ? "" : ",") + std::to_string(id);

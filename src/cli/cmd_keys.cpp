@@ -8,35 +8,6 @@
 
 namespace fl::cli {
 
-namespace {
-
-std::string range_text(const ParamSpec& s) {
-  if (!s.choices.empty()) {
-    std::string out;
-    for (const auto& c : s.choices) out += (out.empty() ? "" : " | ") + c;
-    return out;
-  }
-  auto num = [&](double v) {
-    return s.kind == Kind::Float ? Json(v).dump() : std::to_string(static_cast<long long>(v));
-  };
-  if (s.min && s.max) return num(*s.min) + " … " + num(*s.max);
-  if (s.min) return "≥ " + num(*s.min);
-  return "";
-}
-
-std::string type_text(Kind kind) {
-  switch (kind) {
-    case Kind::Int: return "int";
-    case Kind::Float: return "float";
-    case Kind::Bool: return "bool";
-    case Kind::String: return "string";
-    case Kind::IntList: return "int list";
-  }
-  return "?";
-}
-
-}  // namespace
-
 std::string keys_markdown() {
   std::string out =
       "# Configuration keys\n\n"
@@ -47,8 +18,8 @@ std::string keys_markdown() {
   auto table = [](const std::vector<ParamSpec>& specs) {
     std::string t = "| key | type | default | range | meaning |\n|---|---|---|---|---|\n";
     for (const auto& s : specs)
-      t += "| `" + s.key + "` | " + type_text(s.kind) + " | `" + s.default_value.dump() + "` | " + range_text(s) +
-           " | " + s.doc + " |\n";
+      t += "| `" + s.key + "` | " + kind_label(s.kind) + " | `" + default_label(s) + "` | " + range_label(s) + " | " +
+           s.doc + " |\n";
     return t;
   };
   out += "## General, model, training, evaluation\n\n" + table(RunConfig::general_specs());
@@ -67,7 +38,7 @@ void add_keys_command(CLI::App& root) {
     }
     TextTable table({"key", "type", "default", "range", "meaning"});
     auto add = [&](const std::vector<ParamSpec>& specs) {
-      for (const auto& s : specs) table.add({s.key, type_text(s.kind), s.default_value.dump(), range_text(s), s.doc});
+      for (const auto& s : specs) table.add({s.key, kind_label(s.kind), default_label(s), range_label(s), s.doc});
     };
     add(RunConfig::general_specs());
     for (const auto& name : task_names()) add(task_param_specs(name));

@@ -11,6 +11,8 @@ void add_generate_command(CLI::App& root);
 void add_info_command(CLI::App& root);
 void add_compare_command(CLI::App& root);
 void add_keys_command(CLI::App& root);
+void add_tasks_command(CLI::App& root);
+void add_sample_command(CLI::App& root);
 
 std::string keys_markdown();  // docs/CONFIG.md
 

@@ -8,14 +8,18 @@
 namespace fl::cli {
 
 std::string accuracy_table(const EvalReport& report, const std::string& size_name) {
-  TextTable table({size_name, "n", "string (tf)", "token (tf)", "string (gen)", "token (gen)"});
+  TextTable table({size_name, "n", "answer (tf)", "whole (tf)", "token (tf)", "answer (gen)", "whole (gen)",
+                    "token (gen)"});
   auto add = [&](const std::string& label, const SizeAccuracy& r) {
-    table.add({label, std::to_string(r.n), fixed(r.tf_string, 3), fixed(r.tf_token, 3), fixed(r.gen_string, 3),
-               fixed(r.gen_token, 3)});
+    auto gen = [&](double v) { return r.generated ? fixed(v, 3) : std::string("-"); };
+    table.add({label, std::to_string(r.n), fixed(r.tf.answer, 3), fixed(r.tf.whole, 3), fixed(r.tf.token, 3),
+               gen(r.gen.answer), gen(r.gen.whole), gen(r.gen.token)});
   };
   for (const auto& r : report.rows) add(std::to_string(r.size), r);
   add("all", report.overall());
-  return table.render() + "tf = teacher-forced argmax; gen = free greedy generation through step()\n";
+  return table.render() +
+         "tf = teacher-forced argmax; gen = greedy generation through step(), judged by the task's verifier\n"
+         "answer = final answer right; whole = every target right (the whole chain of thought); token = targets right\n";
 }
 
 std::vector<int64_t> parse_sizes(const std::string& text, const std::string& flag) {

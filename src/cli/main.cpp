@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   fl::cli::add_info_command(app);
   fl::cli::add_compare_command(app);
   fl::cli::add_keys_command(app);
+  fl::cli::add_tasks_command(app);
+  fl::cli::add_sample_command(app);
   try {
     // CLI11 reports a mistyped command as "A subcommand is required": name it instead.
     for (int i = 1; i < argc; ++i) {

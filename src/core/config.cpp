@@ -22,6 +22,33 @@ std::string kind_name(Kind kind) {
   return "?";
 }
 
+std::string kind_label(Kind kind) {
+  switch (kind) {
+    case Kind::Int: return "int";
+    case Kind::Float: return "float";
+    case Kind::Bool: return "bool";
+    case Kind::String: return "string";
+    case Kind::IntList: return "int list";
+  }
+  return "?";
+}
+
+std::string range_label(const ParamSpec& s) {
+  if (!s.choices.empty()) {
+    std::string out;
+    for (const auto& c : s.choices) out += (out.empty() ? "" : " | ") + c;
+    return out;
+  }
+  auto num = [&](double v) {
+    return s.kind == Kind::Float ? Json(v).dump() : std::to_string(static_cast<long long>(v));
+  };
+  if (s.min && s.max) return num(*s.min) + " … " + num(*s.max);
+  if (s.min) return "≥ " + num(*s.min);
+  return "";
+}
+
+std::string default_label(const ParamSpec& s) { return s.default_value.is_null() ? "required" : s.default_value.dump(); }
+
 // ---------------------------------------------------------------------------------------------
 // ParamValues
 

@@ -29,7 +29,11 @@ struct ParamSpec {
   std::vector<std::string> choices{}; // for String: the allowed values (empty = any)
 };
 
-std::string kind_name(Kind kind);
+std::string kind_name(Kind kind);  // "an integer", for messages
+// Short labels for listings (freelunch keys / tasks): "int", "1 … 64" or "a | b", the default or "required".
+std::string kind_label(Kind kind);
+std::string range_label(const ParamSpec& spec);
+std::string default_label(const ParamSpec& spec);
 
 // Validated values, by dotted key. Getters expect the key to have been declared.
 class ParamValues {

@@ -20,7 +20,7 @@ EvalSet::EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t sa
       Example ex = task.sample_at(rng, size);
       if (seen.insert(key(ex.tokens)).second) examples.push_back(std::move(ex));
     }
-    if (draws > 4 * samples) examples.resize((examples.size() + 1) / 2);
+    if (draws > 4 * samples && !task.disjoint_splits()) examples.resize((examples.size() + 1) / 2);
     for (const auto& ex : examples) keys_.insert(key(ex.tokens));
     by_size_.emplace_back(size, std::move(examples));
   }

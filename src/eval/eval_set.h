@@ -13,7 +13,8 @@ class EvalSet {
  public:
   // Draws up to `samples` distinct examples per size. Where a size has so few distinct
   // examples that duplicates dominate (more than 4·samples draws needed), it keeps only half
-  // of the distinct ones found, so that training still has examples of that size.
+  // of the distinct ones found, so that training still has examples of that size (unless the
+  // task's splits are disjoint by construction).
   EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t samples, uint64_t seed);
   bool contains(const std::vector<int32_t>& tokens) const { return keys_.count(key(tokens)) != 0; }
   const std::vector<std::pair<int64_t, std::vector<Example>>>& by_size() const { return by_size_; }

@@ -1,6 +1,7 @@
 #include "eval/evaluator.h"
 
 #include <algorithm>
+#include <map>
 
 #include "infer/generate.h"
 #include "train/batch.h"
@@ -9,44 +10,56 @@ namespace fl {
 
 namespace {
 
-// Teacher-forced: adds per-example string and token correctness over one batch.
-void teacher_forced(LanguageModel& model, const std::vector<Example>& examples, int32_t pad_id,
-                    SizeAccuracy& acc) {
+// Teacher-forced: adds per-example answer, whole and token correctness over one batch.
+void teacher_forced(LanguageModel& model, const std::vector<Example>& examples, int32_t pad_id, Accuracy& acc) {
   Batch batch = make_batch(examples, pad_id);
-  auto right = (model->forward(batch.inputs).argmax(-1) == batch.targets) & batch.mask;  // (B, T-1)
-  auto n_right = right.sum(1), n_target = batch.mask.sum(1);                            // (B)
-  acc.tf_string += (n_right == n_target).sum().item<double>();
-  acc.tf_token += (n_right.to(torch::kFloat64) / n_target.clamp_min(1)).sum().item<double>();
+  auto right = model->forward(batch.inputs).argmax(-1) == batch.targets;  // (B, T-1)
+  auto wrong_target = (~right & batch.mask).sum(1), wrong_answer = (~right & batch.answer).sum(1);  // (B)
+  auto n_target = batch.mask.sum(1);
+  acc.whole += (wrong_target == 0).sum().item<double>();
+  acc.answer += (wrong_answer == 0).sum().item<double>();
+  acc.token += ((n_target - wrong_target).to(torch::kFloat64) / n_target.clamp_min(1)).sum().item<double>();
 }
 
-// Generated: greedy continuation from the prompt, judged by the verifier.
-void generated(LanguageModel& model, const Task& task, const std::vector<Example>& examples,
-               SizeAccuracy& acc) {
-  // Group by prompt length so each group runs as one batch through the step path.
-  std::map<int64_t, std::vector<const Example*>> groups;
-  for (const auto& ex : examples) groups[ex.prompt_len].push_back(&ex);
-  for (const auto& [len, group] : groups) {
-    std::vector<std::vector<int32_t>> prompts;
-    int64_t max_new = 0;
+// Generated: greedy decoding from the prompt, judged by the verifier; token accuracy is the
+// fraction of target positions where the output has the expected token.
+void generated(LanguageModel& model, const Task& task, const std::vector<Example>& examples, Accuracy& acc) {
+  std::map<int64_t, std::vector<const Example*>> by_prompt;  // one batch per prompt length
+  for (const auto& ex : examples) by_prompt[ex.prompt_len].push_back(&ex);
+  for (const auto& [len, group] : by_prompt) {
+    std::vector<DecodeRequest> requests;
     for (const auto* ex : group) {
-      prompts.emplace_back(ex->tokens.begin(), ex->tokens.begin() + len);
-      max_new = std::max<int64_t>(max_new, static_cast<int64_t>(ex->tokens.size()) - len);
+      DecodeRequest r{{ex->tokens.begin(), ex->tokens.begin() + len}, {}};
+      const bool free_form = ex->free_form();
+      for (size_t t = len; t < ex->tokens.size(); ++t)
+        r.given.push_back(free_form || ex->loss_mask[t] ? kModelToken : ex->tokens[t]);
+      requests.push_back(std::move(r));
     }
-    auto outputs = generate_greedy(model, prompts, max_new, task.eos_id());
+    const auto outputs = decode_greedy(model, requests, task.eos_id());
     for (size_t i = 0; i < group.size(); ++i) {
-      const auto expected = task.expected_output(*group[i]);
-      int64_t same = 0;
-      for (size_t t = 0; t < expected.size() && t < outputs[i].size(); ++t) same += outputs[i][t] == expected[t];
-      acc.gen_string += task.verify(*group[i], outputs[i]) ? 1.0 : 0.0;
-      acc.gen_token += static_cast<double>(same) / static_cast<double>(expected.size());
+      const Example& ex = *group[i];
+      const Verdict v = task.verify(ex, outputs[i]);
+      int64_t same = 0, targets = 0;
+      for (size_t t = len; t < ex.tokens.size(); ++t) {
+        if (!ex.loss_mask[t]) continue;
+        ++targets;
+        const size_t k = t - len;
+        same += k < outputs[i].size() && outputs[i][k] == ex.tokens[t];
+      }
+      acc.answer += v.answer, acc.whole += v.whole;
+      acc.token += static_cast<double>(same) / static_cast<double>(std::max<int64_t>(targets, 1));
     }
   }
 }
 
+void scale(Accuracy& a, double by) { a.answer *= by, a.whole *= by, a.token *= by; }
+void add(Accuracy& into, const Accuracy& a, double weight) {
+  into.answer += a.answer * weight, into.whole += a.whole * weight, into.token += a.token * weight;
+}
+
 }  // namespace
 
-EvalReport evaluate(LanguageModel& model, const Task& task, const EvalSet& set, bool generate,
-                    int64_t batch_size) {
+EvalReport evaluate(LanguageModel& model, const Task& task, const EvalSet& set, bool generate, int64_t batch_size) {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
@@ -55,16 +68,15 @@ EvalReport evaluate(LanguageModel& model, const Task& task, const EvalSet& set, 
     SizeAccuracy acc;
     acc.size = size;
     acc.n = static_cast<int64_t>(examples.size());
-    if (generate) acc.gen_string = acc.gen_token = 0;
+    acc.generated = generate;
     for (size_t start = 0; start < examples.size(); start += batch_size) {
       const size_t end = std::min(examples.size(), start + static_cast<size_t>(batch_size));
-      std::vector<Example> chunk(examples.begin() + start, examples.begin() + end);
-      teacher_forced(model, chunk, task.pad_id(), acc);
-      if (generate) generated(model, task, chunk, acc);
+      const std::vector<Example> chunk(examples.begin() + start, examples.begin() + end);
+      teacher_forced(model, chunk, task.pad_id(), acc.tf);
+      if (generate) generated(model, task, chunk, acc.gen);
     }
-    const double n = std::max<int64_t>(acc.n, 1);
-    acc.tf_string /= n, acc.tf_token /= n;
-    if (generate) acc.gen_string /= n, acc.gen_token /= n;
+    scale(acc.tf, 1.0 / std::max<int64_t>(acc.n, 1));
+    scale(acc.gen, 1.0 / std::max<int64_t>(acc.n, 1));
     report.rows.push_back(acc);
   }
   model->train(was_training);
@@ -73,25 +85,26 @@ EvalReport evaluate(LanguageModel& model, const Task& task, const EvalSet& set, 
 
 SizeAccuracy EvalReport::overall() const {
   SizeAccuracy total;
+  total.generated = !rows.empty() && rows[0].generated;
+  for (const auto& r : rows) total.n += r.n;
   for (const auto& r : rows) {
-    total.n += r.n;
-    total.tf_string += r.tf_string * r.n, total.tf_token += r.tf_token * r.n;
-    total.gen_string += r.gen_string * r.n, total.gen_token += r.gen_token * r.n;
+    const double w = static_cast<double>(r.n) / static_cast<double>(std::max<int64_t>(total.n, 1));
+    add(total.tf, r.tf, w), add(total.gen, r.gen, w);
   }
-  const double n = std::max<int64_t>(total.n, 1);
-  total.tf_string /= n, total.tf_token /= n;
-  const bool generated = !rows.empty() && rows[0].gen_string >= 0;
-  total.gen_string = generated ? total.gen_string / n : -1;
-  total.gen_token = generated ? total.gen_token / n : -1;
   return total;
 }
 
+namespace {
+Json accuracy_json(const Accuracy& a) { return {{"answer", a.answer}, {"whole", a.whole}, {"token", a.token}}; }
+Accuracy accuracy_from(const Json& j) { return {j.at("answer"), j.at("whole"), j.at("token")}; }
+Json row_json(const SizeAccuracy& r) {
+  Json j = {{"size", r.size}, {"n", r.n}, {"tf", accuracy_json(r.tf)}};
+  if (r.generated) j["gen"] = accuracy_json(r.gen);
+  return j;
+}
+}  // namespace
+
 Json EvalReport::to_json() const {
-  auto row_json = [](const SizeAccuracy& r) {
-    Json j = {{"size", r.size}, {"n", r.n}, {"tf_string", r.tf_string}, {"tf_token", r.tf_token}};
-    if (r.gen_string >= 0) j.update({{"gen_string", r.gen_string}, {"gen_token", r.gen_token}});
-    return j;
-  };
   Json rows_json = Json::array();
   for (const auto& r : rows) rows_json.push_back(row_json(r));
   Json all = row_json(overall());
@@ -103,8 +116,9 @@ EvalReport EvalReport::from_json(const Json& j) {
   EvalReport report;
   for (const auto& r : j.at("by_size")) {
     SizeAccuracy a;
-    a.size = r.at("size"), a.n = r.at("n"), a.tf_string = r.at("tf_string"), a.tf_token = r.at("tf_token");
-    a.gen_string = r.value("gen_string", -1.0), a.gen_token = r.value("gen_token", -1.0);
+    a.size = r.at("size"), a.n = r.at("n"), a.tf = accuracy_from(r.at("tf"));
+    a.generated = r.contains("gen");
+    if (a.generated) a.gen = accuracy_from(r.at("gen"));
     report.rows.push_back(a);
   }
   return report;

@@ -1,8 +1,10 @@
 // Accuracy of a model on a task's evaluation set, per task size, two ways:
 //  - teacher-forced: one parallel forward; a target is right when its argmax is right
 //    (Feng et al.'s exact-match protocol; Jelassi et al.'s copy evaluation);
-//  - generated: free greedy generation through step(), judged by the task's verifier.
-// "string" accuracy = whole answer right; "token" accuracy = fraction of target tokens right.
+//  - generated: greedy decoding through step() (free generation, or with the environment's
+//    inputs in place for interleaved tasks), judged by the task's verifier.
+// "answer" = the final answer right; "whole" = every target right (the whole chain of thought;
+// for copy the two coincide); "token" = the fraction of target tokens right.
 #pragma once
 #include <vector>
 
@@ -12,10 +14,15 @@
 
 namespace fl {
 
+struct Accuracy {
+  double answer = 0, whole = 0, token = 0;
+};
+
 struct SizeAccuracy {
   int64_t size = 0, n = 0;
-  double tf_string = 0, tf_token = 0;
-  double gen_string = -1, gen_token = -1;  // -1 = not evaluated
+  Accuracy tf;
+  Accuracy gen;
+  bool generated = false;  // gen was measured
 };
 
 struct EvalReport {

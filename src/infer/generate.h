@@ -1,5 +1,8 @@
-// Greedy generation through the step path: the prompt is fed token by token into a fresh
-// cache, then the argmax token is appended until EOS or max_new tokens.
+// Greedy decoding through the step path. Each request is a prompt and a continuation layout:
+// at continuation position t, `given[t] ≥ 0` is a token the environment supplies (an input of
+// an interleaved task, a query) and `kModelToken` is the model's own argmax, fed back. A
+// sequence ends after its layout, or at the first end token the model itself produces.
+// Free generation is the layout of max_new model positions.
 #pragma once
 #include <vector>
 
@@ -7,10 +10,20 @@
 
 namespace fl {
 
-// All prompts must have the same length (callers group them). Returns, per prompt, the
-// generated tokens (EOS included when produced).
-std::vector<std::vector<int32_t>> generate_greedy(LanguageModel& model,
-                                                  const std::vector<std::vector<int32_t>>& prompts,
-                                                  int64_t max_new, int32_t eos_id);
+constexpr int32_t kModelToken = -1;
+
+struct DecodeRequest {
+  std::vector<int32_t> prompt;
+  std::vector<int32_t> given;  // continuation layout; kModelToken where the model writes
+};
+
+// All prompts must have the same length (callers group them). Returns, per request, the
+// continuation as produced (the environment's tokens included; EOS included when produced).
+std::vector<std::vector<int32_t>> decode_greedy(LanguageModel& model, const std::vector<DecodeRequest>& requests,
+                                                int32_t eos_id);
+
+// Free generation of up to max_new tokens after a prompt.
+std::vector<int32_t> generate_greedy(LanguageModel& model, const std::vector<int32_t>& prompt, int64_t max_new,
+                                     int32_t eos_id);
 
 }  // namespace fl

@@ -51,16 +51,16 @@ Example CopyTask::sample_at(Rng& rng, int64_t length) const {
   ex.tokens.push_back(kEos);
   ex.loss_mask.assign(ex.tokens.size(), 0);
   for (size_t t = ex.prompt_len; t < ex.tokens.size(); ++t) ex.loss_mask[t] = 1;
+  ex.answer_mask = ex.loss_mask;  // the copy is the answer
   return ex;
 }
 
-bool CopyTask::verify(const Example& example, const std::vector<int32_t>& generated) const {
-  // Correct iff the output is exactly the source string followed by ".".
+Verdict CopyTask::verify(const Example& example, const std::vector<int32_t>& generated) const {
+  // Correct iff the output is exactly the source string followed by "."; the copy is the answer.
   const int64_t n = example.size;
-  if (static_cast<int64_t>(generated.size()) != n + 1 || generated.back() != kEos) return false;
-  for (int64_t i = 0; i < n; ++i)
-    if (generated[i] != example.tokens[1 + i]) return false;
-  return true;
+  bool right = static_cast<int64_t>(generated.size()) == n + 1 && generated.back() == kEos;
+  for (int64_t i = 0; right && i < n; ++i) right = generated[i] == example.tokens[1 + i];
+  return {right, right};
 }
 
 std::string CopyTask::describe() const {

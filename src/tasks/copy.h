@@ -20,7 +20,7 @@ class CopyTask : public Task {
   std::vector<int64_t> default_eval_sizes() const override;
   Example sample(Rng& rng) const override;
   Example sample_at(Rng& rng, int64_t length) const override;
-  bool verify(const Example& example, const std::vector<int32_t>& generated) const override;
+  Verdict verify(const Example& example, const std::vector<int32_t>& generated) const override;
   std::string describe() const override;
 
   static constexpr int32_t kPad = 0, kBos = 1, kSep = 2, kEos = 3, kFirstLetter = 4;

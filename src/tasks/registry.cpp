@@ -2,7 +2,15 @@
 #include <functional>
 
 #include "core/error.h"
+#include "tasks/arithmetic.h"
+#include "tasks/assoc_recall.h"
 #include "tasks/copy.h"
+#include "tasks/dataset_file.h"
+#include "tasks/edit_distance.h"
+#include "tasks/lis.h"
+#include "tasks/local_dp.h"
+#include "tasks/lookup.h"
+#include "tasks/ngram_lookup.h"
 #include "tasks/task.h"
 
 namespace fl {
@@ -17,6 +25,15 @@ struct Entry {
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> all = {
       {"copy", CopyTask::specs, CopyTask::create},
+      {"prefix_ngram", NgramLookupTask::specs, NgramLookupTask::create_prefix},
+      {"suffix_ngram", NgramLookupTask::specs, NgramLookupTask::create_suffix},
+      {"lookup", LookupTask::specs, LookupTask::create},
+      {"assoc_recall", AssocRecallTask::specs, AssocRecallTask::create},
+      {"local_dp", LocalDpTask::specs, LocalDpTask::create},
+      {"lis", LisTask::specs, LisTask::create},
+      {"edit_distance", EditDistanceTask::specs, EditDistanceTask::create},
+      {"arithmetic", ArithmeticTask::specs, ArithmeticTask::create},
+      {"dataset", DatasetTask::specs, DatasetTask::create},
   };
   return all;
 }

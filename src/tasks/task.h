@@ -13,11 +13,25 @@
 
 namespace fl {
 
+// One sequence of a task. After the prompt, every position is either a target (loss_mask 1:
+// the model must produce it) or an input the environment supplies (loss_mask 0, e.g. the
+// queries of a lookup or the inputs of an interleaved CoT).
 struct Example {
-  std::vector<int32_t> tokens;     // the whole sequence, BOS … EOS
-  std::vector<uint8_t> loss_mask;  // per position t: 1 = tokens[t] is a target (predicted from tokens[<t])
-  int64_t prompt_len = 0;          // tokens[0, prompt_len) is the prompt given at generation time
-  int64_t size = 0;                // the task's size parameter of this example (copy: |x|)
+  std::vector<int32_t> tokens;       // the whole sequence, BOS … EOS
+  std::vector<uint8_t> loss_mask;    // per position t: 1 = tokens[t] is a target (predicted from tokens[<t])
+  std::vector<uint8_t> answer_mask;  // per position t: 1 = tokens[t] belongs to the final answer (a subset of targets)
+  int64_t prompt_len = 0;            // tokens[0, prompt_len) is the prompt given at generation time
+  int64_t size = 0;                  // the task's size parameter of this example (copy: |x|)
+
+  // True when every position after the prompt is a target: the model writes the whole rest
+  // (free generation until EOS). Otherwise the environment interleaves inputs at fixed positions.
+  bool free_form() const;
+};
+
+// A verifier's judgement of one generated continuation.
+struct Verdict {
+  bool answer = false;  // the final answer is right (parsed from the output)
+  bool whole = false;   // the whole continuation (chain of thought included) is right
 };
 
 class Task {
@@ -31,10 +45,14 @@ class Task {
   virtual std::vector<int64_t> default_eval_sizes() const = 0;
   virtual Example sample(Rng& rng) const = 0;             // training distribution
   virtual Example sample_at(Rng& rng, int64_t size) const = 0;  // one example of the given size
-  // Whether `generated` (the tokens the model produced after the prompt, EOS included if it
-  // produced one) answers `example` correctly. Parses the output; never trusts it.
-  virtual bool verify(const Example& example, const std::vector<int32_t>& generated) const = 0;
+  // Judges `generated`: the continuation after the prompt as produced at evaluation (the
+  // model's tokens, EOS included if it produced one, with the environment's inputs in place for
+  // non-free-form examples). Parses the output; never trusts it.
+  virtual Verdict verify(const Example& example, const std::vector<int32_t>& generated) const = 0;
   virtual std::string describe() const = 0;
+  // True when sample() can never produce an evaluation example (a data file split in two), so
+  // the evaluation set need not leave room for training (see EvalSet).
+  virtual bool disjoint_splits() const { return false; }
 
   // The expected continuation after the prompt (targets through EOS).
   std::vector<int32_t> expected_output(const Example& example) const {

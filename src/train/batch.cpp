@@ -10,9 +10,11 @@ Batch make_batch(const std::vector<Example>& examples, int32_t pad_id) {
   batch.inputs = torch::full({B, T - 1}, pad_id, torch::kInt64);
   batch.targets = torch::full({B, T - 1}, pad_id, torch::kInt64);
   batch.mask = torch::zeros({B, T - 1}, torch::kBool);
+  batch.answer = torch::zeros({B, T - 1}, torch::kBool);
   auto in = batch.inputs.accessor<int64_t, 2>();
   auto out = batch.targets.accessor<int64_t, 2>();
   auto m = batch.mask.accessor<bool, 2>();
+  auto a = batch.answer.accessor<bool, 2>();
   for (int64_t b = 0; b < B; ++b) {
     const auto& ex = examples[b];
     const int64_t n = static_cast<int64_t>(ex.tokens.size());
@@ -20,6 +22,7 @@ Batch make_batch(const std::vector<Example>& examples, int32_t pad_id) {
       in[b][t] = ex.tokens[t];
       out[b][t] = ex.tokens[t + 1];
       m[b][t] = ex.loss_mask[t + 1] != 0;
+      a[b][t] = !ex.answer_mask.empty() && ex.answer_mask[t + 1] != 0;
     }
     batch.tokens += n - 1;
   }

@@ -12,6 +12,7 @@ struct Batch {
   torch::Tensor inputs;   // (B, T-1) int64: tokens[0 .. T-2], right-padded
   torch::Tensor targets;  // (B, T-1) int64: tokens[1 .. T-1]
   torch::Tensor mask;     // (B, T-1) bool: the target is a loss position of its example
+  torch::Tensor answer;   // (B, T-1) bool: the target belongs to the final answer
   int64_t tokens = 0;     // real (unpadded) input tokens in the batch
 };
 

@@ -63,6 +63,7 @@ std::vector<Example> DataSource::next_batch(int64_t rows, int64_t pack_len) {
       }
       row.tokens.insert(row.tokens.end(), ex.tokens.begin(), ex.tokens.end());
       row.loss_mask.insert(row.loss_mask.end(), ex.loss_mask.begin(), ex.loss_mask.end());
+      row.answer_mask.insert(row.answer_mask.end(), ex.answer_mask.begin(), ex.answer_mask.end());
     }
   }
   return batch;

@@ -44,9 +44,9 @@ void prepare_out_dir(const fs::path& dir) {
 std::string eval_status(const EvalReport& report) {
   const auto all = report.overall();
   char buf[96];
-  std::snprintf(buf, sizeof buf, "eval string acc %.3f (teacher-forced)", all.tf_string);
+  std::snprintf(buf, sizeof buf, "eval accuracy %.3f (teacher-forced)", all.tf.whole);
   std::string s = buf;
-  if (all.gen_string >= 0) std::snprintf(buf, sizeof buf, ", %.3f (generated)", all.gen_string), s += buf;
+  if (all.generated) std::snprintf(buf, sizeof buf, ", %.3f (generated)", all.gen.whole), s += buf;
   return s;
 }
 

@@ -38,7 +38,7 @@ TEST(Cli, TrainEvalGenerateInfo) {
   const auto run = (dir / "run").string();
   auto r = run_command(kBin + " --threads 1 train --quiet --config " + tiny_config(dir) + " --out " + run);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("string (gen)"), std::string::npos);
+  EXPECT_NE(r.out.find("whole (gen)"), std::string::npos);
   for (const char* f : {"config.json", "model.safetensors", "metrics.jsonl", "summary.json"})
     EXPECT_TRUE(std::filesystem::exists(dir / "run" / f)) << f;
 

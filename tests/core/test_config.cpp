@@ -56,7 +56,8 @@ TEST(Config, RejectsBadInputWithTheKeyNamed) {
   EXPECT_EQ(error_of([] { config_from_json(R"({"task": {"min_len": 9, "max_len": 3}})"); }),
             "task.min_len = 9 is larger than task.max_len = 3");
   EXPECT_EQ(error_of([] { config_from_json(R"({"task": {"name": "sort"}})"); }),
-            "unknown task 'sort' (known: copy)");
+            "unknown task 'sort' (known: copy, prefix_ngram, suffix_ngram, lookup, assoc_recall, local_dp, lis, "
+            "edit_distance, arithmetic, dataset)");
   EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"type": "window"}})"); }),
             "model.type = window needs model.window > 0");
   EXPECT_EQ(error_of([] { config_from_json(R"({"model": 3})"); }),

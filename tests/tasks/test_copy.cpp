@@ -54,15 +54,15 @@ TEST(CopyTask, VerifierParsesTheOutput) {
   Rng rng(2, 0);
   Example ex = task.sample(rng);
   auto right = task.expected_output(ex);
-  EXPECT_TRUE(task.verify(ex, right));
+  EXPECT_TRUE(task.verify(ex, right).whole);
   auto wrong = right;
   wrong[1] = wrong[1] == 4 ? 5 : 4;
-  EXPECT_FALSE(task.verify(ex, wrong));
-  EXPECT_FALSE(task.verify(ex, {right.begin(), right.end() - 1}));  // no EOS
+  EXPECT_FALSE(task.verify(ex, wrong).whole);
+  EXPECT_FALSE(task.verify(ex, {right.begin(), right.end() - 1}).whole);  // no EOS
   auto longer = right;
   longer.insert(longer.end() - 1, right[0]);
-  EXPECT_FALSE(task.verify(ex, longer));
-  EXPECT_FALSE(task.verify(ex, {}));
+  EXPECT_FALSE(task.verify(ex, longer).whole);
+  EXPECT_FALSE(task.verify(ex, {}).whole);
 }
 
 TEST(EvalSet, TrainingNeverSeesEvaluationExamples) {
