@@ -26,17 +26,22 @@ struct Entry {
   StateFootprint state;
 };
 
-// A finished run directory holding exactly this config: its summary, else nothing.
+// A finished run directory holding exactly this config: its summary, else nothing (a summary
+// that is damaged or from an older format counts as unfinished, so the run is redone).
 std::optional<TrainSummary> finished_run(const fs::path& dir, const RunConfig& config) {
   if (!fs::exists(dir / "summary.json") || !fs::exists(dir / "config.json")) return std::nullopt;
   const Json saved = Json::parse(read_file(dir / "config.json"), nullptr, false);
   const Json s = Json::parse(read_file(dir / "summary.json"), nullptr, false);
   if (saved != config.to_json() || s.is_discarded()) return std::nullopt;
-  TrainSummary summary;
-  summary.final_loss = s.at("final_loss"), summary.tokens_per_second = s.at("tokens_per_s");
-  summary.train_seconds = s.at("train_seconds"), summary.parameters = s.at("parameters");
-  summary.eval = EvalReport::from_json(s.at("eval"));
-  return summary;
+  try {
+    TrainSummary summary;
+    summary.final_loss = s.at("final_loss"), summary.tokens_per_second = s.at("tokens_per_s");
+    summary.train_seconds = s.at("train_seconds"), summary.parameters = s.at("parameters");
+    summary.eval = EvalReport::from_json(s.at("eval"));
+    return summary;
+  } catch (const Json::exception&) {
+    return std::nullopt;
+  }
 }
 
 std::string render(const std::vector<Entry>& entries, const std::string& size_name) {
@@ -61,7 +66,7 @@ std::string render(const std::vector<Entry>& entries, const std::string& size_na
                format_duration(e.summary.train_seconds), fixed(e.summary.tokens_per_second, 0),
                fixed(e.summary.final_loss, 4)});
   return out + costs.render() +
-         "gen = free greedy generation through step(); tf = teacher-forced; state = inference state in float32\n";
+         "gen = greedy generation through step(), judged by the verifier; tf = teacher-forced; state = inference state in float32\n";
 }
 
 }  // namespace

@@ -1,0 +1,31 @@
+// Every config shipped under configs/ is valid: it parses, its task builds, and a model of it
+// can be constructed (so users never meet a broken preset).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "models/lm.h"
+#include "train/run_config.h"
+
+namespace fl {
+namespace {
+
+TEST(ShippedConfigs, AllLoadAndBuild) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(FREELUNCH_SOURCE_DIR) + "/configs")) {
+    if (entry.path().extension() != ".toml" && entry.path().extension() != ".json") continue;
+    SCOPED_TRACE(entry.path().string());
+    try {
+      const auto config = RunConfig::load(entry.path(), {});
+      const auto task = config.make_task();
+      EXPECT_GE(config.model.vocab_size, task->vocab().size());
+      ++count;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+  EXPECT_GE(count, 2);
+}
+
+}  // namespace
+}  // namespace fl
