@@ -3,7 +3,6 @@
 // Reports tokens/s (real input tokens, padding excluded) per optimizer step.
 #include <benchmark/benchmark.h>
 
-#include "core/threads.h"
 #include "eval/eval_set.h"
 #include "models/lm.h"
 #include "train/batch.h"
@@ -40,10 +39,3 @@ BENCHMARK_CAPTURE(BM_TrainStep, transformer, std::string("copy-transformer.toml"
 BENCHMARK_CAPTURE(BM_TrainStep, mamba, std::string("copy-mamba.toml"))->Unit(benchmark::kMillisecond);
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  fl::configure_threads(0);
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  return 0;
-}
