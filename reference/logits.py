@@ -5,7 +5,8 @@
 
 DIR/config.json ("model" object) + DIR/model.safetensors  ->  FILE, a safetensors
 file with one F32 tensor "logits" of shape (rows, L, V).
-  --step    run token by token through the recurrent step path (Mamba only)
+  --step    run token by token through the step path (Mamba: recurrent state;
+            Transformer: KV cache) instead of one forward pass
   --double  compute in float64 (output still F32), as a high-precision reference
 Exit status: 0 ok, 2 bad checkpoint or bad arguments (one-line message on stderr).
 """
@@ -92,9 +93,6 @@ def compute_logits(model, tokens, step=False):
     """tokens: (B, L) int64 -> logits (B, L, V) in the model's dtype."""
     if not step:
         return model(tokens)
-    if not hasattr(model, "step"):
-        raise ValueError(f"--step needs a model with a step path (mamba), "
-                         f"not {type(model).__name__}")
     cache = model.init_cache(tokens.shape[0])
     out = []
     for tok in tokens.unbind(1):                                      # (B,) per position
@@ -120,7 +118,8 @@ def main(argv=None):
     ap.add_argument("--tokens", required=True, action="append", metavar="T0,T1,...",
                     help="one token row; repeat for more rows (all the same length)")
     ap.add_argument("--out", required=True, metavar="FILE")
-    ap.add_argument("--step", action="store_true", help="use the recurrent step path (mamba)")
+    ap.add_argument("--step", action="store_true",
+                    help="token by token through the step path (recurrent state / KV cache)")
     ap.add_argument("--double", action="store_true", help="compute in float64")
     args = ap.parse_args(argv)
 

@@ -212,6 +212,38 @@ def test_transformer(tmp):
               maxdiff(a[:, reach + 1:], b[:, reach + 1:]) == 0.0 and
               maxdiff(a[:, reach], b[:, reach]) > 0 and maxdiff(a, fwd) > 0)
 
+        # step path (KV cache) == forward: full causal and windows (ring wraps for W < L),
+        # starting from 1 slot (capacity doubles 1, 2, 4, 8, 16) and from the default
+        for W in (0, 1, 2, 5, L, L + 5):
+            wmodel = TransformerLM.from_config(transformer_cfg(norm, pos, window=W))
+            wmodel.load_state_dict(model.state_dict())
+            wmodel.eval()
+            with torch.no_grad():
+                want = wmodel(tokens)
+            worst, caps = 0.0, []
+            for capacity in (1, 64):
+                cache = wmodel.init_cache(B, capacity=capacity)
+                got = []
+                with torch.no_grad():
+                    for tok in tokens.unbind(1):
+                        logits, cache = wmodel.step(tok, cache)
+                        got.append(logits)
+                worst = max(worst, maxdiff(want, torch.stack(got, dim=1)))
+                caps.append(cache.cap)
+            want_caps = [min(16, W) if W else 16, min(64, W) if W else 64]
+            check(f"{tag}: window {W}: step path (KV cache) == forward", worst <= TOL
+                  and cache.pos == L and caps == want_caps,
+                  f"max |diff| = {worst:.2e}, capacities {caps} (want {want_caps})")
+        if pos == "learned":
+            cache = model.init_cache(1)
+            cache.pos = model.max_len
+            try:
+                with torch.no_grad():
+                    model.step(tokens[:1, 0], cache)
+                check(f"{tag}: step beyond max_len raises", False)
+            except ValueError:
+                check(f"{tag}: step beyond max_len raises", True)
+
     # Mask definition: query i sees j with i - W < j <= i
     m = attention_mask(6, 3)
     want = torch.tensor([[j <= i and j > i - 3 for j in range(6)] for i in range(6)])
@@ -287,8 +319,17 @@ def test_cli(tmp):
         want = load_model(d)[0](tokens)
     check("cli[mamba]: --step matches forward", got is not None and maxdiff(got, want) <= TOL,
           r.stderr.strip())
-    r = run_cli("--checkpoint", os.path.join(tmp, "tf_rmsnorm_rope"), *targs, "--out", out, "--step")
-    check("cli[transformer]: --step refused with exit 2", r.returncode == 2)
+    for ckpt in ("tf_rmsnorm_rope", "tf_rmsnorm_learned"):
+        r = run_cli("--checkpoint", os.path.join(tmp, ckpt), *targs, "--out", out, "--step")
+        got = safetensors_io.load(out)["logits"] if r.returncode == 0 else None
+        with torch.no_grad():
+            want = load_model(os.path.join(tmp, ckpt))[0](tokens)
+        check(f"cli[{ckpt}]: --step matches forward",
+              got is not None and maxdiff(got, want) <= TOL, r.stderr.strip())
+    r = run_cli("--checkpoint", os.path.join(tmp, "tf_rmsnorm_learned"),
+                "--tokens", ",".join(["1"] * 33), "--out", out, "--step")
+    check("cli[transformer]: --step beyond max_len -> exit 2, one line",
+          r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr.strip())
 
     bad = os.path.join(tmp, "bad")
     os.makedirs(bad)
@@ -311,10 +352,53 @@ def test_cli(tmp):
     check("cli: out-of-range token -> exit 2", r.returncode == 2)
 
 
+def run_bench(*args):
+    return subprocess.run([sys.executable, os.path.join(HERE, "bench.py"), *args],
+                          capture_output=True, text=True)
+
+
+def last_json(stdout):
+    try:
+        return json.loads(stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return None
+
+
+def test_bench(tmp):
+    """bench.py smoke test on the tiny checkpoints: one JSON object on stdout's last line."""
+    for ckpt in ("mamba_rmsnorm", "tf_rmsnorm_rope"):
+        d = os.path.join(tmp, ckpt)
+        r = run_bench("train", "--checkpoint", d, "--batch", "2", "--length", "8", "--steps", "3",
+                      "--warmup", "1", "--threads", "1", "--seed", "3")
+        j = last_json(r.stdout)
+        check(f"bench[{ckpt}]: train JSON", r.returncode == 0 and j is not None and
+              j["kind"] == "train" and len(j["step_ms"]) == 3 and j["threads"] == 1 and
+              j["min_ms"] <= j["median_ms"] and j["peak_rss_kib"] > 0 and
+              len(r.stdout.strip().splitlines()) == 1, "" if r.returncode == 0 else r.stderr[-300:])
+        r = run_bench("decode", "--checkpoint", d, "--positions", "0,5,40", "--tokens", "4",
+                      "--threads", "1", "--seed", "3")
+        j = last_json(r.stdout)
+        check(f"bench[{ckpt}]: decode JSON", r.returncode == 0 and j is not None and
+              j["kind"] == "decode" and sorted(j["ms_per_token"]) == ["0", "40", "5"] and
+              all(v > 0 for v in j["ms_per_token"].values()),
+              "" if r.returncode == 0 else r.stderr[-300:])
+    d = os.path.join(tmp, "tf_rmsnorm_learned")                       # max_len 32
+    for args in (["train", "--checkpoint", os.path.join(tmp, "nope")],
+                 ["decode", "--checkpoint", d, "--positions", "4,6", "--tokens", "4"],
+                 ["decode", "--checkpoint", d, "--positions", "30", "--tokens", "4"],
+                 ["train", "--checkpoint", d, "--length", "33"],
+                 ["train", "--checkpoint", d, "--batch", "0"],
+                 ["bogus"]):
+        r = run_bench(*args)
+        check(f"bench: {' '.join(args[:1] + args[3:])} -> exit 2, one line",
+              r.returncode == 2 and r.stdout == "" and len(r.stderr.strip().splitlines()) == 1 and
+              r.stderr.startswith("bench.py: "), r.stderr.strip())
+
+
 def main():
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
-        for test in (test_safetensors, test_mamba, test_transformer, test_cli):
+        for test in (test_safetensors, test_mamba, test_transformer, test_cli, test_bench):
             try:
                 test(tmp)
             except Exception as e:  # a crash counts as a failure, keep going

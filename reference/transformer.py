@@ -1,5 +1,7 @@
 """Transformer language model (pre-norm GPT decoder) in plain PyTorch: a small,
-readable mirror of freelunch's C++ Transformer. Written for checking, not speed.
+readable mirror of freelunch's C++ Transformer. forward() is written for checking;
+the step path (init_cache / step, one token at a time with a KV cache) is written
+to be reasonably fast in eager PyTorch, because bench.py times it.
 
 Shapes:  B batch, L sequence length, V vocab, D d_model, H heads,
          hd = D / H head width, F = mlp_ratio * D.
@@ -15,6 +17,12 @@ Equations (tags used in the comments below):
   (T6)  S = q k^T / sqrt(hd);  query i sees key j iff j <= i and (W = 0 or j > i - W)
   (T7)  O = softmax(S) v;  concat heads;  out_proj(O)
   (T8)  logits = norm_f(h) @ E^T                        E = embedding (tied lm_head)
+
+Step path: the token at absolute position p attends, per (T6), to the keys/values
+of positions max(0, p-W+1) .. p (W = 0: all of 0 .. p), which a KVCache keeps (keys after RoPE at their
+own absolute position, so they never need re-rotating). Attention is a weighted
+sum, so the order of the cached keys does not matter: a window model can keep
+its last W positions in a ring, position p in slot p mod W.
 """
 
 import math
@@ -93,6 +101,25 @@ class Attention(nn.Module):
         o = o.transpose(1, 2).reshape(B, L, D)                        # (T7) concat heads
         return self.out_proj(o)                                       # (T7) (B, L, D)
 
+    def step(self, x, keys, values, slot, n, rope):
+        """One token. x: (B, D); this layer's cache buffers, written in place at `slot`:
+        keys (B, H, hd, cap) (stored transposed, so q @ keys is a plain matmul) and
+        values (B, H, cap, hd); the first n slots are attended to. rope: (cos, sin)
+        at this position, each (hd/2), or None. Returns (B, D)."""
+        B, D = x.shape
+        qkv = self.in_proj(x).view(B, 3, self.H, self.hd)             # (T4) rows [q; k; v]
+        if rope is not None:
+            qk = apply_rope(qkv[:, :2], *rope)                        # (T5) q and k at once
+            q, k = qk[:, 0], qk[:, 1]                                 # (B, H, hd) each
+        else:
+            q, k = qkv[:, 0], qkv[:, 1]
+        keys.select(3, slot).copy_(k)                                 # cache k_p, v_p
+        values.select(2, slot).copy_(qkv[:, 2])
+        q = q.unsqueeze(2) / math.sqrt(self.hd)                       # (B, H, 1, hd)
+        scores = q @ keys[..., :n]                                    # (T6) (B, H, 1, n), all allowed
+        o = scores.softmax(dim=-1) @ values[:, :, :n]                 # (T7) (B, H, 1, hd)
+        return self.out_proj(o.view(B, D))                            # (T7) concat heads
+
 
 class MLP(nn.Module):
     def __init__(self, D, Fw):
@@ -116,6 +143,10 @@ class Block(nn.Module):
         h = h + self.mixer(self.norm(h), allowed, rope)               # (T2)
         return h + self.mlp(self.norm2(h))                            # (T2)
 
+    def step(self, h, keys, values, slot, n, rope):                   # h: (B, D)
+        h = h + self.mixer.step(self.norm(h), keys, values, slot, n, rope)  # (T2)
+        return h + self.mlp(self.norm2(h))                            # (T2)
+
 
 class Backbone(nn.Module):
     def __init__(self, V, D, n_layer, H, Fw, norm, eps, pos, max_len):
@@ -125,6 +156,52 @@ class Backbone(nn.Module):
             self.pos_embedding = nn.Embedding(max_len, D)             # (M, D)
         self.layers = nn.ModuleList(Block(D, H, Fw, norm, eps) for _ in range(n_layer))
         self.norm_f = Norm(D, norm, eps)
+
+
+class KVCache:
+    """Decoding state of a TransformerLM for a batch of B sequences that advance together.
+
+    pos        number of tokens consumed so far = absolute position of the next token
+    layers     per layer (keys (B, H, hd, cap), values (B, H, cap, hd)); keys after
+               RoPE, stored transposed so that the score product needs no copy
+    rope       (cos, sin) tables (rows > pos, hd/2) when pos = rope, else None
+
+    Buffers are preallocated and written in place (no torch.cat per token).
+    Full causal (window 0): position p lives in slot p; when full, cap doubles
+    (one copy of the filled part). Window W > 0: cap never exceeds W and position
+    p lives in slot p mod W, overwriting position p - W, the one that just left
+    the window. Before the ring wraps, p mod W = p, so growth works the same way.
+    """
+
+    def __init__(self, n_layer, batch, H, hd, window, capacity, like):
+        cap = max(1, int(capacity))
+        if window > 0:
+            cap = min(cap, window)
+        self.pos, self.window, self.cap, self.rope = 0, window, cap, None
+        self.layers = [(like.new_zeros(batch, H, hd, cap), like.new_zeros(batch, H, cap, hd))
+                       for _ in range(n_layer)]
+
+    def advance(self):
+        """Claim the slot of the token at position pos and move pos on. Returns
+        (slot, n): where to write its key/value, and how many slots it attends to."""
+        p, W = self.pos, self.window
+        slot = p % W if W > 0 else p
+        if slot >= self.cap:                                          # only before wrapping: slot == p
+            cap = max(2 * self.cap, slot + 1)
+            self.cap = min(cap, W) if W > 0 else cap
+            self.layers = [(_grown(keys, 3, self.cap), _grown(values, 2, self.cap))
+                           for keys, values in self.layers]
+        self.pos = p + 1
+        return slot, (min(p + 1, W) if W > 0 else p + 1)
+
+
+def _grown(buf, dim, cap):
+    """A copy of buf with size cap along dim (the old contents first, zeros after)."""
+    shape = list(buf.shape)
+    shape[dim] = cap
+    new = buf.new_zeros(shape)
+    new.narrow(dim, 0, buf.shape[dim]).copy_(buf)
+    return new
 
 
 class TransformerLM(nn.Module):
@@ -148,7 +225,7 @@ class TransformerLM(nn.Module):
         if Fw != int(Fw) or int(Fw) <= 0:
             raise ValueError(f"mlp_ratio * d_model = {Fw} is not a positive integer")
         self.pos, self.rope_base, self.max_len, self.window = pos, rope_base, max_len, window
-        self.hd = d_model // n_head
+        self.n_head, self.hd = n_head, d_model // n_head
         self.backbone = Backbone(vocab_size, d_model, n_layer, n_head, int(Fw),
                                  norm, norm_eps, pos, max_len)
 
@@ -175,3 +252,31 @@ class TransformerLM(nn.Module):
         for block in bb.layers:
             h = block(h, allowed, rope)                               # (T2)
         return bb.norm_f(h) @ bb.embedding.weight.T                   # (T8) (B, L, V)
+
+    def init_cache(self, batch, capacity=64):
+        """An empty KVCache for `batch` sequences. `capacity` is the initial number
+        of slots per layer (it doubles as needed; a window model never needs more
+        than W): pass the final length to avoid regrowth."""
+        return KVCache(len(self.backbone.layers), batch, self.n_head, self.hd, self.window,
+                       capacity, like=self.backbone.embedding.weight)
+
+    def step(self, token, cache):
+        """token: (B,) int64 at absolute position cache.pos. Returns (logits (B, V),
+        cache). Unlike MambaLM.step, the cache is updated in place (and returned),
+        so an old cache cannot be reused. Call under torch.no_grad()."""
+        p = cache.pos
+        bb = self.backbone
+        h = bb.embedding(token)                                       # (T1) (B, D)
+        if self.pos == "learned":
+            if p >= self.max_len:
+                raise ValueError(f"position {p} is beyond max_len {self.max_len} (pos = learned)")
+            h = h + bb.pos_embedding.weight[p]                        # (T1) + (D)
+        rope = None
+        if self.pos == "rope":
+            if cache.rope is None or p >= cache.rope[0].shape[0]:     # grow the tables by doubling
+                cache.rope = rope_tables(max(64, 2 * p), self.hd, self.rope_base, h.dtype)
+            rope = cache.rope[0][p], cache.rope[1][p]                 # (T5) (hd/2) each
+        slot, n = cache.advance()
+        for block, (keys, values) in zip(bb.layers, cache.layers):
+            h = block.step(h, keys, values, slot, n, rope)            # (T2)
+        return bb.norm_f(h) @ bb.embedding.weight.T, cache           # (T8) (B, V)

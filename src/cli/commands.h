@@ -13,6 +13,7 @@ void add_compare_command(CLI::App& root);
 void add_keys_command(CLI::App& root);
 void add_tasks_command(CLI::App& root);
 void add_sample_command(CLI::App& root);
+void add_speed_command(CLI::App& root);
 
 std::string keys_markdown();  // docs/CONFIG.md
 

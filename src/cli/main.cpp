@@ -9,13 +9,20 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "kernels/kernel_mode.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"freelunch: can Mamba always enjoy the free lunch? COPY and CoT, Mamba vs Transformers"};
   app.require_subcommand(1);
   int threads = 0;
   app.add_option("--threads", threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
-  app.parse_complete_callback([&] { fl::configure_threads(threads); });
+  std::string kernels = "fused";
+  app.add_option("--kernels", kernels, "fused (default): the hand-written CPU kernels and torch-free step engine; "
+                                       "reference: the plain-libtorch paths they are tested against");
+  app.parse_complete_callback([&] {
+    fl::configure_threads(threads);
+    fl::kernels::set_mode(fl::kernels::parse_mode(kernels));
+  });
   fl::cli::add_train_command(app);
   fl::cli::add_eval_command(app);
   fl::cli::add_generate_command(app);
@@ -24,15 +31,20 @@ int main(int argc, char** argv) {
   fl::cli::add_keys_command(app);
   fl::cli::add_tasks_command(app);
   fl::cli::add_sample_command(app);
+  fl::cli::add_speed_command(app);
   try {
     // CLI11 reports a mistyped command as "A subcommand is required": name it instead.
     for (int i = 1; i < argc; ++i) {
       const std::string arg = argv[i];
-      if (arg == "--threads") ++i;
-      if (arg.empty() || arg[0] == '-' || arg == "--threads") continue;
+      if (arg == "--threads" || arg == "--kernels") {
+        ++i;
+        continue;
+      }
+      if (arg.empty() || arg[0] == '-') continue;
       if (app.get_subcommands([&](CLI::App* sub) { return sub->check_name(arg); }).empty()) {
         std::string known;
-        for (const auto* sub : app.get_subcommands({})) known += (known.empty() ? "" : ", ") + sub->get_name();
+        for (const auto* sub : app.get_subcommands({}))
+          if (!sub->get_group().empty()) known += (known.empty() ? "" : ", ") + sub->get_name();
         std::fprintf(stderr, "freelunch: error: unknown command '%s' (commands: %s)\n", arg.c_str(), known.c_str());
         return 2;
       }

@@ -1,4 +1,6 @@
-// Greedy decoding through the step path. Each request is a prompt and a continuation layout:
+// Greedy decoding through the step path: the torch-free StepEngine (infer/step_engine.h, built
+// per call from a snapshot of the weights) when fl::kernels::fused(), the model's libtorch step
+// otherwise; both give the same tokens. Each request is a prompt and a continuation layout:
 // at continuation position t, `given[t] ≥ 0` is a token the environment supplies (an input of
 // an interleaved task, a query) and `kModelToken` is the model's own argmax, fed back. A
 // sequence ends after its layout, or at the first end token the model itself produces.

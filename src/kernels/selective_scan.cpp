@@ -1,29 +1,44 @@
-// Fused CPU selective scan (REFERENCE §1) with a hand-written backward, and its libtorch reference.
+// Fused CPU selective scan (REFERENCE §1; math in selective_scan.h) with a hand-written backward,
+// and its libtorch reference.
 //
-// Memory: the forward keeps only the state at the start of every chunk of kChunk time steps,
-// (B, ceil(L / kChunk), Di, N); the backward recomputes the states inside one chunk at a time
-// into a (kChunk + 1) × N scratch per thread, so saved activations do not grow as L·Di·N.
-// Determinism: dB and dC sum over channels, which different threads own. Each work unit of the
-// backward is (batch, block of kChannelBlock channels) and writes its own partial buffer
-// (transient, B·L·N·ceil(Di / kChannelBlock) each); the partials are summed in a fixed order
-// afterwards. The same holds for dA and dD over the batch. Results are therefore bit-identical
-// run to run, whatever the thread count.
+// Layout: a work unit scans a strip of kStrip channels of one batch row, sequentially in t. The
+// strip's state is an (N, kStrip) tile; its channels go kLanes at a time into SIMD lanes (a lane
+// block), so every per-channel operation — softplus, the N decays and state updates, the readout,
+// the gate — is a vertical vector operation. Each step reads one contiguous kStrip-wide segment
+// of the u, delta, z rows and one B_t, C_t row for the whole strip. Only dB and dC sum over
+// channels: per step the strip's terms are added over its lane blocks into an (N, kLanes) tile,
+// whose lanes are then summed by a shuffle tree.
+// Memory: the forward keeps only the state at the start of every chunk of kChunk steps,
+// (B, n_chunks, N, Di). The backward recomputes one chunk of one strip at a time — δ, the decays
+// a_t, the states h_t and the readout — into a per-thread scratch of about 2 kChunk N kStrip
+// values (256 KiB in float32), then walks it backwards; nothing of size L·Di·N is kept.
+// Determinism: a backward work unit is (batch, strip); it writes its own dB/dC partial,
+// (n_strips, B, L, N), and its own entries of the per-batch dA, dD and d(delta_bias) partials;
+// all partials are summed afterwards in a fixed order. Results are therefore bit-identical run to
+// run, whatever the thread count.
 #include "kernels/selective_scan.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <array>
-#include <cmath>
-#include <cstring>
-#include <limits>
 #include <vector>
+
+#include "kernels/kernel_mode.h"
+#include "kernels/vector_math.h"
 
 namespace fl::kernels {
 namespace {
 
-constexpr int64_t kChunk = 64;         // time steps between saved states
-constexpr int64_t kChannelBlock = 32;  // channels per backward work unit (and dB/dC partial)
+constexpr int64_t kChunk = 64;                // time steps between saved states
+constexpr int kLanes = 8;                     // channels per lane block, one per SIMD lane
+constexpr int64_t kStrip = 32;                // channels per work unit (and per dB/dC partial)
+constexpr int64_t kBlocks = kStrip / kLanes;  // lane blocks per strip
+// The (B, L, Di) rows a strip reads at successive steps are Di elements apart, beyond the hardware
+// prefetcher's reach once they cross a page: they are prefetched this many steps ahead.
+constexpr int64_t kPrefetchSteps = 4;
+
+template <typename T>
+using Lanes = SimdVector<T, kLanes>;
 
 // Work items per at::parallel_for task when each item costs `work` element-steps: small problems
 // stay on one thread instead of paying for a parallel region.
@@ -31,181 +46,348 @@ int64_t grain(int64_t work) {
   return std::max<int64_t>(1, at::internal::GRAIN_SIZE / std::max<int64_t>(1, work));
 }
 
-// Raw views of the contiguous inputs.
+// Asks for the strip segment of a row starting at p to be brought into cache.
+template <bool kForWrite = false, typename T>
+inline void prefetch_strip(const T* p) {
+  for (int64_t k = 0; k < kStrip; k += 64 / sizeof(T)) __builtin_prefetch(p + k, kForWrite);
+}
+
+// A (B, L, X) tensor read row by row: row (b, t) is contiguous and starts at `at(b, t)`.
+template <typename T>
+struct Rows {
+  const T* data = nullptr;  // null when the tensor is absent
+  int64_t batch_stride = 0, time_stride = 0;
+  const T* at(int64_t b, int64_t t) const { return data + b * batch_stride + t * time_stride; }
+};
+
+template <typename T>
+Rows<T> rows(const torch::Tensor& x) {
+  return x.defined() ? Rows<T>{x.data_ptr<T>(), x.stride(0), x.stride(1)} : Rows<T>{};
+}
+
 template <typename T>
 struct ScanInputs {
-  const T* u;      // (B, L, Di)
-  const T* delta;  // (B, L, Di)
-  const T* A;      // (Di, N)
-  const T* Bm;     // (B, L, N)
-  const T* Cm;     // (B, L, N)
-  const T* D;      // (Di)
+  Rows<T> u, delta, z;  // (B, L, Di); z absent without gate
+  Rows<T> Bm, Cm;       // (B, L, N)
+  const T* A;           // (Di, N)
+  const T* D;           // (Di)
+  const T* delta_bias;  // (Di) or null
+  bool delta_softplus;
   int64_t B, L, Di, N;
   int64_t n_chunks() const { return (L + kChunk - 1) / kChunk; }
+  int64_t n_strips() const { return (Di + kStrip - 1) / kStrip; }
 };
 
-// Raw views of the gradient buffers the backward writes.
+// dst[j] = src[j] for j < width, 0 for width ≤ j < kStrip (padding channels). The full case is a
+// fixed-length loop, a few vector moves (a memcpy of that size would be a library call).
 template <typename T>
-struct ScanGrads {
-  T* du;        // (B, L, Di)
-  T* ddelta;    // (B, L, Di)
-  T* dA_parts;  // (B, Di, N)               zero-initialised, summed over B afterwards
-  T* dD_parts;  // (B, Di)                  summed over B afterwards
-  T* dB_parts;  // (n_blocks, B, L, N)      zero-initialised, summed over blocks afterwards
-  T* dC_parts;  // (n_blocks, B, L, N)      zero-initialised, summed over blocks afterwards
-};
-
-// exp in plain arithmetic, so that GCC vectorises the loops calling it (glibc's vector exp needs
-// -ffast-math). x = k ln2 + r with |r| ≤ ln2/2 (Cody–Waite), e^r by its Taylor polynomial (degree
-// 7 for float, 12 for double: error ≲ 1 ulp), 2^k written into the exponent bits. Results below
-// the smallest normal flush to 0, above the largest finite become inf.
-template <typename T, int kDegree>
-constexpr std::array<T, kDegree + 1> inverse_factorials() {
-  std::array<T, kDegree + 1> c{};
-  double factorial = 1;
-  for (int j = 0; j <= kDegree; ++j) c[j] = T(1 / (factorial *= (j ? j : 1)));
-  return c;
-}
-template <typename T>
-struct ExpConstants;
-template <>
-struct ExpConstants<float> {
-  using Bits = int32_t;
-  static constexpr int kMantissaBits = 23, kBias = 127;
-  static constexpr float kLo = -87.0f, kHi = 88.0f, kShift = 0x1.8p23f;
-  static constexpr float kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
-  static constexpr auto kTaylor = inverse_factorials<float, 7>();
-};
-template <>
-struct ExpConstants<double> {
-  using Bits = int64_t;
-  static constexpr int kMantissaBits = 52, kBias = 1023;
-  static constexpr double kLo = -708.0, kHi = 709.0, kShift = 0x1.8p52;
-  static constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
-  static constexpr auto kTaylor = inverse_factorials<double, 12>();
-};
-
-template <typename T>
-inline T vexp(T x) {
-  using E = ExpConstants<T>;
-  const T xc = std::min(std::max(x, E::kLo), E::kHi);
-  const T shifted = xc * T(1.44269504088896340736) + E::kShift;  // round(x / ln2) in low bits
-  const T k = shifted - E::kShift;
-  const T r = (xc - k * E::kLn2Hi) - k * E::kLn2Lo;
-  T p = E::kTaylor.back();
-  for (int j = static_cast<int>(E::kTaylor.size()) - 2; j >= 0; --j) p = p * r + E::kTaylor[j];
-  typename E::Bits bits, shift_bits;
-  std::memcpy(&bits, &shifted, sizeof(T));
-  std::memcpy(&shift_bits, &E::kShift, sizeof(T));
-  bits = (bits - shift_bits + E::kBias) << E::kMantissaBits;  // 2^k
-  T scale;
-  std::memcpy(&scale, &bits, sizeof(T));
-  return x < E::kLo ? T(0) : (x > E::kHi ? std::numeric_limits<T>::infinity() : p * scale);
-}
-
-// One step of one channel d: a = exp(δ A_d), h_next = a ⊙ h_prev + δu B_t  (all N).
-// h_prev may alias h_next.
-template <typename T>
-inline void scan_step(const T* A_d, const T* B_t, T dt, T dtu, const T* h_prev, T* a, T* h_next,
-                      int64_t N) {
+inline void load_padded(const T* src, int64_t width, T* dst) {
+  if (width == kStrip) {
 #pragma omp simd
-  for (int64_t n = 0; n < N; ++n) {
-    a[n] = vexp(dt * A_d[n]);
-    h_next[n] = a[n] * h_prev[n] + dtu * B_t[n];
+    for (int64_t j = 0; j < kStrip; ++j) dst[j] = src[j];
+    return;
+  }
+  for (int64_t j = 0; j < kStrip; ++j) dst[j] = j < width ? src[j] : T(0);
+}
+// dst[j] = src[j] for j < width.
+template <typename T>
+inline void store_clipped(const T* src, int64_t width, T* dst) {
+  if (width == kStrip) {
+#pragma omp simd
+    for (int64_t j = 0; j < kStrip; ++j) dst[j] = src[j];
+    return;
+  }
+  for (int64_t j = 0; j < width; ++j) dst[j] = src[j];
+}
+
+// Channels d0 .. d0 + width - 1 (width ≤ kStrip) and their parameters. Padding channels (in the
+// last strip when kStrip does not divide Di) are scanned too, with zero parameters and inputs,
+// which keeps their state at 0 (δu = 0) and their terms out of dB and dC.
+template <typename T>
+struct Strip {
+  explicit Strip(int64_t N) : A(N * kStrip) {}
+  void load(const ScanInputs<T>& in, int64_t first_channel) {
+    d0 = first_channel;
+    width = std::min(kStrip, in.Di - d0);
+    for (int64_t n = 0; n < in.N; ++n)
+      for (int64_t c = 0; c < kStrip; ++c)
+        A[n * kStrip + c] = c < width ? in.A[(d0 + c) * in.N + n] : T(0);
+    load_padded(in.D + d0, width, D);
+    if (in.delta_bias)
+      load_padded(in.delta_bias + d0, width, bias);
+    else
+      std::fill(bias, bias + kStrip, T(0));
+  }
+  int64_t d0 = 0, width = 0;
+  std::vector<T> A;                       // (N, kStrip)   A transposed
+  alignas(64) T D[kStrip], bias[kStrip];  // (kStrip)
+};
+
+// Copies between a strip's (N, kStrip) tile and its columns of an (N, Di) matrix.
+template <typename T>
+void load_tile(const T* src, const Strip<T>& strip, int64_t N, int64_t Di, T* tile) {
+  for (int64_t n = 0; n < N; ++n) load_padded(src + n * Di + strip.d0, strip.width, tile + n * kStrip);
+}
+template <typename T>
+void store_tile(const T* tile, const Strip<T>& strip, int64_t N, int64_t Di, T* dst) {
+  for (int64_t n = 0; n < N; ++n) store_clipped(tile + n * kStrip, strip.width, dst + n * Di + strip.d0);
+}
+
+// One time step's per-channel inputs for a strip.
+template <typename T>
+struct StepLanes {
+  alignas(64) T u[kStrip];
+  alignas(64) T x[kStrip];     // delta + bias
+  alignas(64) T dt[kStrip];    // δ = softplus(x), or x
+  alignas(64) T dtu[kStrip];   // δ u
+  alignas(64) T ddt[kStrip];   // dδ/dx = softplus'(x) (backward with softplus only)
+};
+
+// Reads step t of the strip, and prefetches step t + kPrefetchSteps. The backward also wants
+// softplus'(x), computed alongside softplus(x) at the price of one division.
+template <bool kBackward, typename T>
+inline void load_step(const ScanInputs<T>& in, const Strip<T>& strip, int64_t b, int64_t t,
+                      StepLanes<T>& s) {
+  if (t + kPrefetchSteps < in.L) {
+    prefetch_strip(in.u.at(b, t + kPrefetchSteps) + strip.d0);
+    prefetch_strip(in.delta.at(b, t + kPrefetchSteps) + strip.d0);
+    if (in.z.data) prefetch_strip(in.z.at(b, t + kPrefetchSteps) + strip.d0);
+  }
+  load_padded(in.u.at(b, t) + strip.d0, strip.width, s.u);
+  load_padded(in.delta.at(b, t) + strip.d0, strip.width, s.x);
+#pragma omp simd
+  for (int64_t j = 0; j < kStrip; ++j) s.x[j] += strip.bias[j];
+  if (in.delta_softplus) {
+#pragma omp simd
+    for (int64_t j = 0; j < kStrip; ++j) {
+      s.dt[j] = vsoftplus(s.x[j]);
+      if constexpr (kBackward) s.ddt[j] = vsoftplus_derivative(s.x[j]);
+    }
+  } else {
+    std::copy(s.x, s.x + kStrip, s.dt);
+  }
+#pragma omp simd
+  for (int64_t j = 0; j < kStrip; ++j) s.dtu[j] = s.dt[j] * s.u[j];
+}
+
+// One step of a strip: a = exp(δ A), h = a ⊙ h_prev + δu B_t (tiles (N, kStrip)) and the readout
+// y = Σ_n h[n] C_t[n] (kStrip). Keeps a only when kKeepDecay. h may alias h_prev.
+template <bool kKeepDecay, typename T>
+inline void scan_step(const Strip<T>& strip, const StepLanes<T>& s, const T* B_t, const T* C_t,
+                      const T* h_prev, T* a, T* h, T* y, int64_t N) {
+  for (int64_t c = 0; c < kStrip; c += kLanes) {  // lane block by lane block
+    alignas(64) T acc[kLanes] = {};
+    const T *A_c = &strip.A[c], *dt = s.dt + c, *dtu = s.dtu + c;
+    for (int64_t n = 0; n < N; ++n) {
+      const T B_n = B_t[n], C_n = C_t[n];
+      const int64_t o = n * kStrip + c;
+#pragma omp simd
+      for (int64_t j = 0; j < kLanes; ++j) {
+        const T a_nj = vexp(dt[j] * A_c[n * kStrip + j]);
+        if constexpr (kKeepDecay) a[o + j] = a_nj;
+        h[o + j] = a_nj * h_prev[o + j] + dtu[j] * B_n;
+        acc[j] += h[o + j] * C_n;
+      }
+    }
+    std::copy(acc, acc + kLanes, y + c);
   }
 }
 
-// Forward, per (b, d), sequential in t:
-//   a_t = exp(δ_t[d] A[d]);   h_t = a_t ⊙ h_{t-1} + δ_t[d] u_t[d] B_t;
-//   y_t[d] = h_t · C_t + D[d] u_t[d]
-// Before each chunk's first step, h_{t0-1} (zero for the first chunk) goes to chunk_states.
+// Forward, per (b, strip), sequential in t. Before each chunk's first step the state (zero for
+// the first chunk) goes to chunk_states.
 template <typename T>
-void scan_forward(const ScanInputs<T>& in, T* y /* (B, L, Di) */,
-                  T* chunk_states /* (B, n_chunks, Di, N) */) {
-  const int64_t L = in.L, Di = in.Di, N = in.N, n_chunks = in.n_chunks();
-  at::parallel_for(0, in.B * Di, grain(L * N), [&](int64_t begin, int64_t end) {
-    std::vector<T> h(N), a(N);  // state and decay of one channel
-    for (int64_t bd = begin; bd < end; ++bd) {
-      const int64_t b = bd / Di, d = bd % Di;
-      const T* A_d = in.A + d * N;
+void scan_forward(const ScanInputs<T>& in, T* out /* (B, L, Di) */,
+                  T* chunk_states /* (B, n_chunks, N, Di) */) {
+  const int64_t L = in.L, Di = in.Di, N = in.N, n_strips = in.n_strips();
+  at::parallel_for(0, in.B * n_strips, grain(kStrip * L * N), [&](int64_t begin, int64_t end) {
+    Strip<T> strip(N);
+    std::vector<T> h(N * kStrip);  // (N, kStrip)
+    StepLanes<T> s;
+    alignas(64) T y[kStrip], z[kStrip];
+    for (int64_t unit = begin; unit < end; ++unit) {
+      const int64_t b = unit / n_strips;
+      strip.load(in, (unit % n_strips) * kStrip);
       std::fill(h.begin(), h.end(), T(0));
       for (int64_t t = 0; t < L; ++t) {
         if (t % kChunk == 0)
-          std::copy(h.begin(), h.end(), chunk_states + ((b * n_chunks + t / kChunk) * Di + d) * N);
-        const int64_t i = (b * L + t) * Di + d;  // into (B, L, Di)
-        const T* B_t = in.Bm + (b * L + t) * N;
-        const T* C_t = in.Cm + (b * L + t) * N;
-        scan_step(A_d, B_t, in.delta[i], in.delta[i] * in.u[i], h.data(), a.data(), h.data(), N);
-        T y_i = 0;
-#pragma omp simd reduction(+ : y_i)
-        for (int64_t n = 0; n < N; ++n) y_i += h[n] * C_t[n];
-        y[i] = y_i + in.D[d] * in.u[i];
+          store_tile(h.data(), strip, N, Di, chunk_states + (b * in.n_chunks() + t / kChunk) * N * Di);
+        load_step<false>(in, strip, b, t, s);
+        if (t + kPrefetchSteps < L)
+          prefetch_strip<true>(out + (b * L + t + kPrefetchSteps) * Di + strip.d0);
+        scan_step<false>(strip, s, in.Bm.at(b, t), in.Cm.at(b, t), h.data(), static_cast<T*>(nullptr),
+                         h.data(), y, N);
+#pragma omp simd
+        for (int64_t j = 0; j < kStrip; ++j) y[j] += strip.D[j] * s.u[j];
+        if (in.z.data) {
+          load_padded(in.z.at(b, t) + strip.d0, strip.width, z);
+#pragma omp simd
+          for (int64_t j = 0; j < kStrip; ++j) y[j] *= vsilu(z[j]);
+        }
+        store_clipped(y, strip.width, out + (b * L + t) * Di + strip.d0);
       }
     }
   });
 }
 
-// Backward, per (b, block of channels); per channel d, chunks in reverse order: recompute
-// a_t and h_t inside the chunk from its saved start state, then walk it backwards with
-//   g_t = dy_t[d] C_t + a_{t+1} ⊙ g_{t+1}                       (g after the last step = 0)
-//   dC_t += dy_t[d] h_t;   dB_t += g_t δ_t[d] u_t[d];   dA[d] += g_t δ_t[d] a_t ⊙ h_{t-1}
-//   du_t[d] = δ_t[d] (g_t · B_t) + dy_t[d] D[d];   dD[d] += dy_t[d] u_t[d]
-//   dδ_t[d] = g_t · (u_t[d] B_t + A[d] ⊙ a_t ⊙ h_{t-1})
+// Raw views of the gradient buffers the backward writes.
 template <typename T>
-void scan_backward(const ScanInputs<T>& in, const T* chunk_states /* (B, n_chunks, Di, N) */,
-                   const T* dy /* (B, L, Di) */, const ScanGrads<T>& out) {
+struct ScanGrads {
+  T* du;           // (B, L, Di)
+  T* ddelta;       // (B, L, Di)
+  T* dz;           // (B, L, Di), null without gate
+  T* dA_parts;     // (B, Di, N)          summed over B afterwards
+  T* dD_parts;     // (B, Di)             summed over B afterwards
+  T* dbias_parts;  // (B, Di)             summed over B afterwards; null without bias
+  T* dB_parts;     // (n_strips, B, L, N) summed over strips afterwards
+  T* dC_parts;     // (n_strips, B, L, N) summed over strips afterwards
+};
+
+// Per-thread scratch of the backward: one chunk of one strip.
+template <typename T>
+struct ChunkScratch {
+  explicit ChunkScratch(int64_t N)
+      : steps(kChunk), h((kChunk + 1) * N * kStrip), a(kChunk * N * kStrip), y(kChunk * kStrip),
+        g(N * kStrip), dA(N * kStrip), dB_terms(N * kLanes), dC_terms(N * kLanes) {}
+  std::vector<StepLanes<T>> steps;  // (kChunk)
+  std::vector<T> h;         // (kChunk + 1, N, kStrip)  h[s] = state before step t0 + s
+  std::vector<T> a;         // (kChunk, N, kStrip)      a[s] = decay of step t0 + s
+  std::vector<T> y;         // (kChunk, kStrip)         readout h_t · C_t
+  std::vector<T> g;         // (N, kStrip)  a_{t+1} ⊙ g_{t+1}, carried backwards in t
+  std::vector<T> dA;        // (N, kStrip)  Σ_t g_t δ_t a_t ⊙ h_{t-1}
+  std::vector<T> dB_terms;  // (N, kLanes)  g_t δ_t u_t of one step, summed over lane blocks
+  std::vector<T> dC_terms;  // (N, kLanes)  dy_t h_t of one step, summed over lane blocks
+  alignas(64) T dD[kStrip], dbias[kStrip];
+};
+
+// out[n] += Σ_j tile[n][j] for an (N, kLanes) tile, in a fixed order.
+template <typename T>
+inline void add_lane_sums(const T* tile, int64_t N, T* out) {
+  static_assert(kLanes == 8, "row_sums8 sums rows of 8 lanes");
+  int64_t n = 0;
+  for (; n + kLanes <= N; n += kLanes) {
+    Lanes<T> rows[kLanes];
+    for (int64_t k = 0; k < kLanes; ++k) rows[k] = simd_load<Lanes<T>>(tile + (n + k) * kLanes);
+    simd_store(out + n, simd_load<Lanes<T>>(out + n) + row_sums8<T>(rows));
+  }
+  for (; n < N; ++n)
+    for (int64_t j = 0; j < kLanes; ++j) out[n] += tile[n * kLanes + j];
+}
+
+// The backward of step t = t0 + s of a strip (see the header for the formulas), and the prefetch
+// of step t - kPrefetchSteps.
+template <typename T>
+void backward_step(const ScanInputs<T>& in, const Strip<T>& strip, const Rows<T>& dout,
+                   int64_t b, int64_t t, int64_t s, ChunkScratch<T>& w, const ScanGrads<T>& out,
+                   T* dB_t /* (N) */, T* dC_t /* (N) */) {
+  using V = Lanes<T>;
+  const int64_t N = in.N, width = strip.width;
+  const int64_t i = (b * in.L + t) * in.Di + strip.d0;  // row (b, t) of (B, L, Di)
+  if (t >= kPrefetchSteps) {
+    prefetch_strip(dout.at(b, t - kPrefetchSteps) + strip.d0);
+    if (in.z.data) prefetch_strip(in.z.at(b, t - kPrefetchSteps) + strip.d0);
+    for (T* grad : {out.du, out.ddelta, out.dz})
+      if (grad) prefetch_strip<true>(grad + i - kPrefetchSteps * in.Di);
+  }
+  const StepLanes<T>& st = w.steps[s];
+  const T* a = &w.a[s * N * kStrip];
+  const T* h_prev = &w.h[s * N * kStrip];
+  const T* h_t = &w.h[(s + 1) * N * kStrip];
+  const T *B_t = in.Bm.at(b, t), *C_t = in.Cm.at(b, t);
+  alignas(64) T dy[kStrip], du[kStrip], ddelta[kStrip];
+  load_padded(dout.at(b, t) + strip.d0, width, dy);
+  if (in.z.data) {  // dy = dout ⊙ SiLU(z);  dz = dout ⊙ y ⊙ SiLU'(z)
+    alignas(64) T z[kStrip], dz[kStrip];
+    load_padded(in.z.at(b, t) + strip.d0, width, z);
+#pragma omp simd
+    for (int64_t j = 0; j < kStrip; ++j) {
+      dz[j] = dy[j] * (w.y[s * kStrip + j] + strip.D[j] * st.u[j]) * vsilu_derivative(z[j]);
+      dy[j] *= vsilu(z[j]);
+    }
+    store_clipped(dz, width, out.dz + i);
+  }
+  // Per lane block: dy, δ, δu, and the sums over n of g_t B_t and of g_t A a_t h_{t-1}. As
+  // SimdVectors they stay in registers across the loop over n.
+  V dy_v[kBlocks], dt_v[kBlocks], dtu_v[kBlocks], gB_v[kBlocks] = {}, gAah_v[kBlocks] = {};
+  for (int64_t lb = 0; lb < kBlocks; ++lb) {
+    dy_v[lb] = simd_load<V>(dy + lb * kLanes);
+    dt_v[lb] = simd_load<V>(st.dt + lb * kLanes);
+    dtu_v[lb] = simd_load<V>(st.dtu + lb * kLanes);
+  }
+  for (int64_t n = 0; n < N; ++n) {
+    const T B_n = B_t[n], C_n = C_t[n];
+    V dB_n = {}, dC_n = {};  // summed over lane blocks
+    for (int64_t lb = 0; lb < kBlocks; ++lb) {
+      const int64_t o = n * kStrip + lb * kLanes;  // into the tiles
+      const V a_n = simd_load<V>(a + o);
+      const V g_n = dy_v[lb] * C_n + simd_load<V>(&w.g[o]);  // g_t
+      const V p = g_n * a_n * simd_load<V>(h_prev + o);
+      simd_store(&w.dA[o], simd_load<V>(&w.dA[o]) + p * dt_v[lb]);
+      gAah_v[lb] += p * simd_load<V>(&strip.A[o]);
+      gB_v[lb] += g_n * B_n;
+      dB_n += g_n * dtu_v[lb];
+      dC_n += dy_v[lb] * simd_load<V>(h_t + o);
+      simd_store(&w.g[o], a_n * g_n);
+    }
+    simd_store(&w.dB_terms[n * kLanes], dB_n);
+    simd_store(&w.dC_terms[n * kLanes], dC_n);
+  }
+  add_lane_sums(w.dB_terms.data(), N, dB_t);
+  add_lane_sums(w.dC_terms.data(), N, dC_t);
+  for (int64_t lb = 0; lb < kBlocks; ++lb) {
+    const int64_t c = lb * kLanes;
+    const V u_v = simd_load<V>(st.u + c);
+    simd_store(du + c, dt_v[lb] * gB_v[lb] + dy_v[lb] * simd_load<V>(strip.D + c));
+    simd_store(ddelta + c, u_v * gB_v[lb] + gAah_v[lb]);  // dδ
+    simd_store(w.dD + c, simd_load<V>(w.dD + c) + dy_v[lb] * u_v);
+  }
+  store_clipped(du, width, out.du + i);
+  if (in.delta_softplus) {
+#pragma omp simd
+    for (int64_t j = 0; j < kStrip; ++j) ddelta[j] *= st.ddt[j];
+  }
+#pragma omp simd
+  for (int64_t j = 0; j < kStrip; ++j) w.dbias[j] += ddelta[j];
+  store_clipped(ddelta, width, out.ddelta + i);
+}
+
+// Backward, per (b, strip); chunks in reverse order: recompute δ, a_t, h_t and the readout
+// inside the chunk from its saved start state, then walk it backwards.
+template <typename T>
+void scan_backward(const ScanInputs<T>& in, const T* chunk_states /* (B, n_chunks, N, Di) */,
+                   const Rows<T>& dout /* (B, L, Di) */, const ScanGrads<T>& out) {
   const int64_t B = in.B, L = in.L, Di = in.Di, N = in.N, n_chunks = in.n_chunks();
-  const int64_t n_blocks = (Di + kChannelBlock - 1) / kChannelBlock;
-  at::parallel_for(0, B * n_blocks, grain(kChannelBlock * L * N), [&](int64_t begin, int64_t end) {
-    std::vector<T> h((kChunk + 1) * N);  // h[s] = h_{t0+s-1}       (kChunk + 1, N)
-    std::vector<T> a(kChunk * N);        // a[s] = a_{t0+s}         (kChunk, N)
-    std::vector<T> g(N);                 // a_{t+1} ⊙ g_{t+1}, carried backwards in t
+  const int64_t n_strips = in.n_strips(), tile = N * kStrip;
+  at::parallel_for(0, B * n_strips, grain(kStrip * L * N), [&](int64_t begin, int64_t end) {
+    Strip<T> strip(N);
+    ChunkScratch<T> w(N);
     for (int64_t unit = begin; unit < end; ++unit) {
-      const int64_t b = unit / n_blocks, block = unit % n_blocks;
-      T* dB_b = out.dB_parts + (block * B + b) * L * N;  // (L, N)
-      T* dC_b = out.dC_parts + (block * B + b) * L * N;  // (L, N)
-      for (int64_t d = block * kChannelBlock; d < std::min(Di, (block + 1) * kChannelBlock); ++d) {
-        const T* A_d = in.A + d * N;
-        T* dA_bd = out.dA_parts + (b * Di + d) * N;
-        T dD_bd = 0;
-        std::fill(g.begin(), g.end(), T(0));
-        for (int64_t c = n_chunks - 1; c >= 0; --c) {
-          const int64_t t0 = c * kChunk, len = std::min(kChunk, L - t0);
-          const T* start = chunk_states + ((b * n_chunks + c) * Di + d) * N;
-          std::copy(start, start + N, h.begin());
-          for (int64_t s = 0; s < len; ++s) {
-            const int64_t i = (b * L + t0 + s) * Di + d;
-            scan_step(A_d, in.Bm + (b * L + t0 + s) * N, in.delta[i], in.delta[i] * in.u[i],
-                      &h[s * N], &a[s * N], &h[(s + 1) * N], N);
-          }
-          for (int64_t s = len - 1; s >= 0; --s) {
-            const int64_t t = t0 + s, i = (b * L + t) * Di + d;
-            const T dt = in.delta[i], u_t = in.u[i], dy_t = dy[i];
-            const T* B_t = in.Bm + (b * L + t) * N;
-            const T* C_t = in.Cm + (b * L + t) * N;
-            const T* h_prev = &h[s * N];
-            const T* h_t = &h[(s + 1) * N];
-            const T* a_t = &a[s * N];
-            T* dB_t = dB_b + t * N;
-            T* dC_t = dC_b + t * N;
-            T gB = 0, ddelta_t = 0;
-#pragma omp simd reduction(+ : gB, ddelta_t)
-            for (int64_t n = 0; n < N; ++n) {
-              const T g_n = dy_t * C_t[n] + g[n];
-              const T ah = a_t[n] * h_prev[n];
-              dC_t[n] += dy_t * h_t[n];
-              dB_t[n] += g_n * dt * u_t;
-              dA_bd[n] += g_n * dt * ah;
-              gB += g_n * B_t[n];
-              ddelta_t += g_n * (u_t * B_t[n] + A_d[n] * ah);
-              g[n] = a_t[n] * g_n;
-            }
-            out.du[i] = dt * gB + dy_t * in.D[d];
-            out.ddelta[i] = ddelta_t;
-            dD_bd += dy_t * u_t;
-          }
+      const int64_t b = unit / n_strips, strip_index = unit % n_strips;
+      strip.load(in, strip_index * kStrip);
+      T* dB_b = out.dB_parts + (strip_index * B + b) * L * N;  // (L, N)
+      T* dC_b = out.dC_parts + (strip_index * B + b) * L * N;  // (L, N)
+      std::fill(dB_b, dB_b + L * N, T(0));
+      std::fill(dC_b, dC_b + L * N, T(0));
+      std::fill(w.g.begin(), w.g.end(), T(0));
+      std::fill(w.dA.begin(), w.dA.end(), T(0));
+      std::fill(w.dD, w.dD + kStrip, T(0));
+      std::fill(w.dbias, w.dbias + kStrip, T(0));
+      for (int64_t chunk = n_chunks - 1; chunk >= 0; --chunk) {
+        const int64_t t0 = chunk * kChunk, len = std::min(kChunk, L - t0);
+        load_tile(chunk_states + (b * n_chunks + chunk) * N * Di, strip, N, Di, w.h.data());
+        for (int64_t s = 0; s < len; ++s) {
+          load_step<true>(in, strip, b, t0 + s, w.steps[s]);
+          scan_step<true>(strip, w.steps[s], in.Bm.at(b, t0 + s), in.Cm.at(b, t0 + s),
+                          &w.h[s * tile], &w.a[s * tile], &w.h[(s + 1) * tile], &w.y[s * kStrip], N);
         }
-        out.dD_parts[b * Di + d] = dD_bd;
+        for (int64_t s = len - 1; s >= 0; --s)
+          backward_step(in, strip, dout, b, t0 + s, s, w, out, dB_b + (t0 + s) * N,
+                        dC_b + (t0 + s) * N);
+      }
+      for (int64_t c = 0; c < strip.width; ++c) {
+        const int64_t d = strip.d0 + c;
+        for (int64_t n = 0; n < N; ++n) out.dA_parts[(b * Di + d) * N + n] = w.dA[n * kStrip + c];
+        out.dD_parts[b * Di + d] = w.dD[c];
+        if (out.dbias_parts) out.dbias_parts[b * Di + d] = w.dbias[c];
       }
     }
   });
@@ -225,105 +407,146 @@ void sum_parts(const T* parts, int64_t n_parts, int64_t size, T* out) {
 }
 
 template <typename T>
-ScanInputs<T> views(const torch::Tensor& u, const torch::Tensor& delta, const torch::Tensor& A,
-                    const torch::Tensor& Bm, const torch::Tensor& Cm, const torch::Tensor& D) {
-  return {u.data_ptr<T>(),  delta.data_ptr<T>(), A.data_ptr<T>(), Bm.data_ptr<T>(),
-          Cm.data_ptr<T>(), D.data_ptr<T>(),     u.size(0),       u.size(1),
-          u.size(2),        A.size(1)};
+T* data_or_null(const torch::Tensor& x) {
+  return x.defined() ? x.data_ptr<T>() : nullptr;
+}
+
+// Inputs in the order u, delta, A, Bm, Cm, D, z, delta_bias (z, delta_bias may be undefined).
+template <typename T>
+ScanInputs<T> views(const torch::autograd::variable_list& x, bool delta_softplus) {
+  return {rows<T>(x[0]),     rows<T>(x[1]),     rows<T>(x[6]),        rows<T>(x[3]),
+          rows<T>(x[4]),     x[2].data_ptr<T>(), x[5].data_ptr<T>(), data_or_null<T>(x[7]),
+          delta_softplus,    x[0].size(0),      x[0].size(1),         x[0].size(2),
+          x[2].size(1)};
+}
+
+// x itself when its rows are contiguous (the kernel reads them through the batch and time
+// strides), else a contiguous copy.
+torch::Tensor rows_contiguous(const torch::Tensor& x) {
+  return !x.defined() || x.size(-1) <= 1 || x.stride(-1) == 1 ? x : x.contiguous();
 }
 
 void check_inputs(const char* fn, const torch::Tensor& u, const torch::Tensor& delta,
                   const torch::Tensor& A, const torch::Tensor& Bm, const torch::Tensor& Cm,
-                  const torch::Tensor& D) {
+                  const torch::Tensor& D, const torch::Tensor& z, const torch::Tensor& delta_bias) {
   TORCH_CHECK(u.dim() == 3, fn, ": u must be (B, L, Di), got ", u.sizes());
   const int64_t B = u.size(0), L = u.size(1), Di = u.size(2);
   TORCH_CHECK(L >= 1, fn, ": needs at least one time step, got u ", u.sizes());
   TORCH_CHECK(A.dim() == 2 && A.size(0) == Di, fn, ": A must be (Di=", Di, ", N), got ",
               A.sizes());
   const int64_t N = A.size(1);
-  TORCH_CHECK(delta.sizes() == u.sizes(), fn, ": delta must be ", u.sizes(), ", got ",
-              delta.sizes());
+  TORCH_CHECK(delta.sizes() == u.sizes(), fn, ": delta must be (B, L, Di) = ", u.sizes(),
+              ", got ", delta.sizes());
   TORCH_CHECK(Bm.sizes() == c10::IntArrayRef({B, L, N}), fn, ": Bm must be (B, L, N) = (", B, ", ",
               L, ", ", N, "), got ", Bm.sizes());
-  TORCH_CHECK(Cm.sizes() == Bm.sizes(), fn, ": Cm must be ", Bm.sizes(), ", got ", Cm.sizes());
+  TORCH_CHECK(Cm.sizes() == Bm.sizes(), fn, ": Cm must be (B, L, N) = ", Bm.sizes(), ", got ",
+              Cm.sizes());
   TORCH_CHECK(D.dim() == 1 && D.size(0) == Di, fn, ": D must be (Di=", Di, "), got ", D.sizes());
+  TORCH_CHECK(!z.defined() || z.sizes() == u.sizes(), fn, ": z must be (B, L, Di) = ", u.sizes(),
+              ", got ", z.sizes());
+  TORCH_CHECK(!delta_bias.defined() || (delta_bias.dim() == 1 && delta_bias.size(0) == Di), fn,
+              ": delta_bias must be (Di=", Di, "), got ", delta_bias.sizes());
   TORCH_CHECK(u.scalar_type() == torch::kFloat || u.scalar_type() == torch::kDouble, fn,
               ": float32 or float64 only, got ", u.scalar_type());
-  for (const auto* x : {&delta, &A, &Bm, &Cm, &D})
-    TORCH_CHECK(x->scalar_type() == u.scalar_type(), fn, ": all inputs must be ", u.scalar_type(),
-                ", got ", x->scalar_type());
+  for (const auto* x : {&delta, &A, &Bm, &Cm, &D, &z, &delta_bias})
+    TORCH_CHECK(!x->defined() || x->scalar_type() == u.scalar_type(), fn, ": all inputs must be ",
+                u.scalar_type(), ", got ", x->scalar_type());
+}
+
+// Absent inputs travel through autograd as empty optionals (it rejects undefined tensors).
+c10::optional<torch::Tensor> optional(const torch::Tensor& x) {
+  return x.defined() ? c10::optional<torch::Tensor>(x) : c10::nullopt;
 }
 
 struct SelectiveScanFunction : torch::autograd::Function<SelectiveScanFunction> {
-  // Inputs are contiguous, checked, and on the CPU.
+  // Inputs are checked, on the CPU, with contiguous rows (u, delta, Bm, Cm, z) or contiguous.
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& u,
                                const torch::Tensor& delta, const torch::Tensor& A,
                                const torch::Tensor& Bm, const torch::Tensor& Cm,
-                               const torch::Tensor& D) {
+                               const torch::Tensor& D, const c10::optional<torch::Tensor>& z_or_none,
+                               const c10::optional<torch::Tensor>& bias_or_none,
+                               bool delta_softplus) {
+    const auto z = z_or_none.value_or(torch::Tensor());
+    const auto delta_bias = bias_or_none.value_or(torch::Tensor());
     const int64_t B = u.size(0), L = u.size(1), Di = u.size(2), N = A.size(1);
-    auto y = torch::empty_like(u);  // (B, L, Di)
-    auto chunk_states = torch::empty({B, (L + kChunk - 1) / kChunk, Di, N}, u.options());
+    auto out = torch::empty({B, L, Di}, u.options());  // (B, L, Di)
+    auto chunk_states = torch::empty({B, (L + kChunk - 1) / kChunk, N, Di}, u.options());
     AT_DISPATCH_FLOATING_TYPES(u.scalar_type(), "selective_scan_forward", [&] {
-      scan_forward(views<scalar_t>(u, delta, A, Bm, Cm, D), y.data_ptr<scalar_t>(),
-                   chunk_states.data_ptr<scalar_t>());
+      scan_forward(views<scalar_t>({u, delta, A, Bm, Cm, D, z, delta_bias}, delta_softplus),
+                   out.data_ptr<scalar_t>(), chunk_states.data_ptr<scalar_t>());
     });
-    ctx->save_for_backward({u, delta, A, Bm, Cm, D, chunk_states});
-    return y;
+    ctx->save_for_backward({u, delta, A, Bm, Cm, D, z, delta_bias, chunk_states});
+    ctx->saved_data["delta_softplus"] = delta_softplus;
+    return out;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
-    const auto &u = saved[0], &delta = saved[1], &A = saved[2], &Bm = saved[3], &Cm = saved[4],
-               &D = saved[5], &chunk_states = saved[6];
-    const auto dy = grad_outputs[0].contiguous();  // (B, L, Di)
+    const torch::autograd::variable_list x(saved.begin(), saved.begin() + 8);
+    const auto &u = x[0], &A = x[2], &z = x[6], &delta_bias = x[7], &chunk_states = saved[8];
+    const bool delta_softplus = ctx->saved_data["delta_softplus"].toBool();
+    const auto dout = rows_contiguous(grad_outputs[0]);  // (B, L, Di)
     const int64_t B = u.size(0), L = u.size(1), Di = u.size(2), N = A.size(1);
-    const int64_t n_blocks = (Di + kChannelBlock - 1) / kChannelBlock;
+    const int64_t n_strips = (Di + kStrip - 1) / kStrip;
     const auto opts = u.options();
-    auto du = torch::empty_like(u), ddelta = torch::empty_like(delta);
-    auto dA = torch::empty_like(A), dBm = torch::empty_like(Bm), dCm = torch::empty_like(Cm),
-         dD = torch::empty_like(D);
-    auto dA_parts = torch::zeros({B, Di, N}, opts), dD_parts = torch::empty({B, Di}, opts);
-    auto dB_parts = torch::zeros({n_blocks, B, L, N}, opts);
-    auto dC_parts = torch::zeros({n_blocks, B, L, N}, opts);
+    auto du = torch::empty({B, L, Di}, opts), ddelta = torch::empty({B, L, Di}, opts);
+    auto dz = z.defined() ? torch::empty({B, L, Di}, opts) : torch::Tensor();
+    auto dA = torch::empty({Di, N}, opts), dD = torch::empty({Di}, opts);
+    auto dBm = torch::empty({B, L, N}, opts), dCm = torch::empty({B, L, N}, opts);
+    auto dbias = delta_bias.defined() ? torch::empty({Di}, opts) : torch::Tensor();
+    auto dA_parts = torch::empty({B, Di, N}, opts), dD_parts = torch::empty({B, Di}, opts);
+    auto dbias_parts = delta_bias.defined() ? torch::empty({B, Di}, opts) : torch::Tensor();
+    auto dB_parts = torch::empty({n_strips, B, L, N}, opts);
+    auto dC_parts = torch::empty({n_strips, B, L, N}, opts);
     AT_DISPATCH_FLOATING_TYPES(u.scalar_type(), "selective_scan_backward", [&] {
       using T = scalar_t;
       const ScanGrads<T> grads{du.data_ptr<T>(),       ddelta.data_ptr<T>(),
-                               dA_parts.data_ptr<T>(), dD_parts.data_ptr<T>(),
+                               data_or_null<T>(dz),    dA_parts.data_ptr<T>(),
+                               dD_parts.data_ptr<T>(), data_or_null<T>(dbias_parts),
                                dB_parts.data_ptr<T>(), dC_parts.data_ptr<T>()};
-      scan_backward(views<T>(u, delta, A, Bm, Cm, D), chunk_states.data_ptr<T>(), dy.data_ptr<T>(),
-                    grads);
+      scan_backward(views<T>(x, delta_softplus), chunk_states.data_ptr<T>(), rows<T>(dout), grads);
       sum_parts(dA_parts.data_ptr<T>(), B, Di * N, dA.data_ptr<T>());
       sum_parts(dD_parts.data_ptr<T>(), B, Di, dD.data_ptr<T>());
-      sum_parts(dB_parts.data_ptr<T>(), n_blocks, B * L * N, dBm.data_ptr<T>());
-      sum_parts(dC_parts.data_ptr<T>(), n_blocks, B * L * N, dCm.data_ptr<T>());
+      if (dbias.defined()) sum_parts(dbias_parts.data_ptr<T>(), B, Di, dbias.data_ptr<T>());
+      sum_parts(dB_parts.data_ptr<T>(), n_strips, B * L * N, dBm.data_ptr<T>());
+      sum_parts(dC_parts.data_ptr<T>(), n_strips, B * L * N, dCm.data_ptr<T>());
     });
-    return {du, ddelta, dA, dBm, dCm, dD};
+    return {du, ddelta, dA, dBm, dCm, dD, dz, dbias, torch::Tensor()};
   }
 };
 
 }  // namespace
 
-torch::Tensor selective_scan(const torch::Tensor& u, const torch::Tensor& delta,
-                             const torch::Tensor& A, const torch::Tensor& Bm,
-                             const torch::Tensor& Cm, const torch::Tensor& D) {
-  check_inputs("selective_scan", u, delta, A, Bm, Cm, D);
-  for (const auto* x : {&u, &delta, &A, &Bm, &Cm, &D})
-    TORCH_CHECK(x->device().is_cpu(), "selective_scan: CPU tensors only, got ", x->device());
-  return SelectiveScanFunction::apply(u.contiguous(), delta.contiguous(), A.contiguous(),
-                                      Bm.contiguous(), Cm.contiguous(), D.contiguous());
+torch::Tensor selective_scan_fused(const torch::Tensor& u, const torch::Tensor& delta,
+                                   const torch::Tensor& A, const torch::Tensor& Bm,
+                                   const torch::Tensor& Cm, const torch::Tensor& D,
+                                   const torch::Tensor& z, const torch::Tensor& delta_bias,
+                                   bool delta_softplus) {
+  check_inputs("selective_scan_fused", u, delta, A, Bm, Cm, D, z, delta_bias);
+  for (const auto* x : {&u, &delta, &A, &Bm, &Cm, &D, &z, &delta_bias})
+    TORCH_CHECK(!x->defined() || x->device().is_cpu(), "selective_scan_fused: CPU tensors only, got ",
+                x->device());
+  return SelectiveScanFunction::apply(
+      rows_contiguous(u), rows_contiguous(delta), A.contiguous(), rows_contiguous(Bm),
+      rows_contiguous(Cm), D.contiguous(), optional(rows_contiguous(z)),
+      optional(delta_bias.defined() ? delta_bias.contiguous() : delta_bias), delta_softplus);
 }
 
 // Mamba's selective_scan_ref: the (B, L, Di, N) decays and drives are built at once, the
 // recurrence runs over the unbound time axis, and the outputs are stacked back.
 torch::Tensor selective_scan_reference(const torch::Tensor& u, const torch::Tensor& delta,
                                        const torch::Tensor& A, const torch::Tensor& Bm,
-                                       const torch::Tensor& Cm, const torch::Tensor& D) {
-  check_inputs("selective_scan_reference", u, delta, A, Bm, Cm, D);
-  const auto decay = torch::exp(delta.unsqueeze(-1) * A);          // (B, L, Di, N)
-  const auto drive = (delta * u).unsqueeze(-1) * Bm.unsqueeze(2);  // (B, L, Di, N)
-  const auto decays = decay.unbind(1), drives = drive.unbind(1);   // L × (B, Di, N)
-  const auto Cs = Cm.unsqueeze(2).unbind(1);                       // L × (B, 1, N)
+                                       const torch::Tensor& Cm, const torch::Tensor& D,
+                                       const torch::Tensor& z, const torch::Tensor& delta_bias,
+                                       bool delta_softplus) {
+  check_inputs("selective_scan_reference", u, delta, A, Bm, Cm, D, z, delta_bias);
+  auto dt = delta_bias.defined() ? delta + delta_bias : delta;  // (B, L, Di)
+  if (delta_softplus) dt = torch::softplus(dt);                  // threshold 20
+  const auto decay = torch::exp(dt.unsqueeze(-1) * A);            // (B, L, Di, N)
+  const auto drive = (dt * u).unsqueeze(-1) * Bm.unsqueeze(2);    // (B, L, Di, N)
+  const auto decays = decay.unbind(1), drives = drive.unbind(1);  // L × (B, Di, N)
+  const auto Cs = Cm.unsqueeze(2).unbind(1);                      // L × (B, 1, N)
   auto h = torch::zeros({u.size(0), u.size(2), A.size(1)}, u.options());  // (B, Di, N)
   std::vector<torch::Tensor> ys;
   ys.reserve(decays.size());
@@ -331,7 +554,16 @@ torch::Tensor selective_scan_reference(const torch::Tensor& u, const torch::Tens
     h = decays[t] * h + drives[t];
     ys.push_back((h * Cs[t]).sum(-1));  // (B, Di)
   }
-  return torch::stack(ys, 1) + u * D;  // (B, L, Di)
+  const auto y = torch::stack(ys, 1) + u * D;  // (B, L, Di)
+  return z.defined() ? y * torch::silu(z) : y;
+}
+
+torch::Tensor selective_scan(const torch::Tensor& u, const torch::Tensor& delta,
+                             const torch::Tensor& A, const torch::Tensor& Bm,
+                             const torch::Tensor& Cm, const torch::Tensor& D, const torch::Tensor& z,
+                             const torch::Tensor& delta_bias, bool delta_softplus) {
+  return fused() ? selective_scan_fused(u, delta, A, Bm, Cm, D, z, delta_bias, delta_softplus)
+                 : selective_scan_reference(u, delta, A, Bm, Cm, D, z, delta_bias, delta_softplus);
 }
 
 }  // namespace fl::kernels

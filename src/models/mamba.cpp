@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "kernels/causal_conv.h"
 #include "kernels/selective_scan.h"
 
 namespace fl {
@@ -9,20 +10,11 @@ namespace fl {
 namespace F = torch::nn::functional;
 
 // ---------------------------------------------------------------------------------------------
-// Causal depthwise conv: y[:, t, d] = b[d] + Σ_k w[d, 0, k] · x[:, t - (K-1) + k, d]  (zero before t = 0)
+// Causal depthwise conv: parameters only; the op is kernels::causal_conv1d_silu.
 
 CausalConvImpl::CausalConvImpl(int64_t channels, int64_t kernel) {
   weight = register_parameter("weight", torch::empty({channels, 1, kernel}));
   bias = register_parameter("bias", torch::empty({channels}));
-}
-
-torch::Tensor CausalConvImpl::forward(const torch::Tensor& x) {
-  const int64_t L = x.size(1), K = weight.size(2);
-  auto padded = F::pad(x, F::PadFuncOptions({0, 0, K - 1, 0}));  // (B, L+K-1, Di)
-  auto w = weight.squeeze(1);                                     // (Di, K)
-  auto y = bias + padded.narrow(1, 0, L) * w.select(1, 0);        // (B, L, Di)
-  for (int64_t k = 1; k < K; ++k) y = y + padded.narrow(1, k, L) * w.select(1, k);
-  return y;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -65,14 +57,14 @@ void MambaMixerImpl::reset_parameters(const ModelConfig& c) {
 }
 
 torch::Tensor MambaMixerImpl::forward(const torch::Tensor& h) {
-  auto xz = in_proj(h).chunk(2, -1);                                   // 2 × (B, L, Di)
-  auto x = torch::silu(conv1d(xz[0]));                                  // (B, L, Di)
-  auto parts = x_proj(x).split_with_sizes({dt_rank_, d_state_, d_state_}, -1);
-  auto dt = F::softplus(dt_proj(parts[0]));                             // (B, L, Di)
-  auto A = -torch::exp(A_log);                                          // (Di, N)
-  auto y = kernels::selective_scan(x.contiguous(), dt.contiguous(), A, parts[1].contiguous(),
-                                   parts[2].contiguous(), D);           // (B, L, Di)
-  return out_proj(y * torch::silu(xz[1]));                              // (B, L, D)
+  const int64_t Di = d_inner_, N = d_state_, R = dt_rank_;
+  auto xz = in_proj(h);                                                                  // (B, L, 2Di)
+  auto x = kernels::causal_conv1d_silu(xz.narrow(-1, 0, Di), conv1d->weight, conv1d->bias);  // (B, L, Di)
+  auto x_dbl = x_proj(x);                                                                // (B, L, R + 2N)
+  auto dt = torch::matmul(x_dbl.narrow(-1, 0, R), dt_proj->weight.t());                  // (B, L, Di), bias in the scan
+  auto y = kernels::selective_scan(x, dt, -torch::exp(A_log), x_dbl.narrow(-1, R, N), x_dbl.narrow(-1, R + N, N), D,
+                                   xz.narrow(-1, Di, Di), dt_proj->bias, /*delta_softplus=*/true);  // (B, L, Di)
+  return out_proj(y);                                                                    // (B, L, D)
 }
 
 torch::Tensor MambaMixerImpl::step(const torch::Tensor& h, MambaCache& cache) {

@@ -6,6 +6,8 @@
 //           dt = softplus(dt_proj(dt_raw))               (B, L, Di) weight + bias
 //           y = selective_scan(x, dt, A = -exp(A_log), Bm, Cm, D)
 //           out = out_proj(y ⊙ SiLU(z))
+// Forward runs as kernels: causal_conv1d_silu, then selective_scan with dt_proj's bias, the
+// softplus and the SiLU(z) gate fused in (as state-spaces/mamba's selective_scan_fn).
 // Parameter names follow MambaLMHeadModel: norm.weight, mixer.{in_proj, conv1d, x_proj, dt_proj,
 // A_log, D, out_proj}.
 #pragma once
@@ -17,11 +19,11 @@
 
 namespace fl {
 
-// Depthwise causal conv1d over time, kernel K, left zero padding K-1. Names: weight (Di, 1, K), bias (Di).
+// Parameters of the depthwise causal conv1d over time (kernel K, left zero padding K-1); the op,
+// fused with its SiLU, is kernels::causal_conv1d_silu. Names: weight (Di, 1, K), bias (Di).
 class CausalConvImpl : public torch::nn::Module {
  public:
   CausalConvImpl(int64_t channels, int64_t kernel);
-  torch::Tensor forward(const torch::Tensor& x);  // (B, L, Di) → (B, L, Di), bias included
   torch::Tensor weight, bias;
 };
 TORCH_MODULE(CausalConv);

@@ -1,5 +1,7 @@
 #include "models/norm.h"
 
+#include "kernels/rms_norm.h"
+
 namespace fl {
 
 NormImpl::NormImpl(int64_t dim, const std::string& kind, double eps) : eps_(eps) {
@@ -9,7 +11,7 @@ NormImpl::NormImpl(int64_t dim, const std::string& kind, double eps) : eps_(eps)
 
 torch::Tensor NormImpl::forward(const torch::Tensor& x) {
   if (bias.defined()) return torch::layer_norm(x, {x.size(-1)}, weight, bias, eps_);
-  return x * torch::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + eps_) * weight;
+  return kernels::rms_norm(x, weight, eps_);
 }
 
 }  // namespace fl

@@ -1,9 +1,9 @@
 #include "models/transformer.h"
 
 #include <cmath>
-#include <limits>
 
-#include "models/rope.h"
+#include "kernels/attention.h"
+#include "kernels/rope.h"
 
 namespace fl {
 
@@ -23,25 +23,14 @@ std::array<torch::Tensor, 3> AttentionImpl::project(const torch::Tensor& x, int6
   return {q, k, v};
 }
 
-torch::Tensor AttentionImpl::probabilities(const torch::Tensor& q, const torch::Tensor& k) const {
-  const int64_t L = q.size(2);
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(c_.head_dim()));  // (B, H, L, L)
-  auto i = torch::arange(L).unsqueeze(1), j = torch::arange(L).unsqueeze(0);
-  auto masked = j > i;  // (L, L) causal
-  if (c_.window > 0) masked = masked | (j <= i - c_.window);
-  return torch::softmax(scores.masked_fill(masked, -std::numeric_limits<double>::infinity()), -1);
-}
+double AttentionImpl::rope_base() const { return c_.pos == "rope" ? c_.rope_base : 0.0; }
 
 torch::Tensor AttentionImpl::weights(const torch::Tensor& x) {
-  auto [q, k, v] = project(x, 0);
-  return probabilities(q, k);
+  return kernels::attention_probabilities(in_proj(x), c_.n_head, c_.window, rope_base());  // (B, H, L, L)
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
-  const int64_t B = x.size(0), L = x.size(1);
-  auto [q, k, v] = project(x, 0);
-  auto y = torch::matmul(probabilities(q, k), v);                     // (B, H, L, hd)
-  return out_proj(y.transpose(1, 2).reshape({B, L, c_.d_model}));     // (B, L, D)
+  return out_proj(kernels::causal_attention(in_proj(x), c_.n_head, c_.window, rope_base()));  // (B, L, D)
 }
 
 torch::Tensor AttentionImpl::step(const torch::Tensor& x, KVCache& cache, int64_t position) {

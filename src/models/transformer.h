@@ -2,6 +2,8 @@
 //   h = h + Attention(Norm(h));   h = h + fc2(GELU(fc1(Norm2(h))))
 // Attention: causal multi-head softmax, RoPE or no positional term inside (learned absolute
 // positions live in the LM's embedding), optional sliding window W (query i sees keys i-W < j ≤ i).
+// Forward runs as one kernel over the packed in_proj output (kernels::causal_attention: RoPE,
+// masking and an online softmax fused); step() keeps the plain libtorch path with a KV cache.
 // Parameter names: norm, mixer.{in_proj, out_proj}, norm2, mlp.{fc1, fc2} (docs/CHECKPOINTS.md).
 #pragma once
 #include <torch/torch.h>
@@ -24,7 +26,7 @@ class AttentionImpl : public torch::nn::Module {
 
  private:
   std::array<torch::Tensor, 3> project(const torch::Tensor& x, int64_t start);  // q, k, v (B, H, L, hd)
-  torch::Tensor probabilities(const torch::Tensor& q, const torch::Tensor& k) const;  // (B, H, L, L)
+  double rope_base() const;  // 0 = no rotation
   ModelConfig c_;
 };
 TORCH_MODULE(Attention);

@@ -38,6 +38,22 @@ std::string TextTable::render() const {
   return out;
 }
 
+std::string TextTable::render_markdown() const {
+  auto line = [](const std::vector<std::string>& cells) {
+    std::string out = "|";
+    for (const auto& cell : cells) out += " " + cell + " |";
+    return out + "\n";
+  };
+  std::string out = line(header_) + "|";
+  for (size_t c = 0; c < header_.size(); ++c) {
+    const bool right = !rows_.empty() && c < rows_[0].size() && numeric(rows_[0][c]);
+    out += right ? "---:|" : "---|";
+  }
+  out += "\n";
+  for (const auto& row : rows_) out += line(row);
+  return out;
+}
+
 std::string fixed(double value, int decimals) {
   if (value < 0) return "-";
   char buf[64];

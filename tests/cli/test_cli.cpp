@@ -75,6 +75,8 @@ TEST(Cli, BadInputIsOneLineExitTwo) {
   expect_one_line_error(run_command(kBin + " eval --checkpoint " + (dir / "absent").string()),
                         "not a checkpoint directory");
   expect_one_line_error(run_command(kBin + " --threads -1 info --checkpoint x"), "--threads");
+  expect_one_line_error(run_command(kBin + " --kernels fast info --checkpoint x"), "--kernels");
+  expect_one_line_error(run_command(kBin + " speed-worker decode --checkpoint x --positions 5,3"), "--positions");
 }
 
 TEST(Cli, DamagedCheckpointAndBadPrompt) {

@@ -4,7 +4,7 @@
 
 #include "models/lm.h"
 #include "models/mamba.h"
-#include "models/rope.h"
+#include "kernels/rope.h"
 #include "models/transformer.h"
 #include "support/finite_difference.h"
 #include "support/fixtures.h"
@@ -16,17 +16,6 @@ using test_support::expect_gradients_match;
 
 torch::Tensor rand64(std::vector<int64_t> shape) {
   return torch::randn(shape, torch::kFloat64).requires_grad_();
-}
-
-TEST(Gradients, CausalConv) {
-  torch::manual_seed(0);
-  CausalConv conv(3, 4);
-  expect_gradients_match(
-      [&](const std::vector<torch::Tensor>& x) {
-        conv->weight = x[1], conv->bias = x[2];
-        return conv->forward(x[0]);
-      },
-      {rand64({2, 6, 3}), rand64({3, 1, 4}), rand64({3})});
 }
 
 TEST(Gradients, RmsNormAndLayerNorm) {

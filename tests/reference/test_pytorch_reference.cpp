@@ -1,13 +1,10 @@
 // freelunch's models against an independent PyTorch implementation (reference/, run with
 // Debian's python3-torch): the PyTorch side loads our checkpoint and must produce the same
-// logits, for Mamba (forward and its own step path) and every Transformer variant.
+// logits, for Mamba and the Transformers, by the mirror's forward and its own step path.
 #include <gtest/gtest.h>
 
-#include <cstring>
-
-#include "core/safetensors.h"
+#include "speed/pytorch_mirror.h"
 #include "support/fixtures.h"
-#include "support/process.h"
 #include "train/checkpoint.h"
 
 namespace fl {
@@ -16,7 +13,6 @@ namespace {
 using test_support::TempDir;
 
 const std::string kPython = "/usr/bin/python3";
-const std::string kScript = std::string(FREELUNCH_SOURCE_DIR) + "/reference/logits.py";
 
 struct Case {
   std::string name, model_json;
@@ -42,21 +38,9 @@ TEST_P(PyTorchReference, SameLogits) {
 
   const int64_t rows = 2, L = 19;
   auto tokens = torch::randint(0, config.model.vocab_size, {rows, L}, torch::kInt64);
-  std::string args;
-  for (int64_t r = 0; r < rows; ++r) {
-    args += " --tokens ";
-    for (int64_t t = 0; t < L; ++t) args += (t ? "," : "") + std::to_string(tokens[r][t].item<int64_t>());
-  }
-  const auto out = dir / "logits.safetensors";
-  auto result = test_support::run_command(kPython + " " + kScript + " --checkpoint " + dir.path().string() + args +
-                                          " --out " + out.string() + (c.step ? " --step" : ""));
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-
-  const auto file = safetensors::load(out);
-  const auto& t = file.at("logits", out.string());
-  ASSERT_EQ(t.shape, (std::vector<int64_t>{rows, L, config.model.vocab_size}));
-  auto theirs = torch::empty({rows, L, config.model.vocab_size});
-  std::memcpy(theirs.data_ptr<float>(), t.bytes.data(), t.bytes.size());
+  const PyTorchMirror mirror{kPython, std::string(FREELUNCH_SOURCE_DIR) + "/reference"};
+  const auto theirs = mirror.logits(dir.path(), tokens, c.step);
+  ASSERT_EQ(theirs.sizes(), (c10::IntArrayRef{rows, L, config.model.vocab_size}));
   torch::NoGradGuard no_grad;
   const double diff = (model->forward(tokens) - theirs).abs().max().item<double>();
   std::printf("[ %s ] freelunch vs PyTorch reference: max |logit diff| = %.3g\n", c.name.c_str(), diff);
@@ -72,7 +56,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_rope", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "n_head": 4})", false},
         Case{"transformer_learned", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "pos": "learned", "max_len": 20})", false},
         Case{"transformer_nopos_layernorm", R"({"type": "transformer", "d_model": 16, "n_layer": 1, "pos": "none", "norm": "layernorm"})", false},
-        Case{"window", R"({"type": "window", "d_model": 16, "n_layer": 2, "n_head": 2, "window": 4})", false}),
+        Case{"window", R"({"type": "window", "d_model": 16, "n_layer": 2, "n_head": 2, "window": 4})", false},
+        Case{"transformer_step_path", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 2})", true},
+        Case{"window_step_path", R"({"type": "window", "d_model": 16, "n_layer": 1, "n_head": 2, "window": 5})", true}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 }  // namespace

@@ -4,7 +4,14 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <utility>
+
 namespace fl {
+
+// cos θ and sin θ for positions start … start+L-1, each (L, hd/2) in `dtype`. The angles are
+// computed in double, so large positions keep their precision, then cast.
+std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(int64_t start, int64_t L, int64_t head_dim, double base,
+                                                     torch::Dtype dtype);
 
 // x (B, H, L, hd) holding positions start, start+1, …, start+L-1 → rotated, same shape.
 torch::Tensor apply_rope(const torch::Tensor& x, int64_t start, double base);

@@ -1,0 +1,192 @@
+// The step engine's frame: weight snapshot, state, embedding, norms, head, and the step loop.
+// The blocks live beside it: step_mamba.cpp and step_attention.cpp.
+#include "infer/step_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <iterator>
+
+#include "core/error.h"
+#include "kernels/gemv.h"
+
+namespace fl {
+namespace {
+
+constexpr int64_t kInitialSlots = 16;  // KV capacity of a fresh full-attention cache, as KVCache
+
+// The model's parameters by name (the checkpoint names of docs/CHECKPOINTS.md), copied out as
+// float32 in the layout the caller asks for.
+class ParameterReader {
+ public:
+  explicit ParameterReader(const LanguageModel& model) : params_(model->named_parameters()) {}
+
+  torch::Tensor tensor(const std::string& name) const {
+    const torch::Tensor* p = params_.find(name);
+    TORCH_CHECK(p != nullptr, "StepEngine: the model has no parameter '", name, "'");
+    return p->detach().to(torch::kFloat32);
+  }
+  static std::vector<float> values(const torch::Tensor& t) {
+    const auto c = t.contiguous();
+    return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  }
+  std::vector<float> operator()(const std::string& name) const { return values(tensor(name)); }
+
+ private:
+  torch::OrderedDict<std::string, torch::Tensor> params_;
+};
+
+}  // namespace
+
+StepEngine::StepEngine(const LanguageModel& model) : config_(model->config()) {
+  torch::NoGradGuard no_grad;
+  const ParameterReader read(model);
+  const auto read_norm = [&](const std::string& prefix) {
+    Norm n{read(prefix + ".weight"), {}};
+    if (config_.norm == "layernorm") n.bias = read(prefix + ".bias");
+    return n;
+  };
+  embedding_ = read("backbone.embedding.weight");
+  if (!config_.is_mamba() && config_.pos == "learned") pos_embedding_ = read("backbone.pos_embedding.weight");
+  norm_f_ = read_norm("backbone.norm_f");
+  for (int64_t i = 0; i < config_.n_layer; ++i) {
+    const std::string p = "backbone.layers." + std::to_string(i) + ".";
+    if (config_.is_mamba()) {
+      MambaLayer l;
+      l.norm = read_norm(p + "norm");
+      l.in_proj = read(p + "mixer.in_proj.weight");
+      l.conv_weight = ParameterReader::values(read.tensor(p + "mixer.conv1d.weight").squeeze(1).t());  // (K, Di)
+      l.conv_bias = read(p + "mixer.conv1d.bias");
+      l.x_proj = read(p + "mixer.x_proj.weight");
+      l.dt_proj = read(p + "mixer.dt_proj.weight");
+      l.dt_bias = read(p + "mixer.dt_proj.bias");
+      l.A = ParameterReader::values((-torch::exp(read.tensor(p + "mixer.A_log"))).t());  // (N, Di)
+      l.D = read(p + "mixer.D");
+      l.out_proj = read(p + "mixer.out_proj.weight");
+      mamba_.push_back(std::move(l));
+    } else {
+      AttentionLayer l;
+      l.norm = read_norm(p + "norm");
+      l.norm2 = read_norm(p + "norm2");
+      l.in_proj = read(p + "mixer.in_proj.weight");
+      l.in_bias = read(p + "mixer.in_proj.bias");
+      l.out_proj = read(p + "mixer.out_proj.weight");
+      l.out_bias = read(p + "mixer.out_proj.bias");
+      l.fc1 = read(p + "mlp.fc1.weight");
+      l.fc1_bias = read(p + "mlp.fc1.bias");
+      l.fc2 = read(p + "mlp.fc2.weight");
+      l.fc2_bias = read(p + "mlp.fc2.bias");
+      attention_.push_back(std::move(l));
+    }
+  }
+  if (!config_.is_mamba() && config_.pos == "rope") {
+    // inv_freq_i = base^(−2i/hd) in double, as kernels/rope.cpp.
+    const int64_t half = config_.head_dim() / 2;
+    for (int64_t i = 0; i < half; ++i)
+      inv_freq_.push_back(std::pow(config_.rope_base, -static_cast<double>(i) * 2.0 / static_cast<double>(2 * half)));
+  }
+}
+
+StepState StepEngine::make_state(int64_t batch) const {
+  TORCH_CHECK(batch >= 1, "StepEngine::make_state: batch must be ≥ 1, got ", batch);
+  StepState state;
+  state.batch = batch;
+  const int64_t slots = config_.window > 0 ? config_.window : kInitialSlots;
+  for (int64_t i = 0; i < config_.n_layer; ++i) {
+    LayerState l;
+    if (config_.is_mamba()) {
+      l.conv.assign(batch * config_.d_conv * config_.d_inner(), 0.0f);   // (B, K, Di)
+      l.ssm.assign(batch * config_.d_state * config_.d_inner(), 0.0f);   // (B, N, Di)
+    } else {
+      l.keys.assign(batch * config_.d_model * slots, 0.0f);              // (B, H, hd, S)
+      l.values.assign(batch * slots * config_.d_model, 0.0f);            // (B, H, S, hd)
+    }
+    state.layers.push_back(std::move(l));
+  }
+  return state;
+}
+
+int64_t StepEngine::cache_slots(int64_t position) const {
+  return config_.window > 0 ? std::min(position, config_.window) : position;
+}
+
+int64_t StepEngine::state_bytes(const StepState& state) const {
+  int64_t values = 0;
+  for (const auto& l : state.layers)
+    values += config_.is_mamba() ? static_cast<int64_t>(l.conv.size() + l.ssm.size())
+                                 : 2 * state.batch * cache_slots(state.position) * config_.d_model;
+  return values * static_cast<int64_t>(sizeof(float));
+}
+
+StepEngine::Scratch StepEngine::carve_scratch(StepState& state, int64_t slots) const {
+  const int64_t B = state.batch, D = config_.d_model, Di = config_.d_inner();
+  const bool mamba = config_.is_mamba();
+  // Sizes in the order of Scratch's fields; the other family's buffers are empty.
+  const int64_t sizes[] = {
+      B * D,                                                                                // hidden
+      B * D,                                                                                // normed
+      B * (mamba ? 2 * Di : std::max(3 * D, config_.mlp_ratio * D)),                        // wide
+      B * (mamba ? Di : D),                                                                 // inner
+      mamba ? B * (config_.dt_rank + 2 * config_.d_state) : 0,                              // proj
+      mamba ? B * Di : 0,                                                                   // dt
+      mamba ? B * Di : 0,                                                                   // gated
+      mamba ? 0 : config_.head_dim(),                                                       // rope
+      mamba ? 0 : B * config_.n_head * slots,                                               // scores
+  };
+  int64_t total = 0;
+  for (int64_t n : sizes) total += n;
+  if (static_cast<int64_t>(state.scratch.size()) < total) state.scratch.resize(total);
+  Scratch s{};
+  float** fields[] = {&s.hidden, &s.normed, &s.wide, &s.inner, &s.proj, &s.dt, &s.gated, &s.rope, &s.scores};
+  static_assert(std::size(fields) == std::size(sizes), "one size per scratch buffer");
+  float* next = state.scratch.data();
+  for (size_t i = 0; i < std::size(sizes); ++i) *fields[i] = next, next += sizes[i];
+  return s;
+}
+
+void StepEngine::norm(const Norm& n, const float* x, float* y, int64_t batch) const {
+  const int64_t D = config_.d_model;
+  const auto eps = static_cast<float>(config_.norm_eps);
+  for (int64_t b = 0; b < batch; ++b) {
+    if (n.bias.empty()) kernels::rms_norm(x + b * D, n.weight.data(), eps, D, y + b * D);
+    else kernels::layer_norm(x + b * D, n.weight.data(), n.bias.data(), eps, D, y + b * D);
+  }
+}
+
+void StepEngine::embed(const int64_t* tokens, int64_t position, float* hidden, int64_t batch) const {
+  const int64_t D = config_.d_model, V = config_.vocab_size;
+  if (!pos_embedding_.empty())
+    require(position < config_.max_len, "sequence position " + std::to_string(position) +
+                                            " is beyond model.max_len = " + std::to_string(config_.max_len));
+  for (int64_t b = 0; b < batch; ++b)
+    TORCH_CHECK(tokens[b] >= 0 && tokens[b] < V, "StepEngine::step: token id ", tokens[b], " is outside [0, ", V, ")");
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* e = embedding_.data() + tokens[b] * D;
+    float* h = hidden + b * D;
+    if (pos_embedding_.empty()) {
+      std::memcpy(h, e, D * sizeof(float));
+    } else {
+      const float* p = pos_embedding_.data() + position * D;
+#pragma omp simd
+      for (int64_t i = 0; i < D; ++i) h[i] = e[i] + p[i];
+    }
+  }
+}
+
+void StepEngine::step(const int64_t* tokens, StepState& state, float* logits) const {
+  TORCH_CHECK(static_cast<int64_t>(state.layers.size()) == config_.n_layer,
+              "StepEngine::step: the state was not made by this engine");
+  const int64_t B = state.batch, D = config_.d_model;
+  const Scratch s = carve_scratch(state, cache_slots(state.position + 1));
+  embed(tokens, state.position, s.hidden, B);  // checks first: a throw leaves the state as it was
+  if (!inv_freq_.empty()) rope_angles(state.position, s.rope);
+  for (int64_t i = 0; i < config_.n_layer; ++i) {
+    if (config_.is_mamba()) mamba_step(mamba_[i], state.layers[i], s, B);
+    else attention_step(attention_[i], state.layers[i], s, B, state.position);
+  }
+  norm(norm_f_, s.hidden, s.normed, B);
+  kernels::gemv(B, D, config_.vocab_size, s.normed, D, embedding_.data(), nullptr, logits);  // (B, V)
+  ++state.position;
+}
+
+}  // namespace fl

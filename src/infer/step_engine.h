@@ -1,0 +1,117 @@
+// A torch-free decoding step: the language model's step path (LanguageModelImpl::step) on plain
+// float32 buffers, for generation one token at a time, where libtorch's per-op dispatch (~1 µs
+// per op, tens of µs per batch-1 Linear) would dominate.
+//
+// The engine copies the model's weights at construction (a snapshot: later training does not
+// reach it) into the layouts its loops read, and computes exactly the model's math:
+//   h = E[token] (+ P[position] for learned positions; beyond max_len → fl::Error, as embed)
+//   per block, pre-norm (rmsnorm | layernorm, eps from the config):
+//     Mamba       x, z = in_proj(norm(h));  window ← [window[1:], x];  x = SiLU(Σ_k w_k window_k + b)
+//                 dt_raw, Bm, Cm = x_proj(x);  dt = softplus(dt_proj(dt_raw))
+//                 s = exp(dt ⊗ A) ⊙ s + (dt x) ⊗ Bm,  A = −exp(A_log);  y = s·Cm + D x
+//                 h += out_proj(y ⊙ SiLU(z))
+//     Transformer q, k, v = in_proj(norm(h)) per head (+ RoPE at the absolute position, angles in
+//                 double as kernels/rope.cpp); append k, v to the cache; o = softmax(q·Kᵀ/√hd) V
+//                 h += out_proj(o);  h += fc2(GELU(fc1(norm2(h))))   (exact erf GELU)
+//   logits = norm_f(h) · Eᵀ   (the tied head)
+// Batched: B rows, independent. Letters: B batch, D d_model, Di d_inner, N d_state, K d_conv,
+// R dt_rank, H heads, hd = D/H, F mlp hidden, V vocabulary, S cache slots, W window.
+//
+// Threads: everything runs on the calling thread except attention over a long cache (≥ 512 keys),
+// which splits (batch × head) over at::parallel_for; each (b, h) is computed in a fixed order by
+// one thread, so results are bit-identical whatever the thread count.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/lm.h"
+
+namespace fl {
+
+// Caches of one layer. Mamba fills conv/ssm, attention keys/values; the rest stay empty.
+struct LayerState {
+  std::vector<float> conv;    // (B, K, Di)  the last K conv inputs, oldest first
+  std::vector<float> ssm;     // (B, N, Di)
+  std::vector<float> keys;    // (B, H, hd, S)  S = capacity (doubles as it fills; W with a window)
+  std::vector<float> values;  // (B, H, S, hd)  slot t (mod W) holds token t
+};
+
+// Decoding state: all-zero caches at position 0 from StepEngine::make_state.
+struct StepState {
+  int64_t batch = 0;
+  int64_t position = 0;  // tokens consumed so far = position of the next token
+  std::vector<LayerState> layers;
+  std::vector<float> scratch;  // step()'s work buffers; no meaning between steps
+};
+
+class StepEngine {
+ public:
+  explicit StepEngine(const LanguageModel& model);
+
+  StepState make_state(int64_t batch) const;
+  // tokens (B) ids → logits (B, V) written to `logits`; advances state.position by one.
+  // Token ids outside [0, V) throw c10::Error; learned positions beyond max_len throw fl::Error.
+  void step(const int64_t* tokens, StepState& state, float* logits) const;
+  // Live cache bytes over all layers and batch rows (float32): B × LanguageModel::state_bytes(t).
+  int64_t state_bytes(const StepState& state) const;
+
+  const ModelConfig& config() const { return config_; }
+  int64_t vocab_size() const { return config_.vocab_size; }
+
+ private:
+  struct Norm {
+    std::vector<float> weight, bias;  // (D) each; bias empty for RMSNorm
+  };
+  struct MambaLayer {
+    Norm norm;
+    std::vector<float> in_proj;      // (2Di, D)   rows [x; z]
+    std::vector<float> conv_weight;  // (K, Di)
+    std::vector<float> conv_bias;    // (Di)
+    std::vector<float> x_proj;       // (R + 2N, Di)  rows [dt_raw; Bm; Cm]
+    std::vector<float> dt_proj;      // (Di, R)
+    std::vector<float> dt_bias;      // (Di)
+    std::vector<float> A;            // (N, Di)  −exp(A_log), transposed
+    std::vector<float> D;            // (Di)
+    std::vector<float> out_proj;     // (D, Di)
+  };
+  struct AttentionLayer {
+    Norm norm, norm2;
+    std::vector<float> in_proj, in_bias;    // (3D, D), (3D)  rows [q; k; v], head h at h·hd
+    std::vector<float> out_proj, out_bias;  // (D, D), (D)
+    std::vector<float> fc1, fc1_bias;       // (F, D), (F)
+    std::vector<float> fc2, fc2_bias;       // (D, F), (D)
+  };
+
+  // Work buffers of one step, carved out of StepState::scratch.
+  struct Scratch {
+    float* hidden;  // (B, D)    the residual stream
+    float* normed;  // (B, D)
+    float* wide;    // (B, max(2Di, 3D, F))  in_proj / fc1 output
+    float* inner;   // Mamba: (B, Di) conv output x;  attention: (B, D) heads' outputs o
+    float* proj;    // (B, R + 2N)  Mamba: x_proj output [dt_raw | Bm | Cm]
+    float* dt;      // (B, Di)   Mamba: dt
+    float* gated;   // (B, Di)   Mamba: y ⊙ SiLU(z)
+    float* rope;    // (hd)      attention: cos | sin of this position's angles
+    float* scores;  // (B, H, n) attention probabilities over the n live slots
+  };
+  Scratch carve_scratch(StepState& state, int64_t slots) const;
+
+  void norm(const Norm& n, const float* x, float* y, int64_t batch) const;  // (B, D) rows
+  void embed(const int64_t* tokens, int64_t position, float* hidden, int64_t batch) const;
+  void mamba_step(const MambaLayer& layer, LayerState& cache, const Scratch& s, int64_t batch) const;
+  void attention_step(const AttentionLayer& layer, LayerState& cache, const Scratch& s, int64_t batch,
+                      int64_t position) const;
+  void rope_angles(int64_t position, float* cos_sin) const;
+  int64_t cache_slots(int64_t position) const;  // live KV slots after `position` tokens
+
+  ModelConfig config_;
+  std::vector<float> embedding_;      // (V, D) also the head
+  std::vector<float> pos_embedding_;  // (max_len, D) learned positions only
+  std::vector<double> inv_freq_;      // (hd/2) RoPE only
+  Norm norm_f_;
+  std::vector<MambaLayer> mamba_;
+  std::vector<AttentionLayer> attention_;
+};
+
+}  // namespace fl

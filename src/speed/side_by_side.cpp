@@ -1,0 +1,172 @@
+#include "speed/side_by_side.h"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "core/subprocess.h"
+#include "kernels/kernel_mode.h"
+#include "speed/roofline.h"
+#include "speed/workers.h"
+#include "train/checkpoint.h"
+
+namespace fl::speed {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The last non-empty stdout line of a worker, as JSON; fl::Error with the worker's own message otherwise.
+Json worker_json(const ChildResult& r, const std::string& what) {
+  auto last_line = [](const std::string& s) {
+    size_t end = s.find_last_not_of("\n ");
+    if (end == std::string::npos) return std::string();
+    const size_t begin = s.rfind('\n', end);
+    return s.substr(begin == std::string::npos ? 0 : begin + 1, end + 1 - (begin == std::string::npos ? 0 : begin + 1));
+  };
+  require(r.exit_code == 0, what + " failed (exit " + std::to_string(r.exit_code) + "): " + last_line(r.err));
+  try {
+    return Json::parse(last_line(r.out));
+  } catch (const Json::exception&) {
+    throw Error(what + " printed no JSON result: " + last_line(r.out));
+  }
+}
+
+struct Sides {
+  const SpeedOptions& o;
+  std::string threads = std::to_string(at::get_num_threads());
+
+  std::vector<std::string> freelunch(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {self_executable(), "--threads", threads, "--kernels",
+                                     kernels::mode_name(kernels::mode()), "speed-worker"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  std::vector<std::string> pytorch(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {o.mirror.python, (o.mirror.reference_dir / "bench.py").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--threads", threads});
+    return argv;
+  }
+};
+
+std::string join(const std::vector<int64_t>& v) {
+  std::string s;
+  for (auto x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
+  return s;
+}
+
+// Builds every distinct model of the plan from its config (seeded) and saves it as a checkpoint.
+std::map<std::string, fs::path> make_checkpoints(const SpeedOptions& o) {
+  std::map<std::string, fs::path> dirs;
+  std::vector<ModelCase> models = o.plan.decode;
+  for (const auto& c : o.plan.train) models.push_back(c.model);
+  for (const auto& m : models) {
+    if (dirs.count(m.label)) continue;
+    const auto config = RunConfig::load(o.source_dir / m.config, m.overrides);
+    torch::manual_seed(config.seed);
+    LanguageModel model(config.model);
+    const auto dir = o.work_dir / ("model-" + std::to_string(dirs.size()));
+    save_checkpoint(dir, model, config);
+    dirs[m.label] = dir;
+  }
+  return dirs;
+}
+
+// freelunch's forward logits against the mirror's, on random tokens.
+Json logits_agreement(const SpeedOptions& o, const std::map<std::string, fs::path>& checkpoints) {
+  torch::NoGradGuard no_grad;
+  Json rows = Json::array();
+  for (const auto& [label, dir] : checkpoints) {
+    auto loaded = load_checkpoint(dir);
+    loaded.model->eval();
+    const auto tokens = torch::randint(0, loaded.config.model.vocab_size, {2, 24}, torch::kInt64);  // (2, 24)
+    const auto theirs = o.mirror.logits(dir, tokens, false);
+    const double diff = (loaded.model->forward(tokens) - theirs).abs().max().item<double>();
+    rows.push_back({{"model", label}, {"max_abs_diff", diff}});
+  }
+  return rows;
+}
+
+}  // namespace
+
+Json run_side_by_side(const SpeedOptions& o) {
+  const auto& plan = o.plan;
+  const auto start = std::chrono::steady_clock::now();
+  o.mirror.require_available();
+  require(fs::exists(o.mirror.reference_dir / "bench.py"), (o.mirror.reference_dir / "bench.py").string() + ": not found");
+  if (fs::exists(o.work_dir))
+    require(fs::is_directory(o.work_dir) && fs::is_empty(o.work_dir), o.work_dir.string() + ": exists and is not an empty directory");
+  fs::create_directories(o.work_dir);
+  const auto checkpoints = make_checkpoints(o);
+  Json result = {{"threads", at::get_num_threads()}, {"kernels", kernels::mode_name(kernels::mode())}};
+  result["logits"] = logits_agreement(o, checkpoints);
+
+  const Sides sides{o};
+  const int64_t runs = plan.rounds * 2 * static_cast<int64_t>(plan.train.size() + plan.decode.size());
+  Progress progress("speed", runs, o.progress);
+  int64_t done = 0;
+  // Runs one child of each side per round, alternating which side goes first.
+  auto alternate = [&](const std::string& what, const std::vector<std::string>& fl_argv,
+                       const std::vector<std::string>& pt_argv, auto&& collect) {
+    for (int64_t round = 0; round < plan.rounds; ++round) {
+      for (int side = 0; side < 2; ++side) {
+        const bool ours = (side == 0) == (round % 2 == 0);
+        const auto r = run_child(ours ? fl_argv : pt_argv);
+        collect(ours, worker_json(r, what + (ours ? " (freelunch)" : " (PyTorch)")), r);
+        progress.update(++done, what);
+      }
+    }
+  };
+
+  result["train"] = Json::array();
+  for (const auto& c : plan.train) {
+    const auto dir = checkpoints.at(c.model.label).string();
+    std::vector<std::string> args = {"train", "--checkpoint", dir, "--batch", std::to_string(c.batch),
+                                     "--length", std::to_string(c.length), "--steps", std::to_string(plan.steps),
+                                     "--warmup", std::to_string(plan.warmup), "--seed", "1"};
+    std::vector<double> ms[2];
+    std::vector<double> rss[2];
+    alternate("train " + c.model.label, sides.freelunch(args), sides.pytorch(args),
+              [&](bool ours, const Json& j, const ChildResult& r) {
+                for (double x : j.at("step_ms")) ms[ours].push_back(x);
+                rss[ours].push_back(static_cast<double>(r.peak_rss_kib) / 1024.0);
+              });
+    result["train"].push_back({{"model", c.model.label}, {"mamba", c.model.is_mamba()}, {"batch", c.batch},
+                               {"length", c.length}, {"freelunch_ms", median(ms[1])}, {"pytorch_ms", median(ms[0])},
+                               {"freelunch_rss_mib", median(rss[1])}, {"pytorch_rss_mib", median(rss[0])}});
+  }
+
+  result["decode"] = Json::array();
+  for (const auto& m : plan.decode) {
+    std::vector<std::string> args = {"decode", "--checkpoint", checkpoints.at(m.label).string(), "--positions",
+                                     join(plan.positions), "--tokens", std::to_string(plan.decode_tokens), "--seed", "1"};
+    std::map<int64_t, std::vector<double>> ms[2];
+    alternate("decode " + m.label, sides.freelunch(args), sides.pytorch(args),
+              [&](bool ours, const Json& j, const ChildResult&) {
+                for (int64_t p : plan.positions) ms[ours][p].push_back(j.at("ms_per_token").at(std::to_string(p)));
+              });
+    for (int64_t p : plan.positions)
+      result["decode"].push_back({{"model", m.label}, {"mamba", m.is_mamba()}, {"position", p},
+                                  {"freelunch_ms", median(ms[1][p])}, {"pytorch_ms", median(ms[0][p])}});
+  }
+  progress.finish();
+
+  result["scan_memory"] = Json::array();
+  for (int64_t L : plan.memory_lengths)
+    result["scan_memory"].push_back({{"length", L},
+                                     {"fused_bytes_per_token", scan_saved_bytes_per_token(L, 256, 16, true)},
+                                     {"reference_bytes_per_token", scan_saved_bytes_per_token(L, 256, 16, false)}});
+  const int64_t reps = plan.roofline_repeats;
+  result["roofline"] = {{"fma_peak_gflops", fma_peak_gflops()},
+                        {"gemm_gflops", gemm_gflops(1024, reps)},
+                        {"scan_forward_gflops", scan_forward_gflops(16, 128, 256, 16, reps)},
+                        {"attention_forward_gflops", attention_forward_gflops(16, 128, 4, 32, 0, reps)},
+                        {"attention_long_gflops", attention_forward_gflops(1, 4096, 4, 32, 0, std::max<int64_t>(1, reps / 4))}};
+  result["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace fl::speed

@@ -1,0 +1,86 @@
+#include "speed/workers.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "infer/stepper.h"
+#include "train/checkpoint.h"
+#include "train/optimizer.h"
+
+namespace fl::speed {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+}  // namespace
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+Json train_timing(const std::filesystem::path& checkpoint, int64_t batch, int64_t length, int64_t steps,
+                  int64_t warmup, uint64_t seed) {
+  auto loaded = load_checkpoint(checkpoint);
+  auto& model = loaded.model;
+  model->train();
+  auto optimizer = make_optimizer(model, loaded.config.train);
+  const int64_t V = loaded.config.model.vocab_size;
+  torch::manual_seed(seed);
+  std::vector<double> step_ms;
+  for (int64_t s = 0; s < warmup + steps; ++s) {
+    auto tokens = torch::randint(0, V, {batch, length}, torch::kInt64);   // (B, L)
+    auto targets = torch::randint(0, V, {batch * length}, torch::kInt64);  // (B·L)
+    const auto t0 = Clock::now();
+    optimizer.zero_grad();
+    auto loss = torch::nn::functional::cross_entropy(model->forward(tokens).view({-1, V}), targets);
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+    optimizer.step();
+    if (s >= warmup) step_ms.push_back(ms_since(t0));
+  }
+  return {{"kind", "train"}, {"step_ms", step_ms}, {"median_ms", median(step_ms)},
+          {"min_ms", *std::min_element(step_ms.begin(), step_ms.end())}, {"threads", at::get_num_threads()}};
+}
+
+Json decode_timing(const std::filesystem::path& checkpoint, const std::vector<int64_t>& positions, int64_t tokens,
+                   uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  auto loaded = load_checkpoint(checkpoint);
+  auto& model = loaded.model;
+  model->eval();
+  const int64_t V = loaded.config.model.vocab_size;
+  torch::manual_seed(seed);
+  const auto ids = torch::randint(0, V, {positions.back() + tokens}, torch::kInt64);  // the one sequence
+  const auto* id = ids.data_ptr<int64_t>();
+
+  const auto stepper = make_stepper(model, 1);  // the path the kernel mode selects
+  std::vector<int64_t> token(1);
+  auto step = [&](int64_t id_t) {
+    token[0] = id_t;
+    stepper->feed(token);
+  };
+
+  Json per_position = Json::object();
+  int64_t t = 0;
+  for (int64_t p : positions) {
+    for (; t < p; ++t) step(id[t]);
+    std::vector<double> ms;
+    for (int64_t i = 0; i < tokens; ++i, ++t) {
+      const auto t0 = Clock::now();
+      step(id[t]);
+      ms.push_back(ms_since(t0));
+    }
+    per_position[std::to_string(p)] = median(ms);
+  }
+  return {{"kind", "decode"}, {"ms_per_token", per_position}, {"threads", at::get_num_threads()}};
+}
+
+}  // namespace fl::speed
