@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "kernels/kernel_mode.h"
+#include "kernels/parallel.h"
 #include "kernels/vector_math.h"
 
 namespace fl::kernels {
@@ -39,12 +40,6 @@ constexpr int64_t kPrefetchSteps = 4;
 
 template <typename T>
 using Lanes = SimdVector<T, kLanes>;
-
-// Work items per at::parallel_for task when each item costs `work` element-steps: small problems
-// stay on one thread instead of paying for a parallel region.
-int64_t grain(int64_t work) {
-  return std::max<int64_t>(1, at::internal::GRAIN_SIZE / std::max<int64_t>(1, work));
-}
 
 // Asks for the strip segment of a row starting at p to be brought into cache.
 template <bool kForWrite = false, typename T>
@@ -126,21 +121,23 @@ struct Strip {
 // Copies between a strip's (N, kStrip) tile and its columns of an (N, Di) matrix.
 template <typename T>
 void load_tile(const T* src, const Strip<T>& strip, int64_t N, int64_t Di, T* tile) {
-  for (int64_t n = 0; n < N; ++n) load_padded(src + n * Di + strip.d0, strip.width, tile + n * kStrip);
+  for (int64_t n = 0; n < N; ++n)
+    load_padded(src + n * Di + strip.d0, strip.width, tile + n * kStrip);
 }
 template <typename T>
 void store_tile(const T* tile, const Strip<T>& strip, int64_t N, int64_t Di, T* dst) {
-  for (int64_t n = 0; n < N; ++n) store_clipped(tile + n * kStrip, strip.width, dst + n * Di + strip.d0);
+  for (int64_t n = 0; n < N; ++n)
+    store_clipped(tile + n * kStrip, strip.width, dst + n * Di + strip.d0);
 }
 
 // One time step's per-channel inputs for a strip.
 template <typename T>
 struct StepLanes {
   alignas(64) T u[kStrip];
-  alignas(64) T x[kStrip];     // delta + bias
-  alignas(64) T dt[kStrip];    // δ = softplus(x), or x
-  alignas(64) T dtu[kStrip];   // δ u
-  alignas(64) T ddt[kStrip];   // dδ/dx = softplus'(x) (backward with softplus only)
+  alignas(64) T x[kStrip];    // delta + bias
+  alignas(64) T dt[kStrip];   // δ = softplus(x), or x
+  alignas(64) T dtu[kStrip];  // δ u
+  alignas(64) T ddt[kStrip];  // dδ/dx = softplus'(x) (backward with softplus only)
 };
 
 // Reads step t of the strip, and prefetches step t + kPrefetchSteps. The backward also wants
@@ -210,12 +207,13 @@ void scan_forward(const ScanInputs<T>& in, T* out /* (B, L, Di) */,
       std::fill(h.begin(), h.end(), T(0));
       for (int64_t t = 0; t < L; ++t) {
         if (t % kChunk == 0)
-          store_tile(h.data(), strip, N, Di, chunk_states + (b * in.n_chunks() + t / kChunk) * N * Di);
+          store_tile(h.data(), strip, N, Di,
+                     chunk_states + (b * in.n_chunks() + t / kChunk) * N * Di);
         load_step<false>(in, strip, b, t, s);
         if (t + kPrefetchSteps < L)
           prefetch_strip<true>(out + (b * L + t + kPrefetchSteps) * Di + strip.d0);
-        scan_step<false>(strip, s, in.Bm.at(b, t), in.Cm.at(b, t), h.data(), static_cast<T*>(nullptr),
-                         h.data(), y, N);
+        scan_step<false>(strip, s, in.Bm.at(b, t), in.Cm.at(b, t), h.data(),
+                         static_cast<T*>(nullptr), h.data(), y, N);
 #pragma omp simd
         for (int64_t j = 0; j < kStrip; ++j) y[j] += strip.D[j] * s.u[j];
         if (in.z.data) {
@@ -246,14 +244,20 @@ struct ScanGrads {
 template <typename T>
 struct ChunkScratch {
   explicit ChunkScratch(int64_t N)
-      : steps(kChunk), h((kChunk + 1) * N * kStrip), a(kChunk * N * kStrip), y(kChunk * kStrip),
-        g(N * kStrip), dA(N * kStrip), dB_terms(N * kLanes), dC_terms(N * kLanes) {}
+      : steps(kChunk),
+        h((kChunk + 1) * N * kStrip),
+        a(kChunk * N * kStrip),
+        y(kChunk * kStrip),
+        g(N * kStrip),
+        dA(N * kStrip),
+        dB_terms(N * kLanes),
+        dC_terms(N * kLanes) {}
   std::vector<StepLanes<T>> steps;  // (kChunk)
-  std::vector<T> h;         // (kChunk + 1, N, kStrip)  h[s] = state before step t0 + s
-  std::vector<T> a;         // (kChunk, N, kStrip)      a[s] = decay of step t0 + s
-  std::vector<T> y;         // (kChunk, kStrip)         readout h_t · C_t
-  std::vector<T> g;         // (N, kStrip)  a_{t+1} ⊙ g_{t+1}, carried backwards in t
-  std::vector<T> dA;        // (N, kStrip)  Σ_t g_t δ_t a_t ⊙ h_{t-1}
+  std::vector<T> h;                 // (kChunk + 1, N, kStrip)  h[s] = state before step t0 + s
+  std::vector<T> a;                 // (kChunk, N, kStrip)      a[s] = decay of step t0 + s
+  std::vector<T> y;                 // (kChunk, kStrip)         readout h_t · C_t
+  std::vector<T> g;                 // (N, kStrip)  a_{t+1} ⊙ g_{t+1}, carried backwards in t
+  std::vector<T> dA;                // (N, kStrip)  Σ_t g_t δ_t a_t ⊙ h_{t-1}
   std::vector<T> dB_terms;  // (N, kLanes)  g_t δ_t u_t of one step, summed over lane blocks
   std::vector<T> dC_terms;  // (N, kLanes)  dy_t h_t of one step, summed over lane blocks
   alignas(64) T dD[kStrip], dbias[kStrip];
@@ -276,8 +280,8 @@ inline void add_lane_sums(const T* tile, int64_t N, T* out) {
 // The backward of step t = t0 + s of a strip (see the header for the formulas), and the prefetch
 // of step t - kPrefetchSteps.
 template <typename T>
-void backward_step(const ScanInputs<T>& in, const Strip<T>& strip, const Rows<T>& dout,
-                   int64_t b, int64_t t, int64_t s, ChunkScratch<T>& w, const ScanGrads<T>& out,
+void backward_step(const ScanInputs<T>& in, const Strip<T>& strip, const Rows<T>& dout, int64_t b,
+                   int64_t t, int64_t s, ChunkScratch<T>& w, const ScanGrads<T>& out,
                    T* dB_t /* (N) */, T* dC_t /* (N) */) {
   using V = Lanes<T>;
   const int64_t N = in.N, width = strip.width;
@@ -377,7 +381,8 @@ void scan_backward(const ScanInputs<T>& in, const T* chunk_states /* (B, n_chunk
         for (int64_t s = 0; s < len; ++s) {
           load_step<true>(in, strip, b, t0 + s, w.steps[s]);
           scan_step<true>(strip, w.steps[s], in.Bm.at(b, t0 + s), in.Cm.at(b, t0 + s),
-                          &w.h[s * tile], &w.a[s * tile], &w.h[(s + 1) * tile], &w.y[s * kStrip], N);
+                          &w.h[s * tile], &w.a[s * tile], &w.h[(s + 1) * tile], &w.y[s * kStrip],
+                          N);
         }
         for (int64_t s = len - 1; s >= 0; --s)
           backward_step(in, strip, dout, b, t0 + s, s, w, out, dB_b + (t0 + s) * N,
@@ -393,19 +398,6 @@ void scan_backward(const ScanInputs<T>& in, const T* chunk_states /* (B, n_chunk
   });
 }
 
-// out[i] = Σ_p parts[p * size + i], added in increasing p: the same bits whatever the thread count.
-template <typename T>
-void sum_parts(const T* parts, int64_t n_parts, int64_t size, T* out) {
-  at::parallel_for(0, size, grain(n_parts), [&](int64_t begin, int64_t end) {
-    std::copy(parts + begin, parts + end, out + begin);
-    for (int64_t p = 1; p < n_parts; ++p) {
-      const T* part = parts + p * size;
-#pragma omp simd
-      for (int64_t i = begin; i < end; ++i) out[i] += part[i];
-    }
-  });
-}
-
 template <typename T>
 T* data_or_null(const torch::Tensor& x) {
   return x.defined() ? x.data_ptr<T>() : nullptr;
@@ -414,9 +406,9 @@ T* data_or_null(const torch::Tensor& x) {
 // Inputs in the order u, delta, A, Bm, Cm, D, z, delta_bias (z, delta_bias may be undefined).
 template <typename T>
 ScanInputs<T> views(const torch::autograd::variable_list& x, bool delta_softplus) {
-  return {rows<T>(x[0]),     rows<T>(x[1]),     rows<T>(x[6]),        rows<T>(x[3]),
-          rows<T>(x[4]),     x[2].data_ptr<T>(), x[5].data_ptr<T>(), data_or_null<T>(x[7]),
-          delta_softplus,    x[0].size(0),      x[0].size(1),         x[0].size(2),
+  return {rows<T>(x[0]),  rows<T>(x[1]),      rows<T>(x[6]),      rows<T>(x[3]),
+          rows<T>(x[4]),  x[2].data_ptr<T>(), x[5].data_ptr<T>(), data_or_null<T>(x[7]),
+          delta_softplus, x[0].size(0),       x[0].size(1),       x[0].size(2),
           x[2].size(1)};
 }
 
@@ -432,11 +424,10 @@ void check_inputs(const char* fn, const torch::Tensor& u, const torch::Tensor& d
   TORCH_CHECK(u.dim() == 3, fn, ": u must be (B, L, Di), got ", u.sizes());
   const int64_t B = u.size(0), L = u.size(1), Di = u.size(2);
   TORCH_CHECK(L >= 1, fn, ": needs at least one time step, got u ", u.sizes());
-  TORCH_CHECK(A.dim() == 2 && A.size(0) == Di, fn, ": A must be (Di=", Di, ", N), got ",
-              A.sizes());
+  TORCH_CHECK(A.dim() == 2 && A.size(0) == Di, fn, ": A must be (Di=", Di, ", N), got ", A.sizes());
   const int64_t N = A.size(1);
-  TORCH_CHECK(delta.sizes() == u.sizes(), fn, ": delta must be (B, L, Di) = ", u.sizes(),
-              ", got ", delta.sizes());
+  TORCH_CHECK(delta.sizes() == u.sizes(), fn, ": delta must be (B, L, Di) = ", u.sizes(), ", got ",
+              delta.sizes());
   TORCH_CHECK(Bm.sizes() == c10::IntArrayRef({B, L, N}), fn, ": Bm must be (B, L, N) = (", B, ", ",
               L, ", ", N, "), got ", Bm.sizes());
   TORCH_CHECK(Cm.sizes() == Bm.sizes(), fn, ": Cm must be (B, L, N) = ", Bm.sizes(), ", got ",
@@ -463,7 +454,8 @@ struct SelectiveScanFunction : torch::autograd::Function<SelectiveScanFunction> 
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& u,
                                const torch::Tensor& delta, const torch::Tensor& A,
                                const torch::Tensor& Bm, const torch::Tensor& Cm,
-                               const torch::Tensor& D, const c10::optional<torch::Tensor>& z_or_none,
+                               const torch::Tensor& D,
+                               const c10::optional<torch::Tensor>& z_or_none,
                                const c10::optional<torch::Tensor>& bias_or_none,
                                bool delta_softplus) {
     const auto z = z_or_none.value_or(torch::Tensor());
@@ -525,8 +517,8 @@ torch::Tensor selective_scan_fused(const torch::Tensor& u, const torch::Tensor& 
                                    bool delta_softplus) {
   check_inputs("selective_scan_fused", u, delta, A, Bm, Cm, D, z, delta_bias);
   for (const auto* x : {&u, &delta, &A, &Bm, &Cm, &D, &z, &delta_bias})
-    TORCH_CHECK(!x->defined() || x->device().is_cpu(), "selective_scan_fused: CPU tensors only, got ",
-                x->device());
+    TORCH_CHECK(!x->defined() || x->device().is_cpu(),
+                "selective_scan_fused: CPU tensors only, got ", x->device());
   return SelectiveScanFunction::apply(
       rows_contiguous(u), rows_contiguous(delta), A.contiguous(), rows_contiguous(Bm),
       rows_contiguous(Cm), D.contiguous(), optional(rows_contiguous(z)),
@@ -541,12 +533,12 @@ torch::Tensor selective_scan_reference(const torch::Tensor& u, const torch::Tens
                                        const torch::Tensor& z, const torch::Tensor& delta_bias,
                                        bool delta_softplus) {
   check_inputs("selective_scan_reference", u, delta, A, Bm, Cm, D, z, delta_bias);
-  auto dt = delta_bias.defined() ? delta + delta_bias : delta;  // (B, L, Di)
-  if (delta_softplus) dt = torch::softplus(dt);                  // threshold 20
-  const auto decay = torch::exp(dt.unsqueeze(-1) * A);            // (B, L, Di, N)
-  const auto drive = (dt * u).unsqueeze(-1) * Bm.unsqueeze(2);    // (B, L, Di, N)
-  const auto decays = decay.unbind(1), drives = drive.unbind(1);  // L × (B, Di, N)
-  const auto Cs = Cm.unsqueeze(2).unbind(1);                      // L × (B, 1, N)
+  auto dt = delta_bias.defined() ? delta + delta_bias : delta;            // (B, L, Di)
+  if (delta_softplus) dt = torch::softplus(dt);                           // threshold 20
+  const auto decay = torch::exp(dt.unsqueeze(-1) * A);                    // (B, L, Di, N)
+  const auto drive = (dt * u).unsqueeze(-1) * Bm.unsqueeze(2);            // (B, L, Di, N)
+  const auto decays = decay.unbind(1), drives = drive.unbind(1);          // L × (B, Di, N)
+  const auto Cs = Cm.unsqueeze(2).unbind(1);                              // L × (B, 1, N)
   auto h = torch::zeros({u.size(0), u.size(2), A.size(1)}, u.options());  // (B, Di, N)
   std::vector<torch::Tensor> ys;
   ys.reserve(decays.size());
@@ -560,8 +552,9 @@ torch::Tensor selective_scan_reference(const torch::Tensor& u, const torch::Tens
 
 torch::Tensor selective_scan(const torch::Tensor& u, const torch::Tensor& delta,
                              const torch::Tensor& A, const torch::Tensor& Bm,
-                             const torch::Tensor& Cm, const torch::Tensor& D, const torch::Tensor& z,
-                             const torch::Tensor& delta_bias, bool delta_softplus) {
+                             const torch::Tensor& Cm, const torch::Tensor& D,
+                             const torch::Tensor& z, const torch::Tensor& delta_bias,
+                             bool delta_softplus) {
   return fused() ? selective_scan_fused(u, delta, A, Bm, Cm, D, z, delta_bias, delta_softplus)
                  : selective_scan_reference(u, delta, A, Bm, Cm, D, z, delta_bias, delta_softplus);
 }

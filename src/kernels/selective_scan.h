@@ -10,11 +10,13 @@
 // softplus(x) = x if x > 20 else log1p(exp(x)) (torch's threshold); SiLU(z) = z sigmoid(z).
 //
 // Backward (dout the output gradient, dy = dout ⊙ SiLU(z), g_t = ∂loss/∂h_t):
-//   g_t   = dy_t ⊗ C_t + a_{t+1} ⊙ g_{t+1}       (g after the last step = 0)
-//   dC_t  = Σ_d dy_t[d] h_t[d];   dB_t = Σ_d g_t[d] δ_t[d] u_t[d];   dA = Σ_{b,t} g_t δ_t ⊙ a_t ⊙ h_{t-1}
-//   du_t  = δ_t (g_t · B_t) + dy_t D;   dD = Σ_{b,t} dy_t u_t;   dz_t = dout_t ⊙ y_t ⊙ SiLU'(z_t)
-//   dδ_t  = g_t · (u_t B_t + A ⊙ a_t ⊙ h_{t-1})
-//   ddelta_t = dδ_t ⊙ softplus'(delta_t + bias) (sigmoid; 1 beyond 20);  d(delta_bias) = Σ_{b,t} ddelta_t
+//   g_t      = dy_t ⊗ C_t + a_{t+1} ⊙ g_{t+1}      (g after the last step = 0)
+//   dC_t     = Σ_d dy_t[d] h_t[d];   dB_t = Σ_d g_t[d] δ_t[d] u_t[d]
+//   dA       = Σ_{b,t} g_t δ_t ⊙ a_t ⊙ h_{t-1};   dD = Σ_{b,t} dy_t u_t
+//   du_t     = δ_t (g_t · B_t) + dy_t D;   dz_t = dout_t ⊙ y_t ⊙ SiLU'(z_t)
+//   dδ_t     = g_t · (u_t B_t + A ⊙ a_t ⊙ h_{t-1})
+//   ddelta_t = dδ_t ⊙ softplus'(delta_t + bias)    (sigmoid; 1 beyond 20)
+//   d(delta_bias) = Σ_{b,t} ddelta_t
 //
 // Shapes: u, delta, z, out (B, L, Di); A (Di, N); Bm, Cm (B, L, N); D, delta_bias (Di). z and
 // delta_bias may be undefined tensors (absent). float32 or float64, CPU.
@@ -26,26 +28,29 @@
 // Memory kept for the fused backward: the inputs themselves (referenced, not copied) and the
 // state at the start of every 64-step chunk, (B, ceil(L / 64), N, Di): Di·N·sizeof(T) / 64 bytes
 // per token (256 B for Di = 256, N = 16, float32). δ, y and the states inside a chunk are
-// recomputed in the backward. The reference keeps libtorch's autograd graph: several
-// (B, L, Di, N) tensors.
+// recomputed in the backward, whose transient buffers are the gradients themselves plus the
+// per-strip dB/dC partials, 2 ceil(Di / 32)·N·sizeof(T) bytes per token. The reference keeps
+// libtorch's autograd graph: several (B, L, Di, N) tensors.
 #pragma once
 #include <torch/types.h>
 
 namespace fl::kernels {
 
 // Dispatches on fl::kernels::fused() (kernel_mode.h) to one of the two below. Models call this.
-torch::Tensor selective_scan(const torch::Tensor& u, const torch::Tensor& delta, const torch::Tensor& A,
-                             const torch::Tensor& Bm, const torch::Tensor& Cm, const torch::Tensor& D,
+torch::Tensor selective_scan(const torch::Tensor& u, const torch::Tensor& delta,
+                             const torch::Tensor& A, const torch::Tensor& Bm,
+                             const torch::Tensor& Cm, const torch::Tensor& D,
                              const torch::Tensor& z = {}, const torch::Tensor& delta_bias = {},
                              bool delta_softplus = false);
 
 // Fused CPU kernel with a hand-written backward (a torch::autograd::Function): sequential over
-// time, parallel over (batch × block of channels), SIMD across channels. Bit-identical run to run
-// and across thread counts.
+// time, parallel over (batch × strip of 32 channels), SIMD across channels. Bit-identical run to
+// run and across thread counts.
 torch::Tensor selective_scan_fused(const torch::Tensor& u, const torch::Tensor& delta,
                                    const torch::Tensor& A, const torch::Tensor& Bm,
                                    const torch::Tensor& Cm, const torch::Tensor& D,
-                                   const torch::Tensor& z = {}, const torch::Tensor& delta_bias = {},
+                                   const torch::Tensor& z = {},
+                                   const torch::Tensor& delta_bias = {},
                                    bool delta_softplus = false);
 
 // Plain-libtorch reference of the same function (autograd by libtorch); the yardstick the fused

@@ -8,7 +8,7 @@
 //   vlog(x)      ln x for finite normal x > 0: x = m 2^k with m in [√½, √2),
 //                ln m = 2 atanh(s), s = (m - 1)/(m + 1), |s| ≤ 0.172, by its odd series
 //                (to s^11 for float, s^21 for double: error ≲ 2 ulp).
-//   vlog1p(x)    ln(1 + x) for finite x > -1, accurate for small |x| (ln w · x / (w - 1), w = 1 + x).
+//   vlog1p(x)    ln(1 + x) for finite x > -1, accurate for small x: ln w · x / (w - 1), w = 1 + x.
 //   vsoftplus(x) Mamba's softplus (torch.nn.functional.softplus, threshold 20):
 //                x if x > 20, else ln(1 + e^x).
 //   vsoftplus_derivative(x)  its derivative: 1 if x > 20, else sigmoid(x) = e^x / (1 + e^x).
@@ -99,8 +99,7 @@ inline T vexp(T x) {
   for (int j = static_cast<int>(E::kTaylor.size()) - 2; j >= 0; --j) p = p * r + E::kTaylor[j];
   const T scale = detail::from_bits<T>(
       (detail::to_bits(shifted) - detail::to_bits(E::kShift) + E::kBias) << E::kMantissaBits);
-  return x < E::kExpLo ? T(0)
-                       : (x > E::kExpHi ? std::numeric_limits<T>::infinity() : p * scale);
+  return x < E::kExpLo ? T(0) : (x > E::kExpHi ? std::numeric_limits<T>::infinity() : p * scale);
 }
 
 template <typename T>
@@ -114,8 +113,7 @@ inline T vlog(T x) {
   T m = detail::from_bits<T>((bits & kMantissaMask) | (Bits(E::kBias) << E::kMantissaBits));
   // The biased exponent as T without an int→float conversion (none for int64 in AVX2):
   // 2^mantissa_bits + e has e in its low mantissa bits.
-  T k = detail::from_bits<T>((bits >> E::kMantissaBits) |
-                             detail::to_bits(E::kTwoToMantissa)) -
+  T k = detail::from_bits<T>((bits >> E::kMantissaBits) | detail::to_bits(E::kTwoToMantissa)) -
         E::kTwoToMantissa - T(E::kBias);
   const bool high = m > T(1.41421356237309504880);
   m = high ? m * T(0.5) : m;
@@ -162,8 +160,8 @@ inline T vsilu(T x) {
 template <typename T>
 inline T vsilu_derivative(T x) {
   const T e = vexp(-x);
-  const T s = T(1) / (T(1) + e);                       // sigmoid(x)
-  const T s_minus = x > T(0) ? e * s : T(1) - s;       // sigmoid(-x) = 1 - s, without cancellation
+  const T s = T(1) / (T(1) + e);                  // sigmoid(x)
+  const T s_minus = x > T(0) ? e * s : T(1) - s;  // sigmoid(-x) = 1 - s, without cancellation
   return s * (T(1) + x * s_minus);
 }
 
@@ -185,8 +183,9 @@ inline void simd_store(T* p, const V& v) {
   std::memcpy(p, &v, sizeof v);
 }
 
-// Lane k of the result is Σ_j rows[k][j], summed as ((j0 + j4) + (j2 + j6)) + ((j1 + j5) + (j3 + j7)).
-// Each level folds two vectors' lanes in half and packs the halves side by side.
+// Lane k of the result is Σ_j rows[k][j], summed as
+// ((j0 + j4) + (j2 + j6)) + ((j1 + j5) + (j3 + j7)). Each level folds two vectors' lanes in half
+// and packs the halves side by side.
 template <typename T>
 inline SimdVector<T, 8> row_sums8(const SimdVector<T, 8> (&rows)[8]) {
   using V = SimdVector<T, 8>;

@@ -10,6 +10,7 @@
 
 #include "kernels/causal_conv.h"
 #include "kernels/kernel_mode.h"
+#include "support/determinism.h"
 #include "support/finite_difference.h"
 
 namespace {
@@ -190,16 +191,8 @@ TEST(CausalConv, FusedIsDeterministic) {
   const Shape s{5, 150, 300, 4};
   const auto x = random_inputs(s, torch::kFloat, 11);
   const auto dy = random_dy(s, torch::kFloat, 99);
-  const int threads = at::get_num_threads();
-  const auto first = output_and_grads(fused, x, dy);
-  const auto second = output_and_grads(fused, x, dy);
-  at::set_num_threads(1);
-  const auto single = output_and_grads(fused, x, dy);
-  at::set_num_threads(threads);
-  for (size_t k = 0; k < first.size(); ++k) {
-    EXPECT_TRUE(torch::equal(first[k], second[k])) << kNames[k] << " differs between two runs";
-    EXPECT_TRUE(torch::equal(first[k], single[k])) << kNames[k] << " differs with 1 thread";
-  }
+  fl::test_support::expect_bit_identical_runs([&] { return output_and_grads(fused, x, dy); },
+                                              {std::begin(kNames), std::end(kNames)});
 }
 
 TEST(CausalConv, RejectsBadInputs) {
