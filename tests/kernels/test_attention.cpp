@@ -8,6 +8,7 @@
 
 #include "kernels/attention.h"
 #include "kernels/kernel_mode.h"
+#include "support/determinism.h"
 #include "support/finite_difference.h"
 
 namespace {
@@ -178,16 +179,8 @@ TEST(Attention, FusedIsDeterministic) {
   const Shape s{3, 150, 4, 32, 0, true};
   const auto qkv = random_qkv(s, torch::kFloat, 11);
   const auto dout = random_dout(s, torch::kFloat, 12);
-  const int threads = at::get_num_threads();
-  const auto first = output_and_grad(causal_attention_fused, s, qkv, dout);
-  const auto second = output_and_grad(causal_attention_fused, s, qkv, dout);
-  at::set_num_threads(1);
-  const auto single = output_and_grad(causal_attention_fused, s, qkv, dout);
-  at::set_num_threads(threads);
-  for (size_t k = 0; k < first.size(); ++k) {
-    EXPECT_TRUE(torch::equal(first[k], second[k])) << kNames[k] << " differs between two runs";
-    EXPECT_TRUE(torch::equal(first[k], single[k])) << kNames[k] << " differs with 1 thread";
-  }
+  fl::test_support::expect_bit_identical_runs([&] { return output_and_grad(causal_attention_fused, s, qkv, dout); },
+                                              {std::begin(kNames), std::end(kNames)});
 }
 
 TEST(Attention, DispatchFollowsKernelMode) {

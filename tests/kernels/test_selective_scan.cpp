@@ -12,6 +12,7 @@
 #include "kernels/kernel_mode.h"
 #include "kernels/selective_scan.h"
 #include "kernels/vector_math.h"
+#include "support/determinism.h"
 #include "support/finite_difference.h"
 
 namespace {
@@ -247,17 +248,8 @@ TEST(SelectiveScan, FusedIsDeterministic) {
   const Shape s{3, 150, 70, 16};
   const auto x = random_inputs(s, kFull, torch::kFloat, 11);
   const auto dout = random_dout(s, torch::kFloat, 99);
-  const int threads = at::get_num_threads();
-  const auto first = output_and_grads(selective_scan_fused, kFull, x, dout);
-  const auto second = output_and_grads(selective_scan_fused, kFull, x, dout);
-  at::set_num_threads(1);
-  const auto single = output_and_grads(selective_scan_fused, kFull, x, dout);
-  at::set_num_threads(threads);
-  const auto names = grad_names(kFull);
-  for (size_t k = 0; k < first.size(); ++k) {
-    EXPECT_TRUE(torch::equal(first[k], second[k])) << names[k] << " differs between two runs";
-    EXPECT_TRUE(torch::equal(first[k], single[k])) << names[k] << " differs with 1 thread";
-  }
+  fl::test_support::expect_bit_identical_runs(
+      [&] { return output_and_grads(selective_scan_fused, kFull, x, dout); }, grad_names(kFull));
 }
 
 TEST(SelectiveScan, DispatchFollowsKernelMode) {
