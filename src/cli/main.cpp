@@ -7,11 +7,13 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "core/allocator.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "kernels/kernel_mode.h"
 
 int main(int argc, char** argv) {
+  fl::keep_freed_memory();
   CLI::App app{"freelunch: can Mamba always enjoy the free lunch? COPY and CoT, Mamba vs Transformers"};
   app.require_subcommand(1);
   int threads = 0;

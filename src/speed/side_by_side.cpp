@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "core/allocator.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/subprocess.h"
@@ -44,8 +45,10 @@ struct Sides {
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
+  // Same allocator policy on both sides: freelunch sets it itself (keep_freed_memory).
   std::vector<std::string> pytorch(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv = {o.mirror.python, (o.mirror.reference_dir / "bench.py").string()};
+    std::vector<std::string> argv = {"env", "GLIBC_TUNABLES=" + allocator_tunables(), o.mirror.python,
+                                     (o.mirror.reference_dir / "bench.py").string()};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--threads", threads});
     return argv;
@@ -101,7 +104,8 @@ Json run_side_by_side(const SpeedOptions& o) {
     require(fs::is_directory(o.work_dir) && fs::is_empty(o.work_dir), o.work_dir.string() + ": exists and is not an empty directory");
   fs::create_directories(o.work_dir);
   const auto checkpoints = make_checkpoints(o);
-  Json result = {{"threads", at::get_num_threads()}, {"kernels", kernels::mode_name(kernels::mode())}};
+  Json result = {{"threads", at::get_num_threads()}, {"kernels", kernels::mode_name(kernels::mode())},
+                 {"allocator", allocator_tunables()}};
   result["logits"] = logits_agreement(o, checkpoints);
 
   const Sides sides{o};

@@ -25,8 +25,10 @@ std::string verdict(double speedup, double target) {
 
 std::string speed_markdown(const Json& r) {
   std::string out = "Threads: " + std::to_string(r.at("threads").get<int>()) + " (both sides); freelunch kernels: " +
-                    r.at("kernels").get<std::string>() + ". Times are medians over all timed steps of all rounds; " +
-                    "speed-up = PyTorch time / freelunch time.\n\n";
+                    r.at("kernels").get<std::string>() + "; allocator (both sides): `GLIBC_TUNABLES=" +
+                    r.value("allocator", std::string("default")) +
+                    "`. Times are medians over all timed steps of all rounds; speed-up = PyTorch time / freelunch "
+                    "time.\n\n";
 
   TextTable logits({"model", "max |logit diff| freelunch vs PyTorch"});
   for (const auto& row : r.at("logits"))
