@@ -3,7 +3,7 @@
 # Usage: scripts/setup.sh   (python3-torch serves reference/, the PyTorch mirror used by the tests)
 set -euo pipefail
 
-packages=(build-essential cmake ninja-build libtorch-dev libopenblas-openmp-dev
+packages=(build-essential cmake ninja-build libtorch-dev libopenblas-openmp-dev gnuplot-nox libsqlite3-dev
           libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libgtest-dev libbenchmark-dev python3-torch)
 
 
