@@ -1,10 +1,46 @@
 #include "train/data_source.h"
 
+#include <cstring>
+#include <type_traits>
 #include <unordered_set>
 
 #include "core/error.h"
 
 namespace fl {
+
+namespace {
+
+// Rng keeps its whole state in four uint64 words (xoshiro256**); they are copied as bytes.
+static_assert(std::is_trivially_copyable_v<Rng> && sizeof(Rng) == 4 * sizeof(uint64_t));
+
+Json rng_words(const Rng& rng) {
+  uint64_t words[4];
+  std::memcpy(words, &rng, sizeof words);
+  return Json{words[0], words[1], words[2], words[3]};
+}
+
+void set_rng_words(Rng& rng, const Json& j) {
+  uint64_t words[4];
+  for (int i = 0; i < 4; ++i) words[i] = j.at(i).get<uint64_t>();
+  std::memcpy(&rng, words, sizeof words);
+}
+
+Json example_json(const Example& ex) {
+  return {{"tokens", ex.tokens}, {"loss_mask", ex.loss_mask}, {"answer_mask", ex.answer_mask},
+          {"prompt_len", ex.prompt_len}, {"size", ex.size}};
+}
+
+Example example_from_json(const Json& j) {
+  Example ex;
+  j.at("tokens").get_to(ex.tokens);
+  j.at("loss_mask").get_to(ex.loss_mask);
+  j.at("answer_mask").get_to(ex.answer_mask);
+  ex.prompt_len = j.at("prompt_len").get<int64_t>();
+  ex.size = j.at("size").get<int64_t>();
+  return ex;
+}
+
+}  // namespace
 
 DataSource::DataSource(const Task& task, const EvalSet& held_out, int64_t fixed_samples, uint64_t seed)
     : task_(task), held_out_(held_out), data_rng_(seed, kStreamTrainData), shuffle_rng_(seed, kStreamShuffle) {
@@ -67,6 +103,32 @@ std::vector<Example> DataSource::next_batch(int64_t rows, int64_t pack_len) {
     }
   }
   return batch;
+}
+
+Json DataSource::position() const {
+  return {{"data_rng", rng_words(data_rng_)}, {"shuffle_rng", rng_words(shuffle_rng_)}, {"order", order_},
+          {"cursor", cursor_}, {"rejected", rejected_},
+          {"pending", pending_ ? example_json(*pending_) : Json(nullptr)}};
+}
+
+void DataSource::seek(const Json& position, const std::string& source) {
+  try {
+    auto order = position.at("order").get<std::vector<size_t>>();
+    const auto cursor = position.at("cursor").get<size_t>();
+    require(order.size() == fixed_.size() && cursor <= order.size(),
+            source + ": the data position does not fit this training set (" + std::to_string(order.size()) +
+                " examples recorded, " + std::to_string(fixed_.size()) + " drawn)");
+    for (const size_t i : order) require(i < fixed_.size(), source + ": the data order is out of range");
+    set_rng_words(data_rng_, position.at("data_rng"));
+    set_rng_words(shuffle_rng_, position.at("shuffle_rng"));
+    order_ = std::move(order);
+    cursor_ = cursor;
+    rejected_ = position.at("rejected").get<int64_t>();
+    pending_.reset();
+    if (!position.at("pending").is_null()) pending_ = example_from_json(position.at("pending"));
+  } catch (const Json::exception& e) {
+    throw Error(source + ": malformed data position: " + e.what());
+  }
 }
 
 }  // namespace fl

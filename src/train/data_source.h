@@ -17,6 +17,12 @@ class DataSource {
   // one context); an example that does not fit starts the next row, or waits for the next call.
   std::vector<Example> next_batch(int64_t rows, int64_t pack_len = 0);
   int64_t rejected() const { return rejected_; }  // samples skipped for being in the eval set
+  // Everything that decides the next batches (both generators, the epoch order and cursor, a
+  // packed example held over) as JSON. seek() on a source built with the same task, evaluation
+  // set, S and seed continues exactly where position() was taken; fl::Error naming `source` if
+  // the JSON does not fit this source.
+  Json position() const;
+  void seek(const Json& position, const std::string& source);
 
  private:
   Example fresh();

@@ -20,6 +20,7 @@ std::vector<ParamSpec> TrainConfig::specs() {
       {"train.samples", Kind::Int, 0, "fixed training set of S examples (0 = fresh samples every step)", 0, 1e10},
       {"train.log_every", Kind::Int, 50, "steps between metric lines", 1, 1e9},
       {"train.eval_every", Kind::Int, 0, "steps between evaluations (0 = only at the end)", 0, 1e9},
+      {"train.checkpoint_every", Kind::Int, 200, "steps between checkpoints for `train --resume` (0 = only when interrupted)", 0, 1e9},
   };
 }
 
@@ -39,6 +40,7 @@ TrainConfig TrainConfig::from(const ParamValues& v) {
   t.samples = v.get_int("train.samples");
   t.log_every = v.get_int("train.log_every");
   t.eval_every = v.get_int("train.eval_every");
+  t.checkpoint_every = v.get_int("train.checkpoint_every");
   return t;
 }
 

@@ -14,7 +14,7 @@
 namespace fl {
 
 struct TrainConfig {
-  int64_t steps, batch_size, pack_len, warmup, samples, log_every, eval_every;
+  int64_t steps, batch_size, pack_len, warmup, samples, log_every, eval_every, checkpoint_every;
   double lr, min_lr_ratio, weight_decay, beta1, beta2, eps, grad_clip;
   static std::vector<ParamSpec> specs();
   static TrainConfig from(const ParamValues& v);

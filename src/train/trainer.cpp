@@ -1,17 +1,25 @@
 #include "train/trainer.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <optional>
 
 #include "core/atomic_file.h"
-#include "core/error.h"
 #include "core/progress.h"
+#include "kernels/kernel_mode.h"
 #include "train/batch.h"
 #include "train/checkpoint.h"
+#include "train/checkpoint_series.h"
 #include "train/data_source.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
+#include "train/run_lock.h"
 #include "train/schedule.h"
+#include "train/stop_signal.h"
+#include "train/train_state.h"
 
 namespace fl {
 
@@ -38,82 +46,254 @@ std::string eval_status(const EvalReport& report) {
   return s;
 }
 
-}  // namespace
+std::string progress_label(const ModelConfig& m) {
+  return m.type + " d" + std::to_string(m.d_model) + "×" + std::to_string(m.n_layer);
+}
 
-TrainSummary train_run(const RunConfig& config, const fs::path& out_dir, bool show_progress) {
-  const auto& t = config.train;
-  auto task = config.make_task();
-  const auto sizes = config.eval.sizes.empty() ? task->default_eval_sizes() : config.eval.sizes;
-  const EvalSet eval_set(*task, sizes, config.eval.samples, config.seed);
-  DataSource data(*task, eval_set, t.samples, config.seed);
+// One run in one process: a fresh start or a restored checkpoint, then steps until the end,
+// stop_at or a signal. Steps are counted as metrics.jsonl counts them: after the n-th optimizer
+// step, progress_.step = n.
+class Trainer {
+ public:
+  Trainer(RunConfig config, LanguageModel model, fs::path out_dir, RunDirectoryLock lock, const TrainOptions& options)
+      : config_(std::move(config)),
+        task_(config_.make_task()),
+        eval_set_(*task_, config_.eval.sizes.empty() ? task_->default_eval_sizes() : config_.eval.sizes,
+                  config_.eval.samples, config_.seed),
+        data_(*task_, eval_set_, config_.train.samples, config_.seed),
+        model_(std::move(model)),
+        optimizer_(make_optimizer(model_, config_.train)),
+        out_dir_(std::move(out_dir)),
+        lock_(std::move(lock)),
+        series_(out_dir_),
+        options_(options),
+        bar_(progress_label(config_.model), config_.train.steps, options.show_progress) {
+    model_->train();
+    summary_.parameters = model_->num_parameters();
+    summary_.size_name = task_->size_name();
+  }
 
-  torch::manual_seed(static_cast<uint64_t>(config.seed) * 1000003 + kStreamInit);
-  LanguageModel model(config.model);
-  model->train();
-  auto optimizer = make_optimizer(model, t);
+  // A new run: an empty metrics.jsonl and the checkpoint of step 0.
+  void start_fresh() {
+    metrics_.emplace(out_dir_ / "metrics.jsonl");
+    save();
+  }
 
-  prepare_out_dir(out_dir);
-  MetricsLog metrics(out_dir / "metrics.jsonl");
-  TrainSummary summary;
-  summary.parameters = model->num_parameters();
+  // Continues from `checkpoint` (weights already in the model; `manifest` verified): AdamW,
+  // generator, data position and counters, then metrics.jsonl cut back to that step.
+  void restore(const fs::path& checkpoint, const Json& manifest) {
+    progress_ = load_training_state(checkpoint, manifest, model_, optimizer_);
+    data_.seek(progress_.data, (checkpoint / "progress.json").string());
+    require(progress_.step < config_.train.steps,
+            checkpoint.string() + ": step " + std::to_string(progress_.step) + " is not before train.steps");
+    metrics_.emplace(out_dir_ / "metrics.jsonl", progress_.metrics_bytes);
+    elapsed_before_ = progress_.elapsed_s;
+    last_saved_ = checkpoint, last_saved_step_ = progress_.step;
+    const std::string kernel_mode = kernels::mode_name(kernels::mode());
+    if (progress_.threads != at::get_num_threads() || progress_.kernels != kernel_mode)
+      std::fprintf(stderr,
+                   "freelunch: note: the run was checkpointed with %lld threads and %s kernels and continues with "
+                   "%d and %s: its losses will differ from an uninterrupted run's in the last bits "
+                   "(docs/RELIABILITY.md)\n",
+                   static_cast<long long>(progress_.threads), progress_.kernels.c_str(), at::get_num_threads(),
+                   kernel_mode.c_str());
+    bar_.update(progress_.step, "resumed");
+  }
 
-  Progress progress(config.model.type + " d" + std::to_string(config.model.d_model) + "×" +
-                        std::to_string(config.model.n_layer), t.steps, show_progress);
-  double loss_sum = 0, seconds = 0;
-  int64_t loss_count = 0, tokens = 0, interval_tokens = 0;
-  double interval_seconds = 0;
-  auto run_eval = [&](int64_t step) {
-    auto report = evaluate(model, *task, eval_set, config.eval.generate, config.eval.batch_size);
-    metrics.write({{"step", step}, {"eval", report.to_json()}});
-    return report;
-  };
+  TrainSummary run() {
+    const auto& t = config_.train;
+    while (progress_.step < t.steps) {
+      if (const int signal = signals_.received()) interrupt(signal);
+      if (options_.stop_at > 0 && progress_.step >= options_.stop_at) return stopped();
+      train_step();
+    }
+    return finish();
+  }
 
-  for (int64_t step = 0; step < t.steps; ++step) {
+ private:
+  void train_step() {
+    const auto& t = config_.train;
+    auto& p = progress_;
     const auto t0 = std::chrono::steady_clock::now();
-    const double lr = learning_rate(step, t.steps, t.warmup, t.lr, t.min_lr_ratio);
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    const double lr = learning_rate(p.step, t.steps, t.warmup, t.lr, t.min_lr_ratio);
+    for (auto& group : optimizer_.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
-    Batch batch = make_batch(data.next_batch(t.batch_size, t.pack_len), task->pad_id());
-    optimizer.zero_grad();
-    auto loss = masked_cross_entropy(model->forward(batch.inputs), batch);
+    Batch batch = make_batch(data_.next_batch(t.batch_size, t.pack_len), task_->pad_id());
+    optimizer_.zero_grad();
+    auto loss = masked_cross_entropy(model_->forward(batch.inputs), batch);  // () from (B, T, V) logits
     const double loss_value = loss.item<double>();
-    require(std::isfinite(loss_value), "training loss became " + std::to_string(loss_value) + " at step " +
-                                           std::to_string(step) + " (lower train.lr?)");
+    require_finite("the training loss", loss_value, p.step + 1);
     loss.backward();
-    if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), t.grad_clip);
-    optimizer.step();
+    if (t.grad_clip > 0)
+      require_finite("the gradient norm", torch::nn::utils::clip_grad_norm_(model_->parameters(), t.grad_clip),
+                     p.step + 1);
+    optimizer_.step();
 
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    seconds += dt, interval_seconds += dt;
-    tokens += batch.tokens, interval_tokens += batch.tokens;
-    loss_sum += loss_value, ++loss_count;
+    ++p.step;
+    p.train_seconds += dt, p.interval_seconds += dt;
+    p.tokens += batch.tokens, p.interval_tokens += batch.tokens;
+    p.interval_loss_sum += loss_value, ++p.interval_steps;
 
-    const bool last = step + 1 == t.steps;
-    if ((step + 1) % t.log_every == 0 || last) {
-      summary.final_loss = loss_sum / static_cast<double>(loss_count);
-      metrics.write({{"step", step + 1}, {"loss", summary.final_loss}, {"lr", lr},
-                     {"tokens_per_s", static_cast<double>(interval_tokens) / interval_seconds},
-                     {"elapsed_s", progress.elapsed_seconds()}});
-      loss_sum = 0, loss_count = 0, interval_tokens = 0, interval_seconds = 0;
+    const bool last = p.step == t.steps;
+    if (p.step % t.log_every == 0 || last) {
+      summary_.final_loss = p.interval_loss_sum / static_cast<double>(p.interval_steps);
+      metrics_->write({{"step", p.step}, {"loss", summary_.final_loss}, {"lr", lr},
+                       {"tokens_per_s", static_cast<double>(p.interval_tokens) / p.interval_seconds},
+                       {"elapsed_s", elapsed()}});
+      p.interval_loss_sum = 0, p.interval_steps = 0, p.interval_tokens = 0, p.interval_seconds = 0;
     }
-    if (t.eval_every > 0 && (step + 1) % t.eval_every == 0 && !last) run_eval(step + 1);
+    if (t.eval_every > 0 && p.step % t.eval_every == 0 && !last) run_eval();
+    if (t.checkpoint_every > 0 && p.step % t.checkpoint_every == 0 && !last) save();
     char status[64];
     std::snprintf(status, sizeof status, "loss %.4f", loss_value);
-    progress.update(step + 1, status);
+    bar_.update(p.step, status);
   }
-  summary.train_seconds = seconds;
-  summary.tokens_per_second = static_cast<double>(tokens) / std::max(seconds, 1e-9);
-  summary.eval = run_eval(t.steps);
-  progress.finish(eval_status(summary.eval));
 
-  save_checkpoint(out_dir, model, config);
-  write_file_atomic(out_dir / "summary.json",
-                    Json{{"final_loss", summary.final_loss}, {"tokens_per_s", summary.tokens_per_second},
-                         {"train_seconds", summary.train_seconds}, {"parameters", summary.parameters},
-                         {"state_bytes_per_token", model->state_bytes(1)}, {"threads", at::get_num_threads()},
-                         {"eval", summary.eval.to_json()}}
-                            .dump(2) + "\n");
-  return summary;
+  EvalReport run_eval() {
+    auto report = evaluate(model_, *task_, eval_set_, config_.eval.generate, config_.eval.batch_size);
+    metrics_->write({{"step", progress_.step}, {"eval", report.to_json()}});
+    return report;
+  }
+
+  // The training checkpoint of the current step, after checking that the weights are finite.
+  void save() {
+    for (const auto& p : model_->named_parameters())
+      if (!torch::isfinite(p.value()).all().item<bool>())
+        fail_non_finite("weight " + p.key(), "has non-finite values", progress_.step);
+    metrics_->sync();
+    progress_.metrics_bytes = metrics_->bytes();
+    progress_.elapsed_s = elapsed();
+    progress_.threads = at::get_num_threads();
+    progress_.kernels = kernels::mode_name(kernels::mode());
+    progress_.data = data_.position();
+    last_saved_ = series_.save(model_, optimizer_, config_, progress_);
+    last_saved_step_ = progress_.step;
+  }
+
+  void save_unless_saved() {
+    if (last_saved_step_ != progress_.step) save();
+  }
+
+  [[noreturn]] void interrupt(int signal) {
+    save_unless_saved();
+    bar_.finish("interrupted");
+    throw TrainingInterrupted(signal, "interrupted by " + signal_name(signal) + " at step " +
+                                          std::to_string(progress_.step) + " of " +
+                                          std::to_string(config_.train.steps) + "; checkpoint " +
+                                          last_saved_->string());
+  }
+
+  TrainSummary stopped() {
+    save_unless_saved();
+    bar_.finish("stopped");
+    summary_.finished = false;
+    summary_.steps_done = progress_.step;
+    summary_.checkpoint = *last_saved_;
+    summary_.train_seconds = progress_.train_seconds;
+    return summary_;
+  }
+
+  TrainSummary finish() {
+    summary_.steps_done = progress_.step;
+    summary_.train_seconds = progress_.train_seconds;
+    summary_.tokens_per_second = static_cast<double>(progress_.tokens) / std::max(progress_.train_seconds, 1e-9);
+    summary_.eval = run_eval();
+    bar_.finish(eval_status(summary_.eval));
+    metrics_->sync();
+    save_checkpoint(out_dir_, model_, config_);
+    write_file_atomic(out_dir_ / "summary.json",
+                      Json{{"final_loss", summary_.final_loss}, {"tokens_per_s", summary_.tokens_per_second},
+                           {"train_seconds", summary_.train_seconds}, {"parameters", summary_.parameters},
+                           {"state_bytes_per_token", model_->state_bytes(1)}, {"threads", at::get_num_threads()},
+                           {"eval", summary_.eval.to_json()}}
+                              .dump(2) + "\n");
+    series_.remove();  // the final checkpoint is complete: the run is no longer resumable
+    summary_.checkpoint = out_dir_;
+    return summary_;
+  }
+
+  void require_finite(const std::string& what, double value, int64_t step) {
+    if (!std::isfinite(value)) fail_non_finite(what, "became " + std::to_string(value), step);
+  }
+
+  // Stops without writing anything more: the checkpoints already written stay as they are.
+  [[noreturn]] void fail_non_finite(const std::string& what, const std::string& problem, int64_t step) {
+    bar_.finish("stopped");
+    throw Error("training stopped: " + what + " " + problem + " at step " + std::to_string(step) +
+                " (lower train.lr or set train.grad_clip); " +
+                (last_saved_ ? "the last good checkpoint is " + last_saved_->string() + " (step " +
+                                   std::to_string(last_saved_step_) + ")"
+                             : std::string("no checkpoint was written")));
+  }
+
+  double elapsed() const { return elapsed_before_ + bar_.elapsed_seconds(); }
+
+  RunConfig config_;
+  std::unique_ptr<Task> task_;
+  EvalSet eval_set_;
+  DataSource data_;
+  LanguageModel model_;
+  torch::optim::AdamW optimizer_;
+  fs::path out_dir_;
+  RunDirectoryLock lock_;
+  CheckpointSeries series_;
+  TrainOptions options_;
+  StopSignals signals_;
+  Progress bar_;
+  std::optional<MetricsLog> metrics_;
+  TrainingProgress progress_;
+  double elapsed_before_ = 0;
+  std::optional<fs::path> last_saved_;
+  int64_t last_saved_step_ = -1;
+  TrainSummary summary_;
+};
+
+// Runs `load`, adding to its error where an older checkpoint is kept, should the latest be damaged.
+void with_fallback_hint(const CheckpointSeries& series, const fs::path& latest, const std::function<void()>& load) {
+  try {
+    load();
+  } catch (const Error& e) {
+    const auto older = series.newest_other_than(latest);
+    if (!older) throw;
+    throw Error(std::string(e.what()) + " (an older checkpoint is kept: to resume from it, write '" +
+                older->filename().string() + "' into " + (series.dir() / "latest").string() + ")");
+  }
+}
+
+}  // namespace
+
+TrainSummary train_run(const RunConfig& config, const fs::path& out_dir, const TrainOptions& options) {
+  prepare_out_dir(out_dir);
+  RunDirectoryLock lock(out_dir);
+  torch::manual_seed(static_cast<uint64_t>(config.seed) * 1000003 + kStreamInit);
+  LanguageModel model(config.model);
+  Trainer trainer(config, model, out_dir, std::move(lock), options);
+  trainer.start_fresh();
+  return trainer.run();
+}
+
+TrainSummary train_run(const RunConfig& config, const fs::path& out_dir, bool show_progress) {
+  TrainOptions options;
+  options.show_progress = show_progress;
+  return train_run(config, out_dir, options);
+}
+
+TrainSummary resume_run(const fs::path& run_dir, const TrainOptions& options) {
+  require(fs::is_directory(run_dir), run_dir.string() + ": not a run directory");
+  RunDirectoryLock lock(run_dir);  // first: a process still training there changes the files
+  const CheckpointSeries series(run_dir);
+  const auto latest = series.latest();
+  if (!latest) {
+    require(!fs::exists(run_dir / "config.json"), run_dir.string() + ": this run has finished; nothing to resume");
+    throw Error(run_dir.string() + ": no checkpoint to resume from (" + (series.dir() / "latest").string() +
+                " is missing: not a run of `freelunch train`, or one stopped before its first checkpoint)");
+  }
+  LoadedCheckpoint loaded;
+  with_fallback_hint(series, *latest, [&] { loaded = load_checkpoint(*latest); });
+  Trainer trainer(loaded.config, loaded.model, run_dir, std::move(lock), options);
+  with_fallback_hint(series, *latest, [&] { trainer.restore(*latest, loaded.manifest); });
+  return trainer.run();
 }
 
 }  // namespace fl

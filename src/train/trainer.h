@@ -1,9 +1,14 @@
 // Training of one run: task data → model → AdamW (decay groups), warm-up + cosine schedule,
 // gradient clipping → metrics.jsonl, evaluation, checkpoint. One seed decides data,
-// initialisation and order: same seed + same thread count → identical loss curve.
+// initialisation and order: same seed + same thread count → identical loss curve, also across
+// an interruption: every train.checkpoint_every steps (and at step 0) the whole training state
+// goes to <out>/checkpoints/ (train/checkpoint_series.h), and resume_run continues from the
+// latest one exactly as if never stopped (docs/RELIABILITY.md).
 #pragma once
 #include <filesystem>
+#include <string>
 
+#include "core/error.h"
 #include "eval/evaluator.h"
 #include "train/run_config.h"
 
@@ -15,10 +20,38 @@ struct TrainSummary {
   double train_seconds = 0;
   int64_t parameters = 0;
   EvalReport eval;
+  std::string size_name;       // the task's size parameter (Task::size_name), for tables
+  bool finished = true;        // false: stopped at TrainOptions::stop_at (no evaluation, no summary.json)
+  int64_t steps_done = 0;
+  std::filesystem::path checkpoint;  // the run directory when finished, else the checkpoint it stopped at
 };
 
-// Trains into `out_dir` (created; must be new or empty), writing metrics.jsonl as it goes,
-// then summary.json and the checkpoint (config.json + model.safetensors) at the end.
+struct TrainOptions {
+  bool show_progress = true;
+  int64_t stop_at = 0;  // > 0: after this many steps, write a checkpoint and return (finished = false)
+};
+
+// SIGINT or SIGTERM stopped the run at a step boundary, after a checkpoint of that step was
+// written and metrics.jsonl synced.
+class TrainingInterrupted : public Error {
+ public:
+  TrainingInterrupted(int signal, const std::string& message) : Error(message), signal_(signal) {}
+  int signal() const { return signal_; }
+
+ private:
+  int signal_;
+};
+
+// Trains into `out_dir` (created; must be new or empty), writing metrics.jsonl as it goes and
+// checkpoints under out_dir/checkpoints/, then summary.json and the final checkpoint
+// (config.json + model.safetensors + manifest) in out_dir itself, and removes checkpoints/.
+// Throws TrainingInterrupted on SIGINT/SIGTERM; fl::Error naming the step if the loss, the
+// gradient norm or the weights stop being finite (the checkpoints written before stay intact).
+TrainSummary train_run(const RunConfig& config, const std::filesystem::path& out_dir, const TrainOptions& options);
 TrainSummary train_run(const RunConfig& config, const std::filesystem::path& out_dir, bool show_progress);
+
+// Continues the run in `run_dir` from its latest checkpoint (same configuration; metrics.jsonl
+// cut back to that step). fl::Error if the run has finished or has no checkpoint.
+TrainSummary resume_run(const std::filesystem::path& run_dir, const TrainOptions& options);
 
 }  // namespace fl
