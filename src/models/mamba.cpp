@@ -56,14 +56,19 @@ void MambaMixerImpl::reset_parameters(const ModelConfig& c) {
   out_proj->weight.div_(std::sqrt(static_cast<double>(c.n_layer)));
 }
 
-torch::Tensor MambaMixerImpl::forward(const torch::Tensor& h) {
+MambaScanInputs MambaMixerImpl::scan_inputs(const torch::Tensor& h) {
   const int64_t Di = d_inner_, N = d_state_, R = dt_rank_;
   auto xz = in_proj(h);                                                                  // (B, L, 2Di)
   auto x = kernels::causal_conv1d_silu(xz.narrow(-1, 0, Di), conv1d->weight, conv1d->bias);  // (B, L, Di)
   auto x_dbl = x_proj(x);                                                                // (B, L, R + 2N)
   auto dt = torch::matmul(x_dbl.narrow(-1, 0, R), dt_proj->weight.t());                  // (B, L, Di), bias in the scan
-  auto y = kernels::selective_scan(x, dt, -torch::exp(A_log), x_dbl.narrow(-1, R, N), x_dbl.narrow(-1, R + N, N), D,
-                                   xz.narrow(-1, Di, Di), dt_proj->bias, /*delta_softplus=*/true);  // (B, L, Di)
+  return {x, dt, x_dbl.narrow(-1, R, N), x_dbl.narrow(-1, R + N, N), xz.narrow(-1, Di, Di)};
+}
+
+torch::Tensor MambaMixerImpl::forward(const torch::Tensor& h) {
+  const auto s = scan_inputs(h);
+  auto y = kernels::selective_scan(s.x, s.dt_raw, -torch::exp(A_log), s.Bm, s.Cm, D, s.z, dt_proj->bias,
+                                   /*delta_softplus=*/true);                             // (B, L, Di)
   return out_proj(y);                                                                    // (B, L, D)
 }
 

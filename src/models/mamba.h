@@ -28,10 +28,20 @@ class CausalConvImpl : public torch::nn::Module {
 };
 TORCH_MODULE(CausalConv);
 
+// The selective scan's inputs as the mixer's forward computes them from its input h (B, L, D):
+// forward(h) = out_proj(selective_scan(x, dt_raw, A = -exp(A_log), Bm, Cm, D, z, dt_proj bias, softplus)).
+struct MambaScanInputs {
+  torch::Tensor x;       // (B, L, Di) SiLU(conv1d(in_proj(h)[:Di]) + b_conv), the scan's u
+  torch::Tensor dt_raw;  // (B, L, Di) dt_proj's matmul, before its bias and the softplus (both fused into the scan)
+  torch::Tensor Bm, Cm;  // (B, L, N)
+  torch::Tensor z;       // (B, L, Di) in_proj(h)[Di:], the gate's input
+};
+
 class MambaMixerImpl : public torch::nn::Module {
  public:
   explicit MambaMixerImpl(const ModelConfig& c);
   torch::Tensor forward(const torch::Tensor& h);                       // (B, L, D) → (B, L, D)
+  MambaScanInputs scan_inputs(const torch::Tensor& h);                 // h (B, L, D)
   torch::Tensor step(const torch::Tensor& h, MambaCache& cache);      // (B, D) → (B, D)
   void reset_parameters(const ModelConfig& c);
 

@@ -1,0 +1,42 @@
+// freelunch theory copy: the paper's COPY theorems checked on hand-set layers of this project's
+// own Mamba and Transformer (theory/copy_construction.h; docs/THEORY.md "COPY by construction").
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.h"
+#include "theory/copy_construction.h"
+
+namespace fl::cli {
+
+void add_theory_copy_command(CLI::App& parent) {  // parent = the `theory` command
+  auto o = std::make_shared<theory::CopyTheoryOptions>();
+  o->out = "results/theory/copy";
+  auto out = std::make_shared<std::string>(o->out.string());
+  auto quiet = std::make_shared<bool>(false);
+  auto* cmd = parent.add_subcommand(
+      "copy", "COPY by construction: hand-set Mamba (Theorems 3, 1) and attention (Theorem 2) layers, checked");
+  cmd->add_option("--out", *out, "directory of the table, plots and summary")->capture_default_str();
+  cmd->add_option("--max-n", o->max_n, "longest sequence N (runs N = 4, 8, 16, … and N; at most 256)")
+      ->capture_default_str();
+  cmd->add_option("--samples", o->samples, "random sequences per copy distance")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "seed of the random sequences")->capture_default_str();
+  cmd->add_option("--state", o->state, "d_state S of the constant-size Mamba (Theorem 1)")->capture_default_str();
+  cmd->add_option("--values", o->values, "value symbols V (one-hot value vectors)")->capture_default_str();
+  cmd->add_option("--epsilon", o->epsilon, "error allowed (Theorems 1 and 2)")->capture_default_str();
+  cmd->add_option("--dtype", o->dtype, "float64 or float32 for Theorems 2 and 3 (Theorem 1 runs in float64)")
+      ->capture_default_str();
+  cmd->add_flag("--quiet", *quiet, "no progress bar");
+  cmd->callback([o, out, quiet] {
+    o->out = *out;
+    o->progress = !*quiet;
+    const auto r = theory::run_copy_theory(*o);
+    std::printf("%s\n%s\nPer copy distance at N = %lld (every distance in the CSV files):\n%s\n", r.verdict.c_str(),
+                r.length_table.c_str(), static_cast<long long>(o->max_n), r.distance_table.c_str());
+    if (!r.files.empty())
+      std::printf("Wrote %zu files to %s: summary.md, copy_theory.csv (per N), copy_distances.csv (per L), plots "
+                  "copy_{error_vs_distance,needed_score,logit_scale,state_bytes}.{png,svg} with their CSV.\n",
+                  r.files.size(), o->out.string().c_str());
+  });
+}
+
+}  // namespace fl::cli

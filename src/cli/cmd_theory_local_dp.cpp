@@ -1,0 +1,35 @@
+// freelunch theory local-dp: the hand-built Mamba for the local_dp task (theory/local_dp_theory.h):
+// exact interleaved CoT at every length with constant state, and the prefix format's state growing
+// linearly with n. Prints the tables and where the CSVs, plots and summary went.
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.h"
+#include "theory/local_dp_theory.h"
+
+namespace fl::cli {
+
+void add_theory_local_dp_command(CLI::App& theory) {
+  auto options = std::make_shared<theory::LocalDpTheoryOptions>();
+  auto out = std::make_shared<std::string>(options->out_dir.string());
+  auto* cmd = theory.add_subcommand(
+      "local-dp", "hand-built Mamba for local_dp: exact interleaved CoT at constant state (Theorem 5); "
+                  "the prefix format needs state linear in n");
+  cmd->add_option("--out", *out, "output directory for summary.md, CSVs and plots (created)")->capture_default_str();
+  cmd->add_option("--m", options->locality, "locality m of dp_i = (dp_{i-1} + dp_{i-m} + s_i) mod p")->capture_default_str();
+  cmd->add_option("--modulus", options->modulus, "modulus p (2..100)")->capture_default_str();
+  cmd->add_option("--max-t", options->max_tokens, "longest interleaved sequence T = 2n + 2 (tokens)")->capture_default_str();
+  cmd->add_option("--max-n", options->max_prefix_n, "prefix sweeps over n = 1 .. this")->capture_default_str();
+  cmd->add_option("--examples", options->examples, "distinct problems per length")->capture_default_str();
+  cmd->add_option("--seed", options->seed, "seed of the evaluation problems")->capture_default_str();
+  cmd->callback([options, out] {
+    options->out_dir = *out;
+    const auto result = theory::run_local_dp_theory(*options);
+    std::printf("%s\n", result.report.c_str());
+    if (!result.plots_rendered) std::printf("gnuplot not found: plots written as CSV and gnuplot scripts only\n");
+    std::printf("wrote:\n");
+    for (const auto& file : result.files) std::printf("  %s\n", file.string().c_str());
+  });
+}
+
+}  // namespace fl::cli
