@@ -16,8 +16,7 @@ bool starts_with_png_magic(const fs::path& p) { return read_file(p).rfind("\x89P
 
 TEST(Plot, LinePlotWritesCsvScriptAndPictures) {
   const test_support::TempDir dir;
-  LinePlot p{"error vs distance", "distance L (tokens)", "max |error|"};
-  p.log_y = true;
+  LinePlot p{"error vs distance", "distance L (tokens)", "max |error|", false, true, {}};
   p.series.push_back({"measured, N = 4", {1, 2, 3, 4}, {1e-7, 0.0, 1e-3, NAN}});
   p.series.push_back({"theory, with a comma", {1, 4}, {1e-6, 1e-2}, SeriesStyle::line});
   const auto files = write_plot(p, dir.path() / "err");
@@ -41,12 +40,14 @@ TEST(Plot, HeatmapMarksBlankCellsAndReversesRows) {
   const auto files = write_heatmap(h, dir.path() / "map");
   EXPECT_EQ(read_file(files.csv), "row,col,value\n0,0,1\n0,1,NaN\n1,0,0.25\n1,1,0.75\n");
   EXPECT_NE(read_file(files.script).find("set yrange [2-0.5:-0.5]"), std::string::npos) << "row 0 on top";
-  if (files.rendered) EXPECT_TRUE(starts_with_png_magic(files.png));
+  if (files.rendered) {
+    EXPECT_TRUE(starts_with_png_magic(files.png));
+  }
 }
 
 TEST(Plot, BadInputIsAnError) {
   const test_support::TempDir dir;
-  LinePlot empty{"t", "x", "y"};
+  LinePlot empty{"t", "x", "y", false, false, {}};
   EXPECT_THROW(write_plot(empty, dir.path() / "a"), Error);
   LinePlot mismatched{"t", "x", "y", false, false, {{"s", {1, 2}, {1}}}};
   EXPECT_THROW(write_plot(mismatched, dir.path() / "b"), Error);

@@ -1,0 +1,189 @@
+#include "cost/run_cost.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "cost/analytic_cost.h"
+#include "cost/measured_cost.h"
+#include "train/checkpoint.h"
+
+namespace fl::cost {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kVocabulary = 32;  // default models: about the copy task's 30 tokens
+constexpr int64_t kValidateCap = 16384, kQuickValidateCap = 256;
+
+ModelConfig matched(const std::string& type, int64_t d_model, int64_t n_layer, int64_t window) {
+  ModelConfig c;
+  c.type = type;
+  c.vocab_size = kVocabulary;
+  c.d_model = d_model;
+  c.n_layer = n_layer;
+  c.d_state = d_model >= 128 ? 16 : 8;
+  c.dt_rank = (d_model + 15) / 16;
+  c.n_head = d_model >= 128 ? 4 : 2;
+  c.window = window;
+  return c;
+}
+
+// Defaults filled in, every option checked (fl::Error naming the flag).
+CostOptions resolve_options(const CostOptions& in) {
+  CostOptions o = in;
+  if (o.models.empty()) o.models = default_models(o.quick);
+  if (o.positions.empty()) o.positions = default_positions(o.quick);
+  if (o.tokens == 0) o.tokens = o.quick ? 8 : 32;
+  if (o.warmup < 0) o.warmup = o.quick ? 1 : 2;
+  for (size_t i = 0; i < o.positions.size(); ++i)
+    require(o.positions[i] >= 1 && (i == 0 || o.positions[i] > o.positions[i - 1]),
+            "--positions must be increasing positive integers");
+  require(o.tokens >= 1, "--tokens must be ≥ 1, got " + std::to_string(o.tokens));
+  if (o.validate < 0) {
+    const int64_t cap = o.quick ? kQuickValidateCap : kValidateCap;
+    o.validate = 0;
+    for (int64_t t : o.positions)
+      if (t <= cap) o.validate = t;
+  }
+  require(o.validate <= o.positions.back(), "--validate " + std::to_string(o.validate) +
+                                                " is beyond the largest position " +
+                                                std::to_string(o.positions.back()));
+  for (const auto& m : o.models)
+    require(m.config.is_mamba() || m.config.pos != "learned" || m.config.max_len >= o.positions.back() + o.warmup + o.tokens,
+            m.label + ": learned positions end at model.max_len = " + std::to_string(m.config.max_len) +
+                ", before the last position measured");
+  return o;
+}
+
+// Progress in analytic kFLOPs, so the bar moves with the work (a step at 65,536 is ~100× one at 64).
+int64_t work_units(const ModelConfig& c, int64_t position, int64_t steps) {
+  return steps * std::max<int64_t>(flops_per_token(c, position) / 1000, 1);
+}
+
+int64_t planned_units(const CostOptions& o, const TimingOptions& timing) {
+  int64_t units = 0;
+  for (const auto& m : o.models) {
+    for (int64_t t : o.positions)  // the genuinely stepped prefix once, before the first position
+      units += work_units(m.config, t, (t == o.positions.front() ? std::min(t, timing.prefix) : 0) + o.warmup + o.tokens);
+    if (o.validate > 0)
+      units += static_cast<int64_t>(total_flops(m.config, o.validate) / 1000) +
+               work_units(m.config, o.validate, o.warmup + o.tokens);
+  }
+  return units;
+}
+
+bool live_bytes_match(const std::vector<LayerBytes>& layers, const ModelConfig& c, int64_t t) {
+  for (const auto& l : layers)
+    if (l.live != layer_state_bytes(c, t)) return false;
+  return static_cast<int64_t>(layers.size()) == c.n_layer;
+}
+
+ModelCost measure_model(const CostModelSpec& spec, const CostOptions& o, const TimingOptions& timing,
+                        Progress& progress, int64_t& done) {
+  torch::manual_seed(o.seed);
+  LanguageModel model = spec.checkpoint.empty() ? LanguageModel(spec.config) : load_checkpoint(spec.checkpoint).model;
+  const ModelConfig& c = model->config();
+  const StepEngine engine(model);
+  const StepCallback on_steps = [&](int64_t position, int64_t steps) {
+    done += work_units(c, position, steps);
+    progress.update(done, spec.label + "  t = " + std::to_string(position));
+  };
+  const auto measured = measure_positions(engine, o.positions, timing, on_steps);
+
+  ModelCost cost;
+  cost.label = spec.label;
+  cost.config = c;
+  cost.parameters = model->num_parameters();
+  for (const auto& m : measured) {
+    CostRow row;
+    row.position = m.position;
+    row.analytic_layer_bytes = layer_state_bytes(c, m.position);
+    for (const auto& l : m.layers) row.measured_layer_bytes.push_back(l.live), row.allocated_bytes += l.allocated;
+    row.flops_per_token = flops_per_token(c, m.position);
+    row.mixer_flops_per_token = flops_per_token(c, m.position, OpKind::mixer);
+    row.state_bytes_read = c.n_layer * layer_state_bytes_read(c, m.position);
+    row.median_ms = m.times.median_ms;
+    row.min_ms = m.times.min_ms;
+    row.total_flops = total_flops(c, m.position);
+    row.estimated_total_ms = estimate_total_ms(measured, m.position);
+    cost.rows.push_back(std::move(row));
+  }
+  if (o.validate > 0) {
+    const GenuineRun run = measure_genuine(engine, o.validate, timing, on_steps);
+    cost.validation = Validation{run.length,
+                                 run.total_ms,
+                                 run.robust_total_ms,
+                                 estimate_total_ms(measured, run.length),
+                                 run.at_length.median_ms,
+                                 interpolate_ms(measured, static_cast<double>(run.length)),
+                                 live_bytes_match(run.layers, c, run.length)};
+  }
+  fit_model(cost);
+  return cost;
+}
+
+}  // namespace
+
+std::string describe_model(const ModelConfig& c) {
+  const std::string size = "d" + std::to_string(c.d_model) + "×" + std::to_string(c.n_layer);
+  if (c.is_mamba()) return "mamba " + size + " N" + std::to_string(c.d_state);
+  if (c.window > 0) return "window W" + std::to_string(c.window) + " " + size;
+  return "transformer " + size;
+}
+
+std::vector<CostModelSpec> default_models(bool quick) {
+  const int64_t D = quick ? 32 : 128, window = quick ? 64 : 1024;
+  std::vector<CostModelSpec> specs;
+  for (const ModelConfig& c : {matched("mamba", D, quick ? 2 : 4, 0), matched("transformer", D, 2, 0),
+                               matched("transformer", D, 2, window)})
+    specs.push_back({describe_model(c), c, {}});
+  return specs;
+}
+
+std::vector<int64_t> default_positions(bool quick) {
+  if (quick) return {16, 64, 256, 1024};
+  std::vector<int64_t> positions;  // two per octave: the per-token time has cache cliffs to resolve
+  for (int k = 0; k <= 20; ++k) positions.push_back(std::llround(64 * std::exp2(k / 2.0)));
+  return positions;
+}
+
+CostModelSpec model_spec_from_path(const std::string& path, const std::vector<std::string>& overrides) {
+  const fs::path p(path);
+  require(fs::exists(p), "--model " + path + ": no such file or directory");
+  CostModelSpec spec;
+  if (fs::is_directory(p)) {
+    require(overrides.empty(), "--set applies to config files, not to the checkpoint " + path);
+    spec.config = RunConfig::load(p / "config.json", {}).model;
+    spec.checkpoint = p;
+  } else {
+    spec.config = RunConfig::load(p, overrides).model;
+  }
+  const std::string name = fs::is_directory(p) ? p.lexically_normal().filename().string() : p.stem().string();
+  spec.label = (name.empty() ? path : name) + ": " + describe_model(spec.config);
+  return spec;
+}
+
+CostReport run_cost(const CostOptions& options) {
+  const CostOptions o = resolve_options(options);
+  TimingOptions timing;
+  timing.tokens = o.tokens;
+  timing.warmup = o.warmup;
+  timing.seed = o.seed;
+  const auto start = std::chrono::steady_clock::now();
+  Progress progress("cost", planned_units(o, timing), o.progress);
+  int64_t done = 0;
+  CostReport report;
+  for (const auto& spec : o.models) report.models.push_back(measure_model(spec, o, timing, progress, done));
+  progress.finish();
+  report.threads = at::get_num_threads();
+  report.timed_tokens = o.tokens;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!o.out_dir.empty()) write_cost_files(report, o.out_dir);
+  return report;
+}
+
+}  // namespace fl::cost
