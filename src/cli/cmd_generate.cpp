@@ -18,7 +18,8 @@ void add_generate_command(CLI::App& root) {
   auto* cmd = root.add_subcommand("generate", "greedy generation through the step path");
   cmd->add_option("--checkpoint", args->checkpoint, "run directory")->required();
   cmd->add_option("--prompt", args->prompt, "whitespace-separated token names, e.g. \"$ a b c |\"")->required();
-  cmd->add_option("--max-new", args->max_new, "most tokens to generate (stops at EOS)")->check(CLI::PositiveNumber);
+  cmd->add_option("--max-new", args->max_new, "most tokens to generate (stops at EOS)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_flag("--ids", args->ids, "print the whole sequence (prompt included) as comma-separated token ids");
   cmd->callback([args] {
     auto ck = load_checkpoint(args->checkpoint);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -82,14 +83,43 @@ Json ParamValues::to_nested_json() const {
 
 namespace {
 
-void flatten(const Json& node, const std::string& prefix, const std::string& source,
+// Declared keys nest two levels ("model.d_model"); a deeper document is a mistake, and the bound
+// keeps recursion and dotted-key length small for any input.
+constexpr int kMaxNesting = 8;
+
+// True when `node` has at most `levels` levels of lists and tables inside it. The recursion is
+// bounded by `levels`, whatever the input.
+bool nests_within(const Json& node, int levels) {
+  if (!node.is_structured()) return true;
+  if (levels == 0) return false;
+  for (const auto& child : node)  // values of an object, elements of an array
+    if (!nests_within(child, levels - 1)) return false;
+  return true;
+}
+
+void flatten(const Json& node, const std::string& prefix, int depth, const std::string& source, ListItems items,
              std::map<std::string, Json>& out) {
   if (node.is_object()) {
-    for (const auto& [k, v] : node.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, source, out);
+    require(depth < kMaxNesting, source + ": settings nest deeper than " + std::to_string(kMaxNesting) +
+                                     " levels under '" + prefix + "'");
+    for (const auto& [k, v] : node.items()) {
+      require(!k.empty(), source + ": empty key" + (prefix.empty() ? "" : " under '" + prefix + "'"));
+      flatten(v, prefix.empty() ? k : prefix + "." + k, depth + 1, source, items, out);
+    }
     return;
   }
   require(!prefix.empty(), source + ": the document must be a table/object of settings");
-  out[prefix] = node;
+  // Checked before the value is copied (copying a JSON value recurses into nested lists).
+  if (node.is_array())
+    for (const auto& element : node) {
+      const bool table_allowed = items == ListItems::values_or_tables && element.is_object() &&
+                                 nests_within(element, kMaxNesting - depth);
+      require(!element.is_structured() || table_allowed,
+              source + ": '" + prefix + "' holds a nested list or table (a setting is a value or a list of values)");
+    }
+  // {"model.d_model": 8, "model": {"d_model": 9}} names one key twice.
+  require(out.emplace(prefix, node).second,
+          source + ": key '" + prefix + "' is given twice (as a dotted name and as a nested table)");
 }
 
 Json toml_to_json(const toml::node& node, const std::string& where) {
@@ -103,35 +133,44 @@ Json toml_to_json(const toml::node& node, const std::string& where) {
     for (const auto& v : *array) arr.push_back(toml_to_json(v, where));
     return arr;
   }
-  if (auto v = node.value<int64_t>(); v && node.is_integer()) return *v;
-  if (auto v = node.value<double>(); v && node.is_floating_point()) return *v;
-  if (auto v = node.value<bool>()) return *v;
-  if (auto v = node.value<std::string>()) return *v;
+  // By type, without conversions: node.value<int64_t>() casts a float such as 9.3e20 to int64
+  // (undefined behaviour, found by fuzz_config).
+  if (const auto* v = node.as_integer()) return v->get();
+  if (const auto* v = node.as_floating_point()) return v->get();
+  if (const auto* v = node.as_boolean()) return v->get();
+  if (const auto* v = node.as_string()) return v->get();
   throw Error(where + ": unsupported TOML value (dates and times are not settings)");
 }
 
 }  // namespace
 
-RawConfig RawConfig::from_json(const Json& doc, const std::string& source) {
+RawConfig RawConfig::from_json(const Json& doc, const std::string& source, ListItems items) {
   require(doc.is_object(), source + ": the document must be a table/object of settings");
   RawConfig raw{source, {}, {}};
-  flatten(doc, "", source, raw.values);
+  flatten(doc, "", 0, source, items, raw.values);
   return raw;
 }
 
-RawConfig RawConfig::from_file(const std::filesystem::path& path) {
+RawConfig RawConfig::from_file(const std::filesystem::path& path, ListItems items) {
   const std::string source = path.string();
-  const std::string text = read_file(path);
   const std::string ext = path.extension().string();
+  // Checked before reading, so that a device such as /dev/zero is refused, not read forever.
+  require(ext == ".toml" || ext == ".json", source + ": config files must end in .toml or .json");
+  const std::string text = read_file(path);
   if (ext == ".json") {
-    Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    require(!doc.is_discarded(), source + ": not valid JSON");
-    return from_json(doc, source);
+    Json doc;
+    try {
+      doc = Json::parse(text);
+    } catch (const Json::parse_error& e) {
+      throw Error(source + ": not valid JSON (at byte " + std::to_string(e.byte) + ")");
+    } catch (const Json::exception&) {  // out_of_range: a number too large for a double
+      throw Error(source + ": not valid JSON (a number out of range)");
+    }
+    return from_json(doc, source, items);
   }
-  require(ext == ".toml", source + ": config files must end in .toml or .json");
   try {
     toml::table table = toml::parse(text, source);
-    return from_json(toml_to_json(table, source), source);
+    return from_json(toml_to_json(table, source), source, items);
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
     throw Error(source + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
@@ -150,6 +189,23 @@ void RawConfig::apply_override(const std::string& assignment) {
 // Resolving against specs
 
 namespace {
+
+// Strings are stored in JSON (config.json of a run), which must be UTF-8; files are checked by
+// their parsers, --set text here.
+bool valid_utf8(const std::string& text) {
+  try {
+    Json(text).dump();
+    return true;
+  } catch (const Json::type_error&) {
+    return false;
+  }
+}
+
+// An integer that fits int64 (JSON parsers also produce uint64 values up to 2^64 - 1).
+bool is_int64(const Json& v) {
+  return v.is_number_integer() &&
+         !(v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
+}
 
 std::optional<Json> parse_text(const std::string& text, Kind kind) {
   auto parse_int = [](const std::string& s) -> std::optional<int64_t> {
@@ -179,6 +235,7 @@ std::optional<Json> parse_text(const std::string& text, Kind kind) {
       if (text == "false") return Json(false);
       return std::nullopt;
     case Kind::String:
+      if (!valid_utf8(text)) return std::nullopt;
       return Json(text);
     case Kind::IntList: {
       std::string body = text;
@@ -201,17 +258,21 @@ std::optional<Json> parse_text(const std::string& text, Kind kind) {
 
 bool has_kind(const Json& v, Kind kind) {
   switch (kind) {
-    case Kind::Int: return v.is_number_integer();
+    case Kind::Int: return is_int64(v);
     case Kind::Float: return v.is_number() && std::isfinite(v.get<double>());
     case Kind::Bool: return v.is_boolean();
     case Kind::String: return v.is_string();
     case Kind::IntList:
-      return v.is_array() && std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_number_integer(); });
+      return v.is_array() && std::all_of(v.begin(), v.end(), is_int64);
   }
   return false;
 }
 
-std::string show(const Json& v) { return v.dump(); }
+// As written in a config; JSON has no spelling for TOML's nan and inf, which dump() shows as null.
+std::string show(const Json& v) {
+  if (v.is_number_float() && !std::isfinite(v.get<double>())) return std::to_string(v.get<double>());
+  return v.dump();
+}
 
 void check_range(const ParamSpec& spec, const Json& v, const std::string& where) {
   const bool integral = spec.kind != Kind::Float;
@@ -258,7 +319,9 @@ ParamValues resolve(RawConfig& raw, const std::vector<ParamSpec>& specs) {
     if (auto o = raw.overrides.find(spec.key); o != raw.overrides.end()) {
       where = "--set " + spec.key;
       auto parsed = parse_text(o->second, spec.kind);
-      require(parsed.has_value(), where + ": expected " + kind_name(spec.kind) + ", got '" + o->second + "'");
+      require(parsed.has_value(), where + ": expected " +
+                                      (spec.kind == Kind::String ? "UTF-8 text" : kind_name(spec.kind)) + ", got '" +
+                                      o->second + "'");
       value = *parsed;
       raw.overrides.erase(o);
       raw.values.erase(spec.key);

@@ -54,14 +54,19 @@ class ParamValues {
   std::map<std::string, Json> values_;
 };
 
+// What a list in a document may hold: plain values (run configs), or also tables (sweep files'
+// [[variants]]), each nesting at most as deep as a document may.
+enum class ListItems { values, values_or_tables };
+
 // A raw, flattened configuration document plus the name it came from (for messages).
 struct RawConfig {
   std::string source;
   std::map<std::string, Json> values;          // dotted key → scalar or array, from the document
   std::map<std::string, std::string> overrides;  // dotted key → text, from --set
 
-  static RawConfig from_file(const std::filesystem::path& path);     // .toml or .json
-  static RawConfig from_json(const Json& doc, const std::string& source);
+  static RawConfig from_file(const std::filesystem::path& path,  // .toml or .json
+                             ListItems items = ListItems::values);
+  static RawConfig from_json(const Json& doc, const std::string& source, ListItems items = ListItems::values);
   // Records "key=value"; the text is converted by the key's spec in resolve().
   void apply_override(const std::string& assignment);
   bool empty() const { return values.empty() && overrides.empty(); }

@@ -69,6 +69,15 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
     require(c.pos != "rope" || c.head_dim() % 2 == 0,
             "model.pos = rope needs an even head dimension (d_model / n_head = " + std::to_string(c.head_dim()) + ")");
   }
+  // The weight matrices, estimated in floating point (the sizes can overflow int64): refuse a
+  // model that could not be allocated rather than dying in the allocator.
+  const double D = static_cast<double>(c.d_model), Di = static_cast<double>(c.d_inner());
+  const double per_layer = c.is_mamba() ? 3 * D * Di + Di * static_cast<double>(2 * c.dt_rank + 2 * c.d_state + c.d_conv)
+                                        : (4 + 2 * static_cast<double>(c.mlp_ratio)) * D * D;
+  const double parameters = static_cast<double>(c.vocab_size) * D + static_cast<double>(c.n_layer) * per_layer;
+  require(parameters <= static_cast<double>(int64_t{1} << 31),
+          "model.d_model, model.n_layer and model.vocab_size give about " + std::to_string(parameters / 1e9).substr(0, 5) +
+              " billion parameters; at most 2.1 billion (2^31) are allowed");
   return c;
 }
 

@@ -11,6 +11,9 @@ namespace fl {
 namespace {
 
 using A = ArithmeticTask;
+// Most operators, for training and for evaluation sizes: CoT grows as n², and the
+// expression tree is walked recursively.
+constexpr int64_t kMaxOperators = 1000;
 
 std::vector<std::string> arithmetic_vocab(int64_t p) {
   std::vector<std::string> names = {"<pad>", "<cls>", "<eos>", "+", "-", "*", "/", "(", ")", "="};
@@ -118,8 +121,8 @@ ArithmeticTask::ArithmeticTask(int64_t min_n, int64_t n, const std::string& form
 
 std::vector<ParamSpec> ArithmeticTask::specs() {
   return {
-      {"task.n", Kind::Int, 4, "number of operators n (the largest size)", 1, 1000},
-      {"task.min_n", Kind::Int, 0, "fewest operators: sizes uniform in [min_n, n]; 0 = n", 0, 1000},
+      {"task.n", Kind::Int, 4, "number of operators n (the largest size)", 1, kMaxOperators},
+      {"task.min_n", Kind::Int, 0, "fewest operators: sizes uniform in [min_n, n]; 0 = n", 0, kMaxOperators},
       {"task.format", Kind::String, "cot", "cot: one evaluation per step, steps joined by '='; direct: the answer only",
        {}, {}, {"cot", "direct"}},
       {"task.modulus", Kind::Int, 11, "prime p: numbers and arithmetic in GF(p) (Feng: 11)", 2, 10007},
@@ -206,7 +209,8 @@ std::vector<int32_t> ArithmeticTask::draw_expression(Rng& rng, int64_t n) const 
 Example ArithmeticTask::sample(Rng& rng) const { return sample_at(rng, rng.uniform_int(min_n_, n_)); }
 
 Example ArithmeticTask::sample_at(Rng& rng, int64_t n) const {
-  require(n >= 1, "arithmetic: size " + std::to_string(n) + " has no operator");
+  require(n >= 1 && n <= kMaxOperators, "arithmetic: size " + std::to_string(n) + " is outside 1.." +
+                                            std::to_string(kMaxOperators) + " operators");
   Example ex;
   ex.size = n;
   ex.tokens = draw_expression(rng, n);

@@ -5,6 +5,8 @@
 namespace fl {
 
 namespace {
+constexpr int64_t kMaxLength = 100000;  // longest string, for training and for evaluation sizes
+
 std::vector<std::string> copy_vocab(int64_t alphabet) {
   std::vector<std::string> names = {"*", "$", "|", "."};
   for (int64_t i = 0; i < alphabet; ++i) names.push_back(std::string(1, static_cast<char>('a' + i)));
@@ -21,8 +23,8 @@ CopyTask::CopyTask(int64_t alphabet, int64_t min_len, int64_t max_len)
 std::vector<ParamSpec> CopyTask::specs() {
   return {
       {"task.vocab", Kind::Int, 26, "alphabet size V: the first V lowercase letters", 2, 26},
-      {"task.min_len", Kind::Int, 1, "shortest string to copy", 1, 100000},
-      {"task.max_len", Kind::Int, 20, "longest string to copy", 1, 100000},
+      {"task.min_len", Kind::Int, 1, "shortest string to copy", 1, kMaxLength},
+      {"task.max_len", Kind::Int, 20, "longest string to copy", 1, kMaxLength},
   };
 }
 
@@ -39,6 +41,8 @@ std::vector<int64_t> CopyTask::default_eval_sizes() const {
 Example CopyTask::sample(Rng& rng) const { return sample_at(rng, rng.uniform_int(min_len_, max_len_)); }
 
 Example CopyTask::sample_at(Rng& rng, int64_t length) const {
+  require(length >= 1 && length <= kMaxLength,
+          "copy: length " + std::to_string(length) + " is outside 1.." + std::to_string(kMaxLength));
   Example ex;
   ex.size = length;
   ex.tokens.reserve(2 * length + 3);

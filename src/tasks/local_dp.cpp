@@ -5,6 +5,8 @@
 namespace fl {
 
 namespace {
+constexpr int64_t kMaxSteps = 100000;  // most steps n, for training and for evaluation sizes
+
 std::vector<std::string> local_dp_vocab(int64_t modulus) {
   std::vector<std::string> names = {"*", "$", "|", "."};
   for (int64_t v = 0; v < modulus; ++v) names.push_back("s" + std::to_string(v));
@@ -29,8 +31,8 @@ LocalDpTask::LocalDpTask(Format format, int64_t min_n, int64_t max_n, int64_t lo
 
 std::vector<ParamSpec> LocalDpTask::specs() {
   return {
-      {"task.n", Kind::Int, 16, "most steps n (inputs s_1..s_n, results dp_1..dp_n)", 1, 100000},
-      {"task.min_n", Kind::Int, 1, "fewest steps n", 1, 100000},
+      {"task.n", Kind::Int, 16, "most steps n (inputs s_1..s_n, results dp_1..dp_n)", 1, kMaxSteps},
+      {"task.min_n", Kind::Int, 1, "fewest steps n", 1, kMaxSteps},
       {"task.m", Kind::Int, 2, "locality m: dp_i = (dp_{i-1} + dp_{i-m} + s_i) mod p", 1, 100000},
       {"task.modulus", Kind::Int, 10, "modulus p: inputs and results lie in 0..p-1", 2, 10000},
       {"task.format", Kind::String, "interleaved",
@@ -67,7 +69,8 @@ std::vector<int64_t> LocalDpTask::solve(const std::vector<int64_t>& inputs) cons
 Example LocalDpTask::sample(Rng& rng) const { return sample_at(rng, rng.uniform_int(min_n_, max_n_)); }
 
 Example LocalDpTask::sample_at(Rng& rng, int64_t n) const {
-  require(n >= 1, "local_dp: n = " + std::to_string(n) + " must be at least 1");
+  require(n >= 1 && n <= kMaxSteps,
+          "local_dp: n = " + std::to_string(n) + " is outside 1.." + std::to_string(kMaxSteps));
   std::vector<int64_t> inputs(n);
   for (auto& s : inputs) s = rng.uniform_int(0, modulus_ - 1);
   const auto dp = solve(inputs);

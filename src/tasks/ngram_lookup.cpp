@@ -10,6 +10,7 @@ namespace {
 constexpr int kMaxDraws = 1000;    // draws of x per example before giving up
 constexpr int kProbeDraws = 100;   // draws per probed length in the constructor
 constexpr int kProbeNeeded = 10;   // successes required among them (≥ 10% success rate)
+constexpr int64_t kMaxLength = 100000;  // longest x, for training and for evaluation sizes
 
 std::vector<std::string> letter_vocab(int64_t alphabet) {
   std::vector<std::string> names = {"*", "$", "|", "."};
@@ -41,8 +42,8 @@ NgramLookupTask::NgramLookupTask(bool prefix_form, int64_t alphabet, int64_t min
 std::vector<ParamSpec> NgramLookupTask::specs() {
   return {
       {"task.vocab", Kind::Int, 26, "alphabet size V: the first V lowercase letters", 2, 26},
-      {"task.min_len", Kind::Int, 4, "shortest string x (at least task.ngram + task.answer_len)", 1, 100000},
-      {"task.max_len", Kind::Int, 20, "longest string x", 1, 100000},
+      {"task.min_len", Kind::Int, 4, "shortest string x (at least task.ngram + task.answer_len)", 1, kMaxLength},
+      {"task.max_len", Kind::Int, 20, "longest string x", 1, kMaxLength},
       {"task.ngram", Kind::Int, 3, "length n of the looked-up n-gram g (unique in x)", 1, 12},
       {"task.answer_len", Kind::Int, 1, "letters of x after g to output", 1, 100000},
   };
@@ -111,6 +112,8 @@ Example NgramLookupTask::sample_at(Rng& rng, int64_t length) const {
   require(length >= ngram_ + answer_len_, name() + ": length " + std::to_string(length) +
                                               " cannot hold task.ngram + task.answer_len = " +
                                               std::to_string(ngram_ + answer_len_) + " letters");
+  require(length <= kMaxLength, name() + ": length " + std::to_string(length) + " is beyond " +
+                                    std::to_string(kMaxLength));
   std::vector<int32_t> x;
   int64_t start = -1;
   for (int i = 0; i < kMaxDraws && start < 0; ++i) start = draw(rng, length, x);

@@ -1,5 +1,6 @@
 #include "tasks/vocab.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "core/error.h"
@@ -13,8 +14,10 @@ Vocab::Vocab(std::vector<std::string> names) : names_(std::move(names)) {
 int32_t Vocab::id(const std::string& name) const {
   auto it = ids_.find(name);
   if (it == ids_.end()) {
+    constexpr size_t kShown = 40;  // a dataset's vocabulary can hold a million names
     std::string known;
-    for (const auto& n : names_) known += (known.empty() ? "" : " ") + n;
+    for (size_t i = 0; i < std::min(kShown, names_.size()); ++i) known += (i ? " " : "") + names_[i];
+    if (names_.size() > kShown) known += " … (" + std::to_string(names_.size()) + " tokens)";
     throw Error("unknown token '" + name + "' (vocabulary: " + known + ")");
   }
   return it->second;
