@@ -1,0 +1,39 @@
+// freelunch results DIR [--where key=value …] [--columns a,b,…] [--csv FILE]
+// The table of a sweep's cells from DIR/results.sqlite; --csv also writes it (atomically).
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "core/atomic_file.h"
+#include "experiments/results_query.h"
+#include "experiments/sweep_runner.h"
+
+namespace fl::cli {
+
+void add_results_command(CLI::App& root) {
+  struct Args {
+    std::string dir, csv;
+    std::vector<std::string> where, columns;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = root.add_subcommand("results", "show, filter and export the results of a sweep");
+  cmd->add_option("dir", args->dir, "sweep directory (holds results.sqlite)")->required();
+  cmd->add_option("--where", args->where, "keep cells where key=value or key!=value (repeatable; any column)")
+      ->allow_extra_args(false);
+  cmd->add_option("--columns", args->columns,
+                  "columns, comma-separated: built-ins (status loss acc gen params state_bytes tok_s train_s …), "
+                  "config keys (model.d_state), acc@N / gen@N, metrics.PATH")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd->add_option("--csv", args->csv, "also write the table to this CSV file (full precision)");
+  cmd->callback([args] {
+    const auto rows = ResultsStore(results_file(args->dir), ResultsStore::Open::kExisting).rows();
+    const auto table = select_results(rows, args->where, args->columns);
+    std::printf("%s%zu of %s\n", render_results(table).c_str(), table.rows.size(), status_line(rows).c_str());
+    if (!args->csv.empty()) {
+      write_file_atomic(args->csv, results_csv(table));
+      std::printf("wrote %s\n", args->csv.c_str());
+    }
+  });
+}
+
+}  // namespace fl::cli

@@ -1,0 +1,56 @@
+// freelunch sweep FILE [--dir DIR] [--workers N] [--quiet]
+// Runs every cell of a sweep file (docs/SWEEPS.md) into DIR (default sweeps/<file name>):
+// resumable, and shareable by several processes. `--worker` (hidden) is one worker started by
+// another `freelunch sweep --workers N`.
+#include <algorithm>
+#include <cstdio>
+
+#include <ATen/Parallel.h>
+
+#include "cli/commands.h"
+#include "core/subprocess.h"
+#include "experiments/sweep_runner.h"
+#include "kernels/kernel_mode.h"
+
+namespace fl::cli {
+
+void add_sweep_command(CLI::App& root) {
+  struct Args {
+    std::string file, dir;
+    int workers = 1;
+    bool quiet = false, worker = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = root.add_subcommand("sweep", "train every cell of a grid of configs; resumable, several workers");
+  cmd->add_option("file", args->file, "sweep file (TOML: [base], [grid], [[variants]]; see docs/SWEEPS.md)")
+      ->required();
+  cmd->add_option("--dir", args->dir, "sweep directory: results.sqlite + cells/<hash>/ (default sweeps/<file name>)");
+  cmd->add_option("--workers", args->workers, "worker processes sharing the queue (threads are split among them)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_flag("--quiet", args->quiet, "no progress bar");
+  cmd->add_flag("--worker", args->worker, "run as one worker of another sweep process")->group("");
+  cmd->callback([args] {
+    const auto spec = SweepSpec::load(args->file);
+    SweepOptions options;
+    options.dir = args->dir.empty() ? std::filesystem::path("sweeps") / std::filesystem::path(args->file).stem()
+                                    : std::filesystem::path(args->dir);
+    options.workers = args->workers;
+    options.progress = !args->quiet;
+    if (args->worker) {
+      run_sweep_worker(spec, options);
+      return;
+    }
+    // Each worker gets an equal share of the threads (at least one).
+    const int threads = std::max(1, at::get_num_threads() / args->workers);
+    options.worker_command = {self_executable(), "--threads", std::to_string(threads),
+                              "--kernels", kernels::mode_name(kernels::mode()),
+                              "sweep", std::filesystem::absolute(args->file).string(),
+                              "--dir", std::filesystem::absolute(options.dir).string(),
+                              "--quiet", "--worker"};
+    const auto summary = run_sweep(spec, options);
+    for (const auto& failure : summary.failures) std::printf("failed %s\n", failure.c_str());
+    std::printf("%s\nresults: freelunch results %s\n", summary.line(spec.name).c_str(), options.dir.string().c_str());
+  });
+}
+
+}  // namespace fl::cli

@@ -1,0 +1,47 @@
+// Runs a sweep: registers its cells in <dir>/results.sqlite, then claims and trains them one at
+// a time, each into <dir>/cells/<hash>/ (config.json, metrics.jsonl, summary.json, checkpoint)
+// through train_run, storing the metrics in the cell's row. With workers > 1 the calling
+// process spawns that many worker processes (worker_command) that share the queue, and only
+// watches their progress. A cell that throws is recorded as failed with its one-line error and
+// the sweep goes on; a killed worker leaves its cell running under a dead pid, which the next
+// claim (by any process, now or in a rerun) takes over. Rerunning skips done cells and reruns
+// failed and interrupted ones.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "experiments/sweep_spec.h"
+
+namespace fl {
+
+struct SweepOptions {
+  std::filesystem::path dir;                // the sweep directory (created)
+  int workers = 1;                          // > 1: worker processes started from worker_command
+  std::vector<std::string> worker_command;  // argv of one worker process (needed when workers > 1)
+  bool progress = true;                     // progress bar on stderr
+  double heartbeat_seconds = 30;            // a worker refreshes its running cell's heartbeat this often
+  double lease_seconds = 600;               // a holder on another host without heartbeat this long is gone
+};
+
+struct SweepSummary {
+  int64_t cells = 0;
+  int64_t done = 0;        // finished during this run
+  int64_t skipped = 0;     // already done when it started
+  int64_t failed = 0;      // failed now (including by other processes meanwhile)
+  int64_t unfinished = 0;  // still queued or running (another process holds them, or workers died)
+  std::vector<std::string> failures;  // "<hash> <cell>: <error>", one per failed cell
+  std::string line(const std::string& name) const;  // the one-line summary
+};
+
+std::filesystem::path results_file(const std::filesystem::path& sweep_dir);
+std::filesystem::path cell_dir(const std::filesystem::path& sweep_dir, const std::string& hash);
+
+// Enqueues the spec's cells (failed ones again), runs them, and summarises.
+SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& options);
+
+// One worker: claims and runs cells of `spec` until none is claimable; returns how many it ran.
+// Does not enqueue (the process that started it did).
+int64_t run_sweep_worker(const SweepSpec& spec, const SweepOptions& options);
+
+}  // namespace fl
