@@ -1,5 +1,6 @@
 // build/freelunch: dispatches to the subcommands in src/cli/. User errors print one line
 // "freelunch: error: …" and exit 2.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -11,6 +12,18 @@
 #include "core/error.h"
 #include "core/threads.h"
 #include "kernels/kernel_mode.h"
+#include "train/trainer.h"
+
+namespace {
+
+// A user error is one line even when it quotes input holding line breaks (e.g. a --set value).
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   fl::keep_freed_memory();
@@ -34,6 +47,11 @@ int main(int argc, char** argv) {
   fl::cli::add_tasks_command(app);
   fl::cli::add_sample_command(app);
   fl::cli::add_speed_command(app);
+  fl::cli::add_theory_command(app);
+  fl::cli::add_attention_command(app);
+  fl::cli::add_cost_command(app);
+  fl::cli::add_sweep_command(app);
+  fl::cli::add_results_command(app);
   try {
     // CLI11 reports a mistyped command as "A subcommand is required": name it instead.
     for (int i = 1; i < argc; ++i) {
@@ -58,10 +76,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "freelunch: error: %s\n", e.what());
+    std::fprintf(stderr, "freelunch: error: %s\n", one_line(e.what()).c_str());
     return 2;
+  } catch (const fl::TrainingInterrupted& e) {
+    // Work stopped cleanly at a checkpoint. Die of the signal, as if it had not been caught: the
+    // shell reports 128 + signal and stops a script or loop that ran this command.
+    std::fprintf(stderr, "freelunch: %s\n", e.what());
+    std::fflush(stdout);
+    std::signal(e.signal(), SIG_DFL);
+    std::raise(e.signal());
+    return 128 + e.signal();
   } catch (const fl::Error& e) {
-    std::fprintf(stderr, "freelunch: error: %s\n", e.what());
+    std::fprintf(stderr, "freelunch: error: %s\n", one_line(e.what()).c_str());
     return 2;
   } catch (const std::exception& e) {  // a bug, not bad input: first line only (libtorch appends a backtrace)
     const std::string what = e.what();
