@@ -9,17 +9,9 @@
 namespace fl {
 namespace {
 
+using test_support::error_of;
 using test_support::config_from_json;
 using test_support::TempDir;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(Config, DefaultsAndTomlAndOverrides) {
   TempDir dir;

@@ -13,18 +13,9 @@
 namespace fl {
 namespace {
 
+using test_support::error_of;
 using test_support::config_from_json;
 using test_support::TempDir;
-
-// The fl::Error message of f(), "(no error)" if it returns; any other exception fails the test.
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

@@ -4,6 +4,9 @@
 
 #include <atomic>
 
+#include "core/atomic_file.h"
+#include "core/error.h"
+
 namespace fl::test_support {
 
 RunConfig config_from_json(const std::string& json) {
@@ -21,6 +24,22 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::map<std::string, std::string> files_in(const std::filesystem::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
+    if (entry.is_regular_file()) files[std::filesystem::relative(entry.path(), dir).string()] = read_file(entry.path());
+  return files;
 }
 
 }  // namespace fl::test_support

@@ -1,6 +1,9 @@
-// Small shared helpers for the tests: run configs from inline JSON, temporary directories.
+// Small shared helpers for the tests: run configs from inline JSON, temporary directories, the
+// message of an fl::Error, the files of a directory.
 #pragma once
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <string>
 
 #include "train/run_config.h"
@@ -22,5 +25,11 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The message of the fl::Error that f throws; "" when it throws none.
+std::string error_of(const std::function<void()>& f);
+
+// Every regular file under dir (recursively): path relative to dir → contents.
+std::map<std::string, std::string> files_in(const std::filesystem::path& dir);
 
 }  // namespace fl::test_support

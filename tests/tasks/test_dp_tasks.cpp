@@ -15,9 +15,12 @@
 #include "tasks/arithmetic.h"
 #include "tasks/edit_distance.h"
 #include "tasks/lis.h"
+#include "support/fixtures.h"
 
 namespace fl {
 namespace {
+
+using test_support::error_of;
 
 using Words = std::vector<std::string>;
 
@@ -53,16 +56,6 @@ void expect_masks(const Example& ex, int64_t prompt_len) {
     EXPECT_EQ(ex.loss_mask[t], t >= static_cast<size_t>(prompt_len)) << t;
     EXPECT_EQ(ex.answer_mask[t], t + 2 == ex.tokens.size()) << t;  // the token before <eos>
   }
-}
-
-// The message of the fl::Error thrown by f ("" if none).
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // ---- LIS: brute force over every subsequence (n ≤ 12) ----

@@ -12,9 +12,12 @@
 #include "tasks/local_dp.h"
 #include "tasks/lookup.h"
 #include "tasks/ngram_lookup.h"
+#include "support/fixtures.h"
 
 namespace fl {
 namespace {
+
+using test_support::error_of;
 
 using Mask = std::vector<uint8_t>;
 
@@ -29,17 +32,6 @@ ParamValues params(const std::vector<ParamSpec>& specs, const std::map<std::stri
   ParamValues p;
   for (const auto& s : specs) p.put(s.key, set.count(s.key) ? set.at(s.key) : s.default_value);
   return p;
-}
-
-// The fl::Error message of make(), or "" when it does not throw.
-template <class F>
-std::string error_of(F make) {
-  try {
-    make();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // The same number of examples from two fresh Rngs of the same seed are identical.

@@ -24,21 +24,12 @@
 namespace fl::theory {
 namespace {
 
+using test_support::error_of;
+
 using Format = LocalDpTask::Format;
 
 LocalDpConstruction interleaved(int64_t m, int64_t p) { return {Format::Interleaved, m, p, interleaved_window(m), 1}; }
 LocalDpConstruction prefix(int64_t m, int64_t p, int64_t window, int64_t n) { return {Format::Prefix, m, p, window, n}; }
-
-// The message of the fl::Error `f` throws ("" when it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(LocalDpConstruction, InterleavedExactOnSeveralLocalitiesAndModuli) {
   for (auto [m, p] : std::vector<std::pair<int64_t, int64_t>>{{1, 2}, {1, 7}, {2, 10}, {3, 5}, {5, 13}}) {
