@@ -21,6 +21,7 @@ void add_attention_command(CLI::App& root);
 void add_cost_command(CLI::App& root);
 void add_sweep_command(CLI::App& root);
 void add_results_command(CLI::App& root);
+void add_reproduce_command(CLI::App& root);
 
 std::string keys_markdown();  // docs/CONFIG.md
 

@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   fl::cli::add_cost_command(app);
   fl::cli::add_sweep_command(app);
   fl::cli::add_results_command(app);
+  fl::cli::add_reproduce_command(app);
   try {
     // CLI11 reports a mistyped command as "A subcommand is required": name it instead.
     for (int i = 1; i < argc; ++i) {

@@ -1,6 +1,7 @@
 #include "eval/evaluator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "infer/generate.h"
@@ -69,12 +70,18 @@ EvalReport evaluate(LanguageModel& model, const Task& task, const EvalSet& set, 
     acc.size = size;
     acc.n = static_cast<int64_t>(examples.size());
     acc.generated = generate;
+    GenerationCost cost{size, acc.n, 0, 0.0};
     for (size_t start = 0; start < examples.size(); start += batch_size) {
       const size_t end = std::min(examples.size(), start + static_cast<size_t>(batch_size));
       const std::vector<Example> chunk(examples.begin() + start, examples.begin() + end);
       teacher_forced(model, chunk, task.pad_id(), acc.tf);
-      if (generate) generated(model, task, chunk, acc.gen);
+      if (!generate) continue;
+      const auto t0 = std::chrono::steady_clock::now();
+      generated(model, task, chunk, acc.gen);
+      cost.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      for (const auto& ex : chunk) cost.tokens += static_cast<int64_t>(ex.tokens.size());
     }
+    if (generate) report.generation.push_back(cost);
     scale(acc.tf, 1.0 / std::max<int64_t>(acc.n, 1));
     scale(acc.gen, 1.0 / std::max<int64_t>(acc.n, 1));
     report.rows.push_back(acc);
@@ -97,30 +104,40 @@ SizeAccuracy EvalReport::overall() const {
 namespace {
 Json accuracy_json(const Accuracy& a) { return {{"answer", a.answer}, {"whole", a.whole}, {"token", a.token}}; }
 Accuracy accuracy_from(const Json& j) { return {j.at("answer"), j.at("whole"), j.at("token")}; }
-Json row_json(const SizeAccuracy& r) {
+}  // namespace
+
+Json to_json(const SizeAccuracy& r) {
   Json j = {{"size", r.size}, {"n", r.n}, {"tf", accuracy_json(r.tf)}};
   if (r.generated) j["gen"] = accuracy_json(r.gen);
   return j;
 }
-}  // namespace
+
+SizeAccuracy size_accuracy_from_json(const Json& j) {
+  SizeAccuracy a;
+  a.size = j.at("size"), a.n = j.at("n"), a.tf = accuracy_from(j.at("tf"));
+  a.generated = j.contains("gen");
+  if (a.generated) a.gen = accuracy_from(j.at("gen"));
+  return a;
+}
 
 Json EvalReport::to_json() const {
   Json rows_json = Json::array();
-  for (const auto& r : rows) rows_json.push_back(row_json(r));
-  Json all = row_json(overall());
+  for (const auto& r : rows) rows_json.push_back(fl::to_json(r));
+  Json all = fl::to_json(overall());
   all.erase("size");
   return {{"overall", all}, {"by_size", rows_json}};
 }
 
+Json EvalReport::generation_json() const {
+  Json out = Json::array();
+  for (const auto& g : generation)
+    out.push_back({{"size", g.size}, {"examples", g.examples}, {"tokens", g.tokens}, {"seconds", g.seconds}});
+  return out;
+}
+
 EvalReport EvalReport::from_json(const Json& j) {
   EvalReport report;
-  for (const auto& r : j.at("by_size")) {
-    SizeAccuracy a;
-    a.size = r.at("size"), a.n = r.at("n"), a.tf = accuracy_from(r.at("tf"));
-    a.generated = r.contains("gen");
-    if (a.generated) a.gen = accuracy_from(r.at("gen"));
-    report.rows.push_back(a);
-  }
+  for (const auto& r : j.at("by_size")) report.rows.push_back(size_accuracy_from_json(r));
   return report;
 }
 

@@ -25,12 +25,25 @@ struct SizeAccuracy {
   bool generated = false;  // gen was measured
 };
 
+// What the greedy generation of one size's examples cost: wall time through the step path, and
+// the tokens those examples hold (prompt + answer, chain of thought included).
+struct GenerationCost {
+  int64_t size = 0, examples = 0, tokens = 0;
+  double seconds = 0;
+};
+
 struct EvalReport {
   std::vector<SizeAccuracy> rows;
+  std::vector<GenerationCost> generation;  // one per size when generated (timings: kept out of to_json)
   SizeAccuracy overall() const;  // example-weighted means (size = 0)
   Json to_json() const;
   static EvalReport from_json(const Json& j);  // inverse of to_json (the "by_size" rows)
+  Json generation_json() const;  // [{"size", "examples", "tokens", "seconds"}]
 };
+
+// One "by_size" row of EvalReport::to_json, and back.
+Json to_json(const SizeAccuracy& row);
+SizeAccuracy size_accuracy_from_json(const Json& j);
 
 EvalReport evaluate(LanguageModel& model, const Task& task, const EvalSet& set, bool generate,
                     int64_t batch_size);

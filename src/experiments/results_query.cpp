@@ -246,6 +246,10 @@ ResultsTable select_results(const std::vector<CellRow>& cells, const std::vector
   return table;
 }
 
+Json cell_value(const CellRow& cell, const std::string& column, const std::vector<CellRow>& cells) {
+  return resolve_column(column, cells, "column").get(cell);
+}
+
 std::string render_results(const ResultsTable& table) {
   std::vector<Column> styles;
   for (const auto& name : table.columns) styles.push_back(display_style(name));

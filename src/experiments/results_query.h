@@ -25,6 +25,10 @@ struct ResultsTable {
 ResultsTable select_results(const std::vector<CellRow>& cells, const std::vector<std::string>& where,
                             const std::vector<std::string>& columns);
 
+// One column's value in one cell (null = no value), as select_results would show it; `cells`
+// tells which config keys exist (any cell's task may define the key). fl::Error for an unknown column.
+Json cell_value(const CellRow& cell, const std::string& column, const std::vector<CellRow>& cells);
+
 std::string render_results(const ResultsTable& table);  // aligned text, numbers rounded for reading
 std::string results_csv(const ResultsTable& table);     // RFC 4180, full precision, header row
 

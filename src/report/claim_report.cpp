@@ -86,7 +86,7 @@ std::string run_line(const RunMetadata& run) {
   return "Run: " + (run.date.empty() ? std::string("date unknown") : run.date) + " · commit " +
          (run.git_commit.empty() ? std::string("unknown") : run.git_commit) + " · " + std::to_string(run.threads) +
          (run.threads == 1 ? " thread" : " threads") + " · " + format_duration(run.seconds) + " · " +
-         (run.quick ? "quick" : "full");
+         "suite " + run.suite;
 }
 
 void validate_report(const ClaimReport& report) {

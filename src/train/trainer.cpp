@@ -202,12 +202,12 @@ class Trainer {
     bar_.finish(eval_status(summary_.eval));
     metrics_->sync();
     save_checkpoint(out_dir_, model_, config_);
-    write_file_atomic(out_dir_ / "summary.json",
-                      Json{{"final_loss", summary_.final_loss}, {"tokens_per_s", summary_.tokens_per_second},
-                           {"train_seconds", summary_.train_seconds}, {"parameters", summary_.parameters},
-                           {"state_bytes_per_token", model_->state_bytes(1)}, {"threads", at::get_num_threads()},
-                           {"eval", summary_.eval.to_json()}}
-                              .dump(2) + "\n");
+    Json summary{{"final_loss", summary_.final_loss}, {"tokens_per_s", summary_.tokens_per_second},
+                 {"train_seconds", summary_.train_seconds}, {"parameters", summary_.parameters},
+                 {"state_bytes_per_token", model_->state_bytes(1)}, {"threads", at::get_num_threads()},
+                 {"eval", summary_.eval.to_json()}};
+    if (!summary_.eval.generation.empty()) summary["generation"] = summary_.eval.generation_json();
+    write_file_atomic(out_dir_ / "summary.json", summary.dump(2) + "\n");
     series_.remove();  // the final checkpoint is complete: the run is no longer resumable
     summary_.checkpoint = out_dir_;
     return summary_;

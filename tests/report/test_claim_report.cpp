@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 ClaimReport tiny_report(const fs::path& dir) {
   ClaimReport r;
   r.title = "Claims <tested> & checked";
-  r.run = {"2026-11-29 13:05:12 UTC", "abc123", 2, 723, true};
+  r.run = {"2026-11-29 13:05:12 UTC", "abc123", 2, 723, "quick"};
   ClaimSection s;
   s.id = "copy-state";
   s.title = "1. COPY vs state size";
@@ -57,7 +57,7 @@ TEST(ClaimReport, MarkdownGolden) {
   const test_support::TempDir dir;
   EXPECT_EQ(render_report_markdown(tiny_report(dir.path()), dir.path()),
             "# Claims <tested> & checked\n\n"
-            "Run: 2026-11-29 13:05:12 UTC · commit abc123 · 2 threads · 12m03s · quick\n\n"
+            "Run: 2026-11-29 13:05:12 UTC · commit abc123 · 2 threads · 12m03s · suite quick\n\n"
             "## Verdicts\n\n"
             "| claim | verdict | because |\n|---|---|---|\n"
             "| [1. COPY vs state size](#copy-state) | supported | slope 0.4 & R² = 1.00 |\n\n"
@@ -81,7 +81,7 @@ TEST(ClaimReport, HtmlGoldenBody) {
   ASSERT_NE(body, std::string::npos);
   EXPECT_EQ(html.substr(body),
             "<body>\n<h1>Claims &lt;tested&gt; &amp; checked</h1>\n"
-            "<p class=\"run\">Run: 2026-11-29 13:05:12 UTC · commit abc123 · 2 threads · 12m03s · quick</p>\n"
+            "<p class=\"run\">Run: 2026-11-29 13:05:12 UTC · commit abc123 · 2 threads · 12m03s · suite quick</p>\n"
             "<h2>Verdicts</h2>\n<table>\n<thead><tr><th>claim</th><th>verdict</th><th>because</th></tr></thead>\n"
             "<tbody>\n<tr><td><a href=\"#copy-state\">1. COPY vs state size</a></td><td class=\"supported\">supported"
             "</td><td>slope 0.4 &amp; R² = 1.00</td></tr>\n</tbody>\n</table>\n"
@@ -131,12 +131,12 @@ TEST(ClaimReport, WritersAreDeterministicApartFromTheRunLine) {
   write_report_html(r, out);
   EXPECT_EQ(read_file(md), md1);
   EXPECT_EQ(read_file(html), html1);
-  r.run = {"2027-01-01 00:00:00 UTC", "", 1, 5, false};
+  r.run = {"2027-01-01 00:00:00 UTC", "", 1, 5, "full"};
   const auto md_diff = differing_lines(md1, render_report_markdown(r, out));
   const auto html_diff = differing_lines(html1, render_report_html(r, out));
   ASSERT_EQ(md_diff.size(), 1u);
   EXPECT_EQ(lines_of(render_report_markdown(r, out))[md_diff[0]],
-            "Run: 2027-01-01 00:00:00 UTC · commit unknown · 1 thread · 5s · full");
+            "Run: 2027-01-01 00:00:00 UTC · commit unknown · 1 thread · 5s · suite full");
   EXPECT_EQ(html_diff.size(), 1u);
 }
 
@@ -178,7 +178,7 @@ TEST(ClaimReport, RunMetadataHelpers) {
   EXPECT_TRUE(std::regex_match(utc_now(), std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC)"))) << utc_now();
   const test_support::TempDir dir;
   EXPECT_EQ(git_commit_of(dir.path()), "") << "not a checkout";
-  EXPECT_EQ(run_line({"d", "c", 8, 3725, true}), "Run: d · commit c · 8 threads · 1h02m · quick");
+  EXPECT_EQ(run_line({"d", "c", 8, 3725, "quick"}), "Run: d · commit c · 8 threads · 1h02m · suite quick");
 }
 
 TEST(ClaimReport, PaperClaimsMakeAValidReport) {
@@ -188,7 +188,7 @@ TEST(ClaimReport, PaperClaimsMakeAValidReport) {
   EXPECT_NO_THROW(validate_report(r)) << "ids are well-formed and unique";
   EXPECT_EQ(r.sections[0].id, "copy-state");
   EXPECT_EQ(r.sections[0].claim.rfind("Thm 1: constant-size Mamba needs a score", 0), 0u);
-  EXPECT_EQ(r.sections[5].source, "Theorems 1–3 (REFERENCE §3)");
+  EXPECT_EQ(r.sections[5].source, "Theorems 1–5 (REFERENCE §3)");
   EXPECT_EQ(paper_claim("locality").title, "4. Locality: m-local vs arbitrary DP");
   EXPECT_THROW(paper_claim("free-lunch"), Error);
 }

@@ -15,6 +15,7 @@ TEST(ShippedConfigs, AllLoadAndBuild) {
   for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(FREELUNCH_SOURCE_DIR) + "/configs")) {
     if (entry.path().extension() != ".toml" && entry.path().extension() != ".json") continue;
     if (entry.path().parent_path().filename() == "sweeps") continue;  // sweep files: tests/experiments
+    if (entry.path().parent_path().parent_path().filename() == "reproduce") continue;  // suites: tests/reproduce
     SCOPED_TRACE(entry.path().string());
     try {
       const auto config = RunConfig::load(entry.path(), {});

@@ -1,0 +1,93 @@
+// freelunch reproduce [--quick | --full | --suite DIR] [--dir DIR] [--workers N] [--report-only]
+// Runs the suite of sweeps, the cost measurement and the theory constructions, then writes the
+// claim report (index.md, index.html) from the stored results (docs/REPRODUCE.md).
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "core/subprocess.h"
+#include "kernels/kernel_mode.h"
+#include "reproduce/reproduce.h"
+
+#ifndef FREELUNCH_SOURCE_DIR
+#define FREELUNCH_SOURCE_DIR "."
+#endif
+
+namespace fl::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ReproduceArgs {
+  bool quick = false, full = false, report_only = false, quiet = false;
+  std::string suite, dir;
+  int workers = 0;
+};
+
+// configs/reproduce/<name> of the working directory when it has one, else of the source tree.
+fs::path shipped_suite(const std::string& name) {
+  const fs::path here = fs::path("configs") / "reproduce" / name;
+  return fs::is_directory(here) ? here : fs::path(FREELUNCH_SOURCE_DIR) / "configs" / "reproduce" / name;
+}
+
+}  // namespace
+
+void add_reproduce_command(CLI::App& root) {
+  auto a = std::make_shared<ReproduceArgs>();
+  auto* cmd = root.add_subcommand("reproduce",
+                                  "test every claim of the paper: sweeps, cost, theory → "
+                                  "report/index.md + index.html with verdicts (resumable)");
+  auto* quick = cmd->add_flag("--quick", a->quick, "the small suite, ≤ 20 min on 2 cores (default)");
+  auto* full = cmd->add_flag("--full", a->full, "the paper-like suite (hours)");
+  auto* suite = cmd->add_option("--suite", a->suite, "a suite directory of your own (docs/REPRODUCE.md)");
+  quick->excludes(full)->excludes(suite);
+  full->excludes(suite);
+  cmd->add_option("--dir", a->dir, "results directory (default results/reproduce/<suite name>)");
+  cmd->add_option("--workers", a->workers, "sweep worker processes sharing the threads (default: one per thread)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_flag("--report-only", a->report_only, "rebuild the report from the stored results; run nothing");
+  cmd->add_flag("--quiet", a->quiet, "no progress output");
+  cmd->callback([a] {
+    const fs::path suite_dir = !a->suite.empty() ? fs::path(a->suite) : shipped_suite(a->full ? "full" : "quick");
+    const auto suite = reproduce::Suite::load(suite_dir);
+    reproduce::ReproduceOptions o;
+    o.dir = a->dir.empty() ? fs::path("results") / "reproduce" / suite.name : fs::path(a->dir);
+    o.workers = a->workers > 0 ? a->workers : std::max(1, at::get_num_threads());
+    o.report_only = a->report_only;
+    o.progress = !a->quiet;
+    o.repo_dir = FREELUNCH_SOURCE_DIR;
+    // Each worker gets an equal share of the threads (at least one).
+    const int threads = std::max(1, at::get_num_threads() / o.workers);
+    o.worker_command = [threads](const fs::path& file, const fs::path& dir) {
+      return std::vector<std::string>{self_executable(),
+                                      "--threads",
+                                      std::to_string(threads),
+                                      "--kernels",
+                                      kernels::mode_name(kernels::mode()),
+                                      "sweep",
+                                      file.string(),
+                                      "--dir",
+                                      dir.string(),
+                                      "--quiet",
+                                      "--worker"};
+    };
+    if (o.progress)
+      std::fprintf(stderr, "reproduce: suite %s → %s (%d worker%s)\n", suite_dir.string().c_str(),
+                   o.dir.string().c_str(), o.workers, o.workers == 1 ? "" : "s");
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = reproduce::run_reproduce(suite, o);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("%s\nreport: %s\n        %s\n%s in %s\n", reproduce::verdict_table(result.report).c_str(),
+                result.index_md.string().c_str(), result.index_html.string().c_str(),
+                result.computed > 0 ? "computed" : "everything reused; report rebuilt",
+                format_duration(seconds).c_str());
+  });
+}
+
+}  // namespace fl::cli

@@ -1,0 +1,266 @@
+#include "reproduce/reproduce.h"
+
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "cost/run_cost.h"
+#include "experiments/results_store.h"
+#include "experiments/sweep_runner.h"
+#include "report/html_report.h"
+#include "report/paper_claims.h"
+#include "report/table.h"
+#include "reproduce/report_sections.h"
+#include "reproduce/theory_results.h"
+#include "theory/copy_construction.h"
+#include "theory/copy_report.h"
+#include "theory/local_dp_theory.h"
+
+namespace fl::reproduce {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kParts = 6;  // four sweeps, cost, theory
+
+// A measurement that is not a sweep keeps its settings and run time in part.json, written last:
+// with the same settings and its result file present it is not run again.
+struct Part {
+  fs::path dir, result;  // result: the file the report reads
+  Json inputs;
+
+  bool done() const {
+    if (!fs::is_regular_file(result) || !fs::is_regular_file(dir / "part.json")) return false;
+    try {
+      return Json::parse(read_file(dir / "part.json")).value("inputs", Json()) == inputs;
+    } catch (const Json::exception&) {
+      return false;
+    }
+  }
+  void record(double seconds) const {
+    write_file_atomic(dir / "part.json", Json{{"inputs", inputs}, {"seconds", seconds}}.dump(2) + "\n");
+  }
+  double seconds() const {
+    try {
+      return Json::parse(read_file(dir / "part.json")).value("seconds", 0.0);
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+};
+
+Part cost_part(const Suite& suite, const fs::path& dir) {
+  return {dir / "cost", dir / "cost" / "cost.json", suite.cost_json()};
+}
+Part copy_theory_part(const Suite& suite, const fs::path& dir) {
+  return {dir / "theory" / "copy", dir / "theory" / "copy" / "theory.json", suite.theory_json()};
+}
+Part local_dp_theory_part(const Suite& suite, const fs::path& dir) {
+  return {dir / "theory" / "local-dp", dir / "theory" / "local-dp" / "theory.json", suite.theory_json()};
+}
+fs::path sweep_dir(const fs::path& dir, const std::string& id) { return dir / "sweeps" / id; }
+
+void header(const ReproduceOptions& o, int part, const std::string& text) {
+  if (o.progress) std::fprintf(stderr, "[%d/%d] %s\n", part, kParts, text.c_str());
+}
+
+// Runs one suite sweep; true when it trained any cell.
+bool run_suite_sweep(const SuiteSweep& sweep, int part, const ReproduceOptions& o) {
+  SweepOptions so;
+  so.dir = sweep_dir(o.dir, sweep.id);
+  so.workers = o.workers;
+  so.progress = o.progress;
+  if (o.workers > 1) so.worker_command = o.worker_command(fs::absolute(sweep.file), fs::absolute(so.dir));
+  header(o, part,
+         sweep.id + ": sweep " + sweep.file.string() + ", " + std::to_string(sweep.spec.cells.size()) + " cells");
+  const SweepSummary summary = run_sweep(sweep.spec, so);
+  if (o.progress) {
+    for (const auto& failure : summary.failures) std::fprintf(stderr, "  failed %s\n", failure.c_str());
+    std::fprintf(stderr, "  %s\n", summary.line(sweep.spec.name).c_str());
+  }
+  return summary.done > 0 || summary.failed > 0;
+}
+
+bool run_cost_part(const Suite& suite, const ReproduceOptions& o) {
+  const Part part = cost_part(suite, o.dir);
+  if (part.done()) {
+    header(o, 5, "cost: reused " + part.result.string());
+    return false;
+  }
+  header(o, 5, "cost: state, FLOPs and time per token against the position");
+  cost::CostOptions co;
+  co.quick = suite.cost.quick;
+  co.positions = suite.cost.positions;
+  co.tokens = suite.cost.tokens;
+  co.validate = suite.cost.validate;
+  co.out_dir = part.dir;
+  co.progress = o.progress;
+  const auto report = cost::run_cost(co);
+  part.record(report.seconds);
+  return true;
+}
+
+bool run_theory_part(const Suite& suite, const ReproduceOptions& o) {
+  const Part copy = copy_theory_part(suite, o.dir), local = local_dp_theory_part(suite, o.dir);
+  if (copy.done() && local.done()) {
+    header(o, 6, "theory: reused " + copy.result.string() + " and " + local.result.string());
+    return false;
+  }
+  header(o, 6, "theory: the COPY and local-DP constructions");
+  if (!copy.done()) {
+    theory::CopyTheoryOptions co;
+    co.out = copy.dir;
+    co.max_n = suite.theory.copy_max_n;
+    co.samples = suite.theory.copy_samples;
+    co.progress = o.progress;
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = theory::run_copy_theory(co);
+    write_file_atomic(copy.result, copy_theory_json(co, result).dump(2) + "\n");
+    copy.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  if (!local.done()) {
+    theory::LocalDpTheoryOptions lo;
+    lo.out_dir = local.dir;
+    lo.max_tokens = suite.theory.local_dp_max_t;
+    lo.max_prefix_n = suite.theory.local_dp_max_n;
+    lo.examples = suite.theory.local_dp_examples;
+    lo.progress = o.progress;
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = theory::run_local_dp_theory(lo);
+    write_file_atomic(local.result, local_dp_theory_json(lo, result).dump(2) + "\n");
+    local.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return true;
+}
+
+std::vector<CellRow> sweep_rows(const fs::path& dir, const std::string& id) {
+  const fs::path file = results_file(sweep_dir(dir, id));
+  if (!fs::is_regular_file(file)) return {};
+  return ResultsStore(file, ResultsStore::Open::kExisting).rows();
+}
+
+Json stored_json(const fs::path& file) {
+  if (!fs::is_regular_file(file)) return Json();
+  try {
+    return Json::parse(read_file(file));
+  } catch (const Json::exception& e) {
+    throw Error(file.string() + ": not valid JSON (" + std::string(e.what()) + "); delete it to measure again");
+  }
+}
+
+// A claim whose measurement is missing: its section says so.
+ClaimSection not_measured(const std::string& id, const ExperimentSummary& experiment, const std::string& what) {
+  ClaimSection s = section_for_claim(id);
+  s.experiment = experiment;
+  s.verdict = {ClaimOutcome::inconclusive, paper_claim(id).rule, what + " not measured yet (run freelunch reproduce)"};
+  return s;
+}
+
+ExperimentSummary sweep_summary(const SuiteSweep& sweep) {
+  ExperimentSummary e;
+  e.sweep = sweep.spec.name + " (" + std::to_string(sweep.spec.cells.size()) + " cells, " +
+            sweep.file.filename().string() + ")";
+  return e;
+}
+
+// Run metadata from the stored results: commit, date and threads of the last run that computed
+// anything; the time is the compute time stored with the results (cells' wall time, cost, theory).
+RunMetadata stored_metadata(const Suite& suite, const ReproduceOptions& o) {
+  RunMetadata run;
+  run.suite = suite.name;
+  const Json provenance = stored_json(o.dir / "provenance.json");
+  if (provenance.is_object()) {
+    run.date = provenance.value("date", "");
+    run.git_commit = provenance.value("commit", "");
+    run.threads = provenance.value("threads", int64_t{0});
+  }
+  for (const auto& id : suite_sweep_ids())
+    for (const auto& row : sweep_rows(o.dir, id))
+      if (row.status == CellStatus::kDone && row.wall_seconds) run.seconds += *row.wall_seconds;
+  for (const Part& p : {cost_part(suite, o.dir), copy_theory_part(suite, o.dir), local_dp_theory_part(suite, o.dir)})
+    run.seconds += p.seconds();
+  return run;
+}
+
+}  // namespace
+
+ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
+  const fs::path report_dir = o.dir / "report";
+  fs::create_directories(report_dir);
+  ReproduceResult result;
+  ClaimReport& r = result.report;
+  r.title = "freelunch reproduce: can Mamba always enjoy the free lunch?";
+  r.run = stored_metadata(suite, o);
+  r.intro =
+      "Each claim of Ren, Li & Liu (arXiv 2410.03810) as summarised in REFERENCE §3, next to the "
+      "experiment that tests it, the measured numbers and a verdict computed from them by the stated rule "
+      "(docs/REPORT.md). Suite `" +
+      suite.dir.string() + "`; results in `" + o.dir.string() +
+      "`. The report is built from those stored results alone: delete this directory and rerun "
+      "`freelunch reproduce` to get it back.";
+
+  const auto section_for_sweep = [&](const std::string& id, auto build) {
+    const SuiteSweep& sweep = suite.sweep(id);
+    const auto rows = sweep_rows(o.dir, id);
+    SectionContext context{sweep_summary(sweep), report_dir};
+    return rows.empty() ? not_measured(id, context.experiment, "sweep " + sweep.spec.name) : build(rows, context);
+  };
+  r.sections.push_back(section_for_sweep("copy-state", copy_state_section));
+  r.sections.push_back(section_for_sweep("sample-efficiency", sample_efficiency_section));
+  r.sections.push_back(section_for_sweep("dp-cot", dp_cot_section));
+  r.sections.push_back(section_for_sweep("locality", locality_section));
+
+  const Part cost = cost_part(suite, o.dir);
+  ExperimentSummary cost_experiment{"freelunch cost", "", "",
+                                    "Settings (suite.toml [cost]): " + suite.cost_json().dump()};
+  const Json cost_json = stored_json(cost.result);
+  r.sections.push_back(cost_json.is_null() ? not_measured("cost", cost_experiment, "cost")
+                                           : cost_section(cost_json, cost.dir, sweep_rows(o.dir, "dp-cot"),
+                                                          {cost_experiment, report_dir}));
+
+  const Part copy = copy_theory_part(suite, o.dir), local = local_dp_theory_part(suite, o.dir);
+  ExperimentSummary theory_experiment{"freelunch theory copy, freelunch theory local-dp", "", "",
+                                      "Settings (suite.toml [theory]): " + suite.theory_json().dump()};
+  const Json copy_json = stored_json(copy.result), local_json = stored_json(local.result);
+  r.sections.push_back(
+      copy_json.is_null() || local_json.is_null()
+          ? not_measured("theory", theory_experiment, "the theory constructions were")
+          : theory_section(copy_json, copy.dir, local_json, local.dir, {theory_experiment, report_dir}));
+
+  result.index_md = write_report_markdown(r, report_dir);
+  result.index_html = write_report_html(r, report_dir);
+  return result;
+}
+
+ReproduceResult run_reproduce(const Suite& suite, const ReproduceOptions& o) {
+  require(o.workers >= 1, "--workers must be ≥ 1");
+  require(o.workers == 1 || o.worker_command, "reproduce: several workers need a worker command");
+  fs::create_directories(o.dir);
+  int64_t computed = 0;
+  if (!o.report_only) {
+    int part = 0;
+    for (const auto& sweep : suite.sweeps) computed += run_suite_sweep(sweep, ++part, o);
+    computed += run_cost_part(suite, o);
+    computed += run_theory_part(suite, o);
+    if (computed > 0)
+      write_file_atomic(
+          o.dir / "provenance.json",
+          Json{{"commit", git_commit_of(o.repo_dir)}, {"date", utc_now()}, {"threads", at::get_num_threads()}}.dump(2) +
+              "\n");
+  }
+  ReproduceResult result = build_report(suite, o);
+  result.computed = computed;
+  return result;
+}
+
+std::string verdict_table(const ClaimReport& report) {
+  TextTable table({"claim", "verdict", "because"});
+  for (const auto& s : report.sections) table.add({s.title, to_string(s.verdict.outcome), s.verdict.because});
+  return table.render();
+}
+
+}  // namespace fl::reproduce

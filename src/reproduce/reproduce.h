@@ -1,0 +1,52 @@
+// `freelunch reproduce`: runs the suite (reproduce/suite.h) into a results directory and builds
+// the report from what is stored there (docs/REPRODUCE.md).
+//
+//   DIR/sweeps/<id>/     one sweep per trained claim: results.sqlite + cells/<hash>/
+//   DIR/cost/            cost.json (+ the cost command's tables and plots), inputs.json
+//   DIR/theory/copy/     theory.json (+ tables and plots), inputs.json
+//   DIR/theory/local-dp/ the same for `theory local-dp`
+//   DIR/provenance.json  commit, date and threads of the last run that computed anything
+//   DIR/report/          index.md, index.html and every plot (CSV, gnuplot script, PNG, SVG)
+//
+// Reruns reuse everything finished: done sweep cells are skipped (failed and interrupted ones
+// run again), cost and theory run again only when their inputs.json differs from the suite's
+// settings or their results are missing. The report is a pure function of the stored results:
+// delete DIR/report, rerun, and the same bytes come back.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "report/claim_report.h"
+#include "reproduce/suite.h"
+
+namespace fl::reproduce {
+
+struct ReproduceOptions {
+  std::filesystem::path dir;  // the results directory (created)
+  int workers = 1;            // sweep worker processes (see SweepOptions)
+  // argv of one worker process for a sweep file and its directory (needed when workers > 1).
+  std::function<std::vector<std::string>(const std::filesystem::path& file, const std::filesystem::path& dir)>
+      worker_command;
+  bool report_only = false;              // build the report from what is stored; run nothing
+  bool progress = true;                  // progress bars and part headers on stderr
+  bool quick = true;                     // recorded in the report's run line
+  std::filesystem::path repo_dir = ".";  // for the commit in provenance.json
+};
+
+struct ReproduceResult {
+  ClaimReport report;
+  std::filesystem::path index_md, index_html;
+  int64_t computed = 0;  // parts that ran something (a cell, cost or theory); 0 = all reused
+};
+
+ReproduceResult run_reproduce(const Suite& suite, const ReproduceOptions& options);
+
+// The report from DIR's stored results alone (what run_reproduce ends with), written to DIR/report.
+ReproduceResult build_report(const Suite& suite, const ReproduceOptions& options);
+
+// The verdict table as aligned text, for the terminal.
+std::string verdict_table(const ClaimReport& report);
+
+}  // namespace fl::reproduce

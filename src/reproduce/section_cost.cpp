@@ -1,0 +1,219 @@
+// Section 5 of the report, "Inference cost" (reproduce/report_sections.h), from the cost.json of
+// `freelunch cost` (cost/cost_report.h to_json) and the generation timings of the dp-cot sweep.
+//
+// Table 1, per model: parameters; state bytes per layer (measured from the live caches; the
+// largest layer) at the first and last position t; FLOPs per token (analytic) and ms per token
+// (measured median) at both; total FLOPs (analytic) and estimated total ms of generating T = the
+// last position; the log-log slopes over the top two octaves of positions (cost::fit_model, the
+// same tail as `freelunch cost`) with their growth_label.
+// Verdict: combine_verdicts of verdict_growth per model over that tail —
+//   state bytes per layer vs t: Mamba flat, Transformer without a window linear, windowed flat;
+//   total FLOPs vs T:           Mamba linear, Transformer without a window quadratic, windowed linear.
+// Measured times are wall-clock on a shared machine and are shown, never judged.
+// Table 2, "measured cost of CoT generation on the DP tasks": the done cells with task.format =
+// cot (defaults resolved by RunConfig::from_raw) whose metrics hold "generation" ([{size,
+// examples, seconds, tokens}]: greedy generation of the evaluation examples through the step
+// path): task, n, model (section_data.h model_label), parameters, tokens and ms per example, and
+// the analytic FLOPs of generating that many tokens (cost::total_flops). Omitted, with a note,
+// when there is none; cells not done are counted in the notes (status_note).
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+#include "core/error.h"
+#include "cost/analytic_cost.h"
+#include "cost/cost_report.h"
+#include "experiments/sweep_spec.h"
+#include "report/paper_claims.h"
+#include "report/table.h"
+#include "reproduce/report_sections.h"
+#include "reproduce/section_data.h"
+#include "reproduce/section_parts.h"
+#include "train/run_config.h"
+
+namespace fl::reproduce {
+namespace fs = std::filesystem;
+namespace {
+
+std::string slope_cell(double s) { return std::isfinite(s) ? formatted("%.2f ", s) + cost::growth_label(s) : "-"; }
+
+// One model of cost.json, as the rows fit_model reads, plus what the verdict needs of its config.
+struct StoredModel {
+  cost::ModelCost cost;
+  bool mamba = false;
+  int64_t window = 0;  // Transformer: 0 = full causal attention
+};
+
+cost::CostRow row_of(const Json& j) {
+  cost::CostRow r;
+  r.position = j.at("position").get<int64_t>();
+  r.analytic_layer_bytes = j.at("analytic_layer_state_bytes").get<int64_t>();
+  r.measured_layer_bytes = j.at("measured_layer_state_bytes").get<std::vector<int64_t>>();
+  r.flops_per_token = j.at("flops_per_token").get<int64_t>();
+  r.median_ms = j.at("median_ms_per_token").get<double>();
+  r.total_flops = j.at("total_flops").get<double>();
+  r.estimated_total_ms = j.at("estimated_total_ms").get<double>();
+  return r;
+}
+
+std::vector<StoredModel> models_of(const Json& cost_json) {
+  try {
+    std::vector<StoredModel> models;
+    for (const Json& m : cost_json.at("models")) {
+      StoredModel s;
+      s.cost.label = m.at("label").get<std::string>();
+      s.cost.parameters = m.at("parameters").get<int64_t>();
+      for (const Json& r : m.at("rows")) s.cost.rows.push_back(row_of(r));
+      const Json& config = m.at("config");
+      s.mamba = config.at("type").get<std::string>() == "mamba";
+      s.window = s.mamba ? 0 : config.at("window").get<int64_t>();
+      cost::fit_model(s.cost);
+      models.push_back(std::move(s));
+    }
+    return models;
+  } catch (const Json::exception& e) {
+    throw Error(std::string("cost.json: ") + e.what());
+  }
+}
+
+// The state of one layer after t tokens: the largest measured layer (the analytic one if none).
+double layer_bytes(const cost::CostRow& r) {
+  if (r.measured_layer_bytes.empty()) return static_cast<double>(r.analytic_layer_bytes);
+  return static_cast<double>(*std::max_element(r.measured_layer_bytes.begin(), r.measured_layer_bytes.end()));
+}
+
+ReportTable cost_table(const std::vector<StoredModel>& models) {
+  ReportTable t{
+      "Cost of generation per model (`freelunch cost`, batch 1, step path): first and last position t; "
+      "totals of generating T = the last position; slopes of log y on log t over the top two octaves "
+      "(flat |s| < 0.25, linear 0.75–1.25, quadratic 1.75–2.25). Times are wall-clock on a shared machine",
+      {"model", "parameters", "state B/layer, first t", "last t", "FLOPs/token, first t", "last t", "ms/token, first t",
+       "last t", "first t … last t = T", "total FLOPs to T", "est. total ms to T", "fit over t", "slope state",
+       "slope FLOPs/token", "slope ms/token", "slope total FLOPs", "slope total time"},
+      {}};
+  for (const auto& m : models) {
+    const auto& c = m.cost;
+    if (c.rows.empty()) continue;
+    const cost::CostRow &first = c.rows.front(), &last = c.rows.back();
+    const cost::Slopes& s = c.slopes;
+    t.rows.push_back({c.label, with_commas(c.parameters), with_commas(static_cast<int64_t>(layer_bytes(first))),
+                      with_commas(static_cast<int64_t>(layer_bytes(last))), with_commas(first.flops_per_token),
+                      with_commas(last.flops_per_token), number_text(first.median_ms), number_text(last.median_ms),
+                      with_commas(first.position) + "…" + with_commas(last.position), number_text(last.total_flops),
+                      number_text(last.estimated_total_ms), with_commas(s.from) + "…" + with_commas(s.to),
+                      slope_cell(s.state_bytes), slope_cell(s.flops_per_token), slope_cell(s.ms_per_token),
+                      slope_cell(s.total_flops), slope_cell(s.total_ms)});
+  }
+  return t;
+}
+
+std::vector<ClaimVerdict> growth_verdicts(const std::vector<StoredModel>& models) {
+  std::vector<ClaimVerdict> parts;
+  for (const auto& m : models) {
+    if (m.cost.rows.empty()) continue;
+    std::vector<double> t, bytes, totals;
+    for (const auto& r : m.cost.rows) {
+      if (r.position < m.cost.slopes.from) continue;
+      t.push_back(static_cast<double>(r.position)), bytes.push_back(layer_bytes(r)), totals.push_back(r.total_flops);
+    }
+    const bool full_attention = !m.mamba && m.window == 0;
+    parts.push_back(verdict_growth(t, bytes, full_attention ? GrowthLaw::linear : GrowthLaw::flat,
+                                   m.cost.label + " state bytes per layer vs t"));
+    parts.push_back(verdict_growth(t, totals, full_attention ? GrowthLaw::quadratic : GrowthLaw::linear,
+                                   m.cost.label + " total FLOPs vs T"));
+  }
+  return parts;
+}
+
+struct GenerationRow {
+  std::string task, model;
+  int64_t n = 0;
+  std::vector<std::string> cells;
+};
+
+// The rows of table 2 and how many done CoT cells there were (with timings or not).
+std::vector<GenerationRow> generation_rows(const std::vector<CellRow>& cells, int64_t& cot_cells) {
+  std::vector<GenerationRow> rows;
+  cot_cells = 0;
+  for (const auto& cell : done_cells(cells)) {
+    const RunConfig rc = RunConfig::from_raw(cell_raw_config(cell.config, cell.hash));
+    if (!rc.values.has("task.format") || rc.values.get_string("task.format") != "cot") continue;
+    ++cot_cells;
+    if (!cell.metrics.is_object() || !cell.metrics.contains("generation")) continue;
+    const std::string model = model_label(cell, cells);
+    const std::string parameters = cell.parameters ? with_commas(*cell.parameters) : "-";
+    try {
+      for (const Json& g : cell.metrics.at("generation")) {
+        const int64_t size = g.at("size").get<int64_t>(), examples = g.at("examples").get<int64_t>();
+        if (examples <= 0) continue;
+        const double tokens = g.at("tokens").get<double>() / examples,
+                     ms = 1000 * g.at("seconds").get<double>() / examples;
+        const double flops = cost::total_flops(rc.model, std::llround(tokens));
+        rows.push_back({rc.task_name,
+                        model,
+                        size,
+                        {rc.task_name, with_commas(size), model, parameters, formatted("%.1f", tokens), number_text(ms),
+                         number_text(flops)}});
+      }
+    } catch (const Json::exception& e) {
+      throw Error("cell " + cell.hash + " metrics.generation: " + e.what());
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const GenerationRow& a, const GenerationRow& b) {
+    return std::tie(a.task, a.n) < std::tie(b.task, b.n);
+  });
+  return rows;
+}
+
+ReportTable generation_table(const std::vector<GenerationRow>& rows) {
+  ReportTable t{
+      "Measured cost of CoT generation on the DP tasks: greedy generation of the evaluation examples "
+      "through the step path (prompt + chain of thought + answer), per example; analytic FLOPs of "
+      "generating that many tokens from an empty state. Times are wall-clock on a shared machine",
+      {"task", "n", "model", "parameters", "tokens per example", "ms per example", "analytic FLOPs per example"},
+      {}};
+  for (const auto& r : rows) t.rows.push_back(r.cells);
+  return t;
+}
+
+}  // namespace
+
+ClaimSection cost_section(const Json& cost, const fs::path& cost_dir, const std::vector<CellRow>& dp_cot_cells,
+                          const SectionContext& context) {
+  ClaimSection section = section_for_claim("cost");
+  section.experiment = context.experiment;
+  std::vector<ClaimVerdict> parts;
+  if (cost.is_null()) {
+    section.experiment.notes = join_notes(
+        {section.experiment.notes, "No stored cost.json of `freelunch cost`: its table and plots are left out."});
+  } else {
+    const std::vector<StoredModel> models = models_of(cost);
+    section.tables.push_back(cost_table(models));
+    parts = growth_verdicts(models);
+    const std::pair<const char*, const char*> plots[] = {
+        {"cost_state_bytes", "Inference state vs position t (all layers), measured and analytic"},
+        {"cost_flops_per_token", "FLOPs per generated token vs position t (analytic)"},
+        {"cost_ms_per_token",
+         "Time per generated token vs position t, measured, with analytic FLOPs × a fitted constant"},
+        {"cost_total_flops", "Total FLOPs of generating T tokens (analytic)"},
+        {"cost_total_time", "Total time of generating T tokens, estimated from the measured per-token times"}};
+    for (const auto& [stem, caption] : plots)
+      section.plots.push_back(copy_plot(cost_dir / stem, context.report_dir, stem, caption));
+  }
+  int64_t cot_cells = 0;
+  const std::vector<GenerationRow> rows = generation_rows(dp_cot_cells, cot_cells);
+  if (!rows.empty()) section.tables.push_back(generation_table(rows));
+  const std::string no_rows = rows.empty() ? cot_cells == 0 ? "No measured CoT generation cost: the dp-cot sweep has "
+                                                              "no finished CoT cells."
+                                                            : "No measured CoT generation cost: the finished CoT "
+                                                              "cells of the dp-cot sweep hold no generation timings."
+                                           : "";
+  section.experiment.notes = join_notes({section.experiment.notes, status_note(dp_cot_cells), no_rows});
+  section.verdict = parts.empty() ? ClaimVerdict{ClaimOutcome::inconclusive,
+                                                 "verdict_growth per model needs the results of `freelunch cost`",
+                                                 "no models measured"}
+                                  : combine_verdicts(parts);
+  return section;
+}
+
+}  // namespace fl::reproduce

@@ -1,0 +1,57 @@
+// Reading sweep cells for the report sections (reproduce/report_sections.h): values by column
+// name (experiments/results_query.h: config keys with their defaults, acc@N, metrics.PATH), model
+// labels, percentages, and the notes every section shares. Torch-free.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "experiments/results_store.h"
+#include "report/claim_report.h"
+#include "report/plot.h"
+
+namespace fl::reproduce {
+
+// The done cells among `cells` (the others are counted by status_note).
+std::vector<CellRow> done_cells(const std::vector<CellRow>& cells);
+// "" when every cell is done, else e.g. "2 of 28 cells are not in the tables (1 failed, 1 queued)."
+std::string status_note(const std::vector<CellRow>& cells);
+
+// A column's value in a cell as a number (NaN when null or not a number) or as text ("" when null).
+double number(const CellRow& cell, const std::string& column, const std::vector<CellRow>& cells);
+std::string text(const CellRow& cell, const std::string& column, const std::vector<CellRow>& cells);
+
+// The whole-answer accuracy of a cell at task size `size`: generated when the cell generated,
+// else teacher-forced; NaN when the size was not evaluated.
+double accuracy_at(const CellRow& cell, int64_t size, const std::vector<CellRow>& cells);
+// The overall final-answer accuracy (generated when measured, else teacher-forced), for CoT tasks.
+double answer_accuracy(const CellRow& cell);
+
+// "mamba d32×2 N16", "transformer d32×2", "window W8 d32×2" from the cell's model.* keys.
+std::string model_label(const CellRow& cell, const std::vector<CellRow>& cells);
+// "mamba", "transformer" or "window" (a transformer with model.window > 0 counts as window).
+std::string model_kind(const CellRow& cell, const std::vector<CellRow>& cells);
+
+// "95.3%" (one decimal); "–" for NaN.
+std::string percent(double accuracy);
+// "1,234" for whole numbers, otherwise 4 significant digits; "–" for NaN.
+std::string number_text(double value);
+
+// The training budget of the cells in words: "1,500 steps × 16 sequences (packed to 64 tokens),
+// lr 0.003" — the distinct budgets joined by "; ".
+std::string budget_text(const std::vector<CellRow>& cells);
+// The values `column` takes among the cells, sorted numerically, as "{1, 2, 4}".
+std::string value_set(const std::vector<CellRow>& cells, const std::string& column);
+
+// Sorted distinct numeric values of a column.
+std::vector<double> distinct_numbers(const std::vector<CellRow>& cells, const std::string& column);
+
+// Writes the plot to report_dir/<name>.* and adds it to the section; a plot with nothing to draw
+// (no finite point, or none positive on a log axis) is left out and the section's notes say so.
+void add_plot(ClaimSection& section, const LinePlot& plot, const std::filesystem::path& report_dir,
+              const std::string& name, const std::string& caption);
+
+// The notes of a section: its status note and any extra text, joined.
+std::string join_notes(const std::vector<std::string>& parts);
+
+}  // namespace fl::reproduce

@@ -1,0 +1,214 @@
+// Section 6 of the report, "Theory: the constructions" (reproduce/report_sections.h), from the
+// stored JSON of `theory copy` and `theory local-dp` (reproduce/theory_results.h) and their plots.
+//
+// Tables: COPY per sequence length N (Theorem 3 errors, Theorem 1 errors within / beyond the
+// constant state, Theorem 2 logit scale and errors, state bytes); local_dp interleaved per length
+// T; prefix at the interleaved window K per n; the smallest exact prefix state per n with its fit.
+// Verdict: combine_verdicts of six labelled parts —
+//   Theorem 3, 1, 2 (verdict_construction, tolerance ε + rounding slack 1e-12, or 1e-6 in
+//     float32, as `theory copy` judges): Thm 3 forward and step errors exact at every N; Thm 1
+//     error exact while the source is in the state and failing beyond it (where measured); Thm 2
+//     error at the needed β (forward and step) exact, error at β − 2 failing;
+//   Theorem 5 (verdict_construction, kCopyTolerance): interleaved error 1 − generated-exact
+//     fraction exact at every T;
+//   Theorem 4 at a fixed window K: prefix error exact iff n + 1 ≤ K, failing otherwise;
+//   Theorem 4, state growth (verdict_linear_size_growth): smallest exact prefix state bytes vs n
+//     (NaN where no window up to n + 1 + m was exact).
+// A missing document (null JSON) leaves its tables and plots out and its parts inconclusive.
+#include <cmath>
+#include <limits>
+
+#include "report/paper_claims.h"
+#include "report/table.h"
+#include "reproduce/report_sections.h"
+#include "reproduce/section_data.h"
+#include "reproduce/section_parts.h"
+#include "reproduce/theory_results.h"
+
+namespace fl::reproduce {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string error_cell(double e) {  // "-" = no query in that range
+  if (std::isnan(e)) return "nan";
+  return e < 0 ? "-" : formatted("%.2e", e);
+}
+std::string count(int64_t n) { return with_commas(n); }
+std::string fraction(double f) { return std::isnan(f) ? "nan" : fixed(f, 3); }
+
+ReportTable copy_table(const StoredCopyTheory& s) {
+  const auto& o = s.options;
+  ReportTable t{"COPY by construction per sequence length N: Theorem 3 = Mamba with d_state = N (" + o.dtype +
+                    "); Theorem 1 = Mamba with d_state = S = " + count(o.state) +
+                    ", decay a = " + formatted("%.6f", s.result.decay) +
+                    " (float64), the source within the state when L ≤ S + 1; "
+                    "Theorem 2 = one softmax-attention layer (" +
+                    o.dtype + "). Errors are max |read-out − value| over " + count(o.samples) +
+                    " random sequences per distance, V = " + count(o.values) + ", ε = " + formatted("%.3g", o.epsilon) +
+                    ", seed " + std::to_string(o.seed) +
+                    " (\"-\" = no query in range); state after N tokens, 4 bytes per value",
+                {"N", "Thm 3 error (forward)", "Thm 3 error (step)", "Thm 1 error L ≤ S+1", "Thm 1 error L > S+1",
+                 "Thm 2 β needed", "Thm 2 β theorem", "Thm 2 error at β", "Thm 2 error at β − 2",
+                 "state B, Thm 3 (d_state N)", "state B, Thm 1 (d_state S)", "state B, Thm 2 (KV cache)"},
+                {}};
+  for (const auto& w : s.result.lengths)
+    t.rows.push_back({count(w.n), error_cell(w.exact_error), error_cell(w.exact_step_error),
+                      error_cell(w.constant_error_within), error_cell(w.constant_error_beyond),
+                      formatted("%.4f", w.logit_scale_needed), formatted("%.4f", w.logit_scale_theorem),
+                      error_cell(w.attention_error), error_cell(w.attention_error_below), count(w.exact_state_bytes),
+                      count(w.constant_state_bytes), count(w.kv_cache_bytes)});
+  return t;
+}
+
+std::string local_dp_setting(const StoredLocalDpTheory& s) {
+  return "m = " + count(s.options.locality) + ", p = " + count(s.options.modulus) + ", " + count(s.options.examples) +
+         " distinct problems per size, seed " + std::to_string(s.options.seed);
+}
+
+ReportTable interleaved_table(const StoredLocalDpTheory& s) {
+  ReportTable t{"local_dp interleaved by construction (Theorem 5), " + local_dp_setting(s) +
+                    ": window K = 2m = " + count(s.result.window) + ", " + count(s.result.interleaved_channels) +
+                    " channels; fraction of sequences exact, generated through the step path and teacher-forced",
+                {"T tokens", "n", "generated exact", "teacher-forced exact", "state bytes"},
+                {}};
+  for (const auto& r : s.result.interleaved)
+    t.rows.push_back({count(r.tokens), count(r.n), fraction(r.accuracy.generated ? r.accuracy.gen.whole : kNaN),
+                      fraction(r.accuracy.tf.whole), count(r.state_bytes)});
+  return t;
+}
+
+bool prefix_expected_exact(const theory::PrefixRow& r) { return r.n + 1 <= r.window; }
+
+ReportTable prefix_fixed_table(const StoredLocalDpTheory& s) {
+  ReportTable t{"local_dp prefix at the interleaved window K = " + count(s.result.window) + " (Theorem 4), " +
+                    local_dp_setting(s) + ": exact only while n + 1 ≤ K",
+                {"n", "window K", "expected", "generated exact", "answer right", "state bytes"},
+                {}};
+  for (const auto& r : s.result.prefix_fixed)
+    t.rows.push_back({count(r.n), count(r.window), prefix_expected_exact(r) ? "exact" : "fails",
+                      fraction(r.accuracy.generated ? r.accuracy.gen.whole : kNaN),
+                      fraction(r.accuracy.generated ? r.accuracy.gen.answer : kNaN), count(r.state_bytes)});
+  return t;
+}
+
+ReportTable smallest_table(const StoredLocalDpTheory& s) {
+  const LinearFit& f = s.result.smallest_fit;
+  const std::string fit = f.valid() ? "least squares: state bytes = " + formatted("%.1f", f.intercept) + " + " +
+                                          formatted("%.1f", f.slope) + "·n, R² = " + formatted("%.6f", f.r_squared)
+                                    : "too few points for a line";
+  ReportTable t{"local_dp prefix: the smallest window K exact on every example of size n (searched from K = 1), " +
+                    local_dp_setting(s) + ", " + count(s.result.prefix_channels) + " channels; " + fit +
+                    "; any recurrent state needs n·log2(p) bits",
+                {"n", "smallest K", "state bytes", "exact at K − 1", "bound n·log2(p) bits"},
+                {}};
+  for (const auto& r : s.result.smallest)
+    t.rows.push_back({count(r.n), r.window > 0 ? count(r.window) : "none", r.window > 0 ? count(r.state_bytes) : "-",
+                      fraction(r.whole_below), formatted("%.1f", r.bound_bits)});
+  return t;
+}
+
+// A case unless the value says "no query in range" (−1); NaN stays (the rule calls it unmeasured).
+void add_case(std::vector<ConstructionCase>& cases, const std::string& name, double error, bool expected_exact) {
+  if (!(error < 0)) cases.push_back({name, error, expected_exact});
+}
+
+std::vector<ClaimVerdict> copy_verdicts(const StoredCopyTheory& s) {
+  const double tolerance = s.options.epsilon + (s.options.dtype == "float32" ? 1e-6 : 1e-12);
+  std::vector<ConstructionCase> thm3, thm1, thm2;
+  for (const auto& w : s.result.lengths) {
+    const std::string at = " at N = " + count(w.n);
+    add_case(thm3, "forward" + at, w.exact_error, true);
+    add_case(thm3, "step" + at, w.exact_step_error, true);
+    add_case(thm1, "L ≤ S+1" + at, w.constant_error_within, true);
+    add_case(thm1, "L > S+1" + at, w.constant_error_beyond, false);
+    add_case(thm2, "β needed" + at, w.attention_error, true);
+    add_case(thm2, "β needed, step" + at, w.attention_step_error, true);
+    add_case(thm2, "β − 2" + at, w.attention_error_below, false);
+  }
+  const std::string S = count(s.options.state);
+  return {
+      labelled("Theorem 3 (Mamba, d_state = N, exact)", verdict_construction(thm3, tolerance)),
+      labelled("Theorem 1 (Mamba, d_state = " + S + ": exact within the state, fails beyond)",
+               verdict_construction(thm1, tolerance)),
+      labelled("Theorem 2 (attention: exact at the needed β, fails at β − 2)", verdict_construction(thm2, tolerance))};
+}
+
+std::vector<ClaimVerdict> local_dp_verdicts(const StoredLocalDpTheory& s) {
+  const auto error_of = [](const SizeAccuracy& a) { return a.generated ? 1.0 - a.gen.whole : kNaN; };
+  std::vector<ConstructionCase> interleaved, prefix;
+  for (const auto& r : s.result.interleaved)
+    interleaved.push_back({"T = " + count(r.tokens), error_of(r.accuracy), true});
+  for (const auto& r : s.result.prefix_fixed)
+    prefix.push_back({"n = " + count(r.n), error_of(r.accuracy), prefix_expected_exact(r)});
+  std::vector<SizeAtLength> smallest;
+  for (const auto& r : s.result.smallest)
+    smallest.push_back({static_cast<double>(r.n), r.window > 0 ? static_cast<double>(r.state_bytes) : kNaN});
+  const std::string K = count(s.result.window);
+  return {labelled("Theorem 5 (local_dp interleaved, window K = " + K + ", exact at every T)",
+                   verdict_construction(interleaved)),
+          labelled("Theorem 4 (local_dp prefix at window K = " + K + ": exact iff n + 1 ≤ K)",
+                   verdict_construction(prefix)),
+          labelled("Theorem 4 (local_dp prefix: the smallest exact state grows linearly in n)",
+                   verdict_linear_size_growth(smallest, "state bytes"))};
+}
+
+// The part of a command whose results are missing: inconclusive, and the command noted in `absent`.
+ClaimVerdict missing(const std::string& label, const std::string& command, std::vector<std::string>& absent) {
+  absent.push_back("`freelunch " + command + "`");
+  return labelled(label, {ClaimOutcome::inconclusive, "needs the results of `freelunch " + command + "`",
+                          "no stored results of `freelunch " + command + "`"});
+}
+
+void add_plots(ClaimSection& section, const fs::path& from_dir, const std::string& prefix,
+               const std::vector<std::pair<std::string, std::string>>& stems_and_captions, const fs::path& report_dir) {
+  for (const auto& [stem, caption] : stems_and_captions)
+    section.plots.push_back(copy_plot(from_dir / stem, report_dir, prefix + stem, caption));
+}
+
+}  // namespace
+
+ClaimSection theory_section(const Json& copy_theory, const fs::path& copy_dir, const Json& local_dp_theory,
+                            const fs::path& local_dp_dir, const SectionContext& context) {
+  ClaimSection section = section_for_claim("theory");
+  section.experiment = context.experiment;
+  std::vector<ClaimVerdict> parts;
+  std::vector<std::string> absent;
+  if (copy_theory.is_null()) {
+    parts.push_back(missing("Theorems 1–3 (COPY)", "theory copy", absent));
+  } else {
+    const StoredCopyTheory copy = read_copy_theory_json(copy_theory);
+    section.tables.push_back(copy_table(copy));
+    add_plots(section, copy_dir, "theory_",
+              {{"copy_error_vs_distance", "COPY error vs copy distance L at N = " + count(copy.options.max_n)},
+               {"copy_needed_score", "Theorem 1: score needed at distance L, measured and (1/a)^(L−1)"},
+               {"copy_logit_scale", "Theorem 2: logit scale β needed vs N, bisection and log((N−1)(1−ε)/ε)"},
+               {"copy_state_bytes", "Inference state after N tokens: Theorem 3, Theorem 1 and the KV cache"}},
+              context.report_dir);
+    for (auto& v : copy_verdicts(copy)) parts.push_back(std::move(v));
+  }
+  if (local_dp_theory.is_null()) {
+    parts.push_back(missing("Theorems 4–5 (local_dp)", "theory local-dp", absent));
+  } else {
+    const StoredLocalDpTheory dp = read_local_dp_theory_json(local_dp_theory);
+    section.tables.push_back(interleaved_table(dp));
+    section.tables.push_back(prefix_fixed_table(dp));
+    section.tables.push_back(smallest_table(dp));
+    add_plots(section, local_dp_dir, "theory_local_dp_",
+              {{"exactness_vs_T", "local_dp by construction: fraction of sequences exact vs length T"},
+               {"state_bytes_vs_T", "local_dp by construction: state bytes vs length T, interleaved and prefix"},
+               {"prefix_smallest_state_vs_n", "local_dp prefix: smallest exact state vs n, with its line"}},
+              context.report_dir);
+    for (auto& v : local_dp_verdicts(dp)) parts.push_back(std::move(v));
+  }
+  if (!absent.empty())
+    section.experiment.notes =
+        join_notes({section.experiment.notes, "No stored results of " + absent.front() +
+                                                  (absent.size() > 1 ? " and " + absent[1] : "") +
+                                                  ": their tables and plots are left out."});
+  section.verdict = combine_verdicts(parts);
+  return section;
+}
+
+}  // namespace fl::reproduce

@@ -1,0 +1,166 @@
+// `freelunch reproduce` end to end on a tiny suite: every part runs, the report has a section and
+// a verdict per claim, a rerun computes nothing, and the report rebuilt from the stored results
+// alone (report directory deleted) has the same bytes. Plus the command's bad input.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "experiments/results_store.h"
+#include "experiments/sweep_runner.h"
+#include "report/paper_claims.h"
+#include "reproduce/reproduce.h"
+#include "train/run_config.h"
+#include "support/fixtures.h"
+#include "support/process.h"
+
+namespace fl::reproduce {
+namespace {
+
+namespace fs = std::filesystem;
+using test_support::run_command;
+using test_support::error_of;
+using test_support::files_in;
+using test_support::TempDir;
+
+// Every sweep of the suite with two cells of a few steps; cost and theory at their smallest.
+fs::path write_tiny_suite(const TempDir& dir) {
+  const fs::path suite = dir / "tiny";
+  fs::create_directories(suite);
+  const std::string train = "train = { steps = 3, batch_size = 4, warmup = 1, eval_every = 2 }\n";
+  const std::string model = "model = { d_model = 16, n_layer = 1 }\n";
+  const std::string models =
+      "[[variants]]\nname = \"mamba\"\nmodel.type = \"mamba\"\n"
+      "[[variants]]\nname = \"transformer\"\nmodel = { type = \"transformer\", n_head = 2 }\n";
+  write_file_atomic(suite / "copy-state.toml", "[base]\n" + model + train +
+                                                   "task = { name = \"copy\", vocab = 4, max_len = 3 }\n"
+                                                   "eval = { samples = 2 }\n" +
+                                                   models);
+  write_file_atomic(suite / "sample-efficiency.toml", "[base]\n" + model + train +
+                                                          "task = { name = \"copy\", vocab = 4, max_len = 3 }\n"
+                                                          "eval = { samples = 2, generate = false }\n" +
+                                                          models);
+  write_file_atomic(suite / "dp-cot.toml",
+                    "[base]\n" + model + train +
+                        "task = { name = \"lis\", n = 4, value_span = 8 }\neval = { samples = 2 }\n"
+                        "[grid]\ntask.format = [\"direct\", \"cot\"]\n" +
+                        models);
+  write_file_atomic(suite / "locality.toml", "[base]\n" + model + train +
+                                                 "task = { name = \"local_dp\", n = 3 }\neval = { samples = 2 }\n"
+                                                 "[grid]\ntask.format = [\"interleaved\", \"prefix\"]\n" +
+                                                 models);
+  write_file_atomic(suite / "suite.toml",
+                    "[cost]\nquick = true\npositions = [4, 16]\ntokens = 1\nvalidate = 0\n"
+                    "[theory]\ncopy_max_n = 8\ncopy_samples = 2\nlocal_dp_max_t = 20\nlocal_dp_max_n = 3\n"
+                    "local_dp_examples = 2\n");
+  return suite;
+}
+
+std::map<std::string, int64_t> attempts(const fs::path& results) {
+  std::map<std::string, int64_t> out;
+  for (const auto& id : suite_sweep_ids())
+    for (const auto& row : ResultsStore(results_file(results / "sweeps" / id), ResultsStore::Open::kExisting).rows())
+      out[id + "/" + row.hash] = row.attempts;
+  return out;
+}
+
+TEST(Reproduce, TinySuiteReportIsRebuiltIdenticallyFromStoredResults) {
+  TempDir dir;
+  const Suite suite = Suite::load(write_tiny_suite(dir));
+  ReproduceOptions o;
+  o.dir = dir / "results";
+  o.progress = false;
+  const auto first = run_reproduce(suite, o);
+  EXPECT_EQ(first.computed, 6);
+  ASSERT_EQ(first.report.sections.size(), paper_claims().size());
+  const std::string index = read_file(first.index_md);
+  for (const auto& claim : paper_claims()) EXPECT_NE(index.find("## " + claim.title), std::string::npos) << claim.id;
+  EXPECT_NE(index.find("suite tiny"), std::string::npos);
+  EXPECT_EQ(index.find("not measured"), std::string::npos) << index;
+  EXPECT_TRUE(fs::exists(o.dir / "report" / "index.html"));
+  for (const char* plot :
+       {"copy_state_copy_accuracy.csv", "sample_efficiency_curves.csv", "dp_cot_lis.csv", "locality_accuracy.csv"})
+    EXPECT_TRUE(fs::exists(o.dir / "report" / plot)) << plot;
+  const auto report = files_in(o.dir / "report");
+  const auto tries = attempts(o.dir);
+
+  fs::remove_all(o.dir / "report");
+  const auto rerun = run_reproduce(suite, o);
+  EXPECT_EQ(rerun.computed, 0);
+  EXPECT_EQ(attempts(o.dir), tries);
+  EXPECT_EQ(files_in(o.dir / "report"), report);
+
+  fs::remove_all(o.dir / "report");
+  o.report_only = true;
+  build_report(suite, o);
+  EXPECT_EQ(files_in(o.dir / "report"), report);
+}
+
+TEST(Reproduce, ReportOnlyWithoutResultsSaysNothingWasMeasured) {
+  TempDir dir;
+  const Suite suite = Suite::load(write_tiny_suite(dir));
+  ReproduceOptions o;
+  o.dir = dir / "empty";
+  o.report_only = true;
+  o.progress = false;
+  const auto r = run_reproduce(suite, o);
+  EXPECT_EQ(r.computed, 0);
+  for (const auto& s : r.report.sections) {
+    EXPECT_EQ(s.verdict.outcome, ClaimOutcome::inconclusive) << s.id;
+    EXPECT_NE(s.verdict.because.find("not measured"), std::string::npos) << s.verdict.because;
+  }
+  EXPECT_FALSE(fs::exists(o.dir / "sweeps"));
+}
+
+TEST(Reproduce, SuiteErrorsNameTheFileAndKey) {
+  TempDir dir;
+  const fs::path suite = write_tiny_suite(dir);
+  const auto load_error = [&] { return error_of([&] { Suite::load(suite); }); };
+  write_file_atomic(suite / "suite.toml", "[cost]\npositions = [16, 4]\n");
+  EXPECT_NE(load_error().find("cost.positions must be increasing"), std::string::npos) << load_error();
+  write_file_atomic(suite / "suite.toml", "[theory]\ncopy_maxn = 8\n");
+  EXPECT_NE(load_error().find("copy_maxn"), std::string::npos) << load_error();
+  write_file_atomic(suite / "suite.toml", "");
+  fs::remove(suite / "locality.toml");
+  EXPECT_NE(load_error().find("missing sweep file locality.toml"), std::string::npos) << load_error();
+}
+
+TEST(Reproduce, ShippedSuitesLoadAndEveryCellIsAValidRun) {
+  for (const char* name : {"quick", "full"}) {
+    SCOPED_TRACE(name);
+    const Suite suite = Suite::load(fs::path(FREELUNCH_SOURCE_DIR) / "configs" / "reproduce" / name);
+    EXPECT_EQ(suite.name, name);
+    for (const auto& sweep : suite.sweeps)
+      for (const auto& c : sweep.spec.cells) {
+        const std::string problem = error_of([&] { RunConfig::from_raw(cell_raw_config(c.config, c.hash)).make_task(); });
+        EXPECT_EQ(problem, "") << sweep.id << " " << c.variant;
+      }
+  }
+}
+
+TEST(ReproduceCommand, BadInputIsOneLineExitTwo) {
+  TempDir dir;
+  const std::string bin = FREELUNCH_BINARY;
+  for (const std::string& args : {std::string("reproduce --suite ") + (dir / "nope").string(),
+                                  std::string("reproduce --quick --full"), std::string("reproduce --workers 0")}) {
+    const auto r = run_command(bin + " " + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+  }
+}
+
+TEST(ReproduceCommand, ReportOnlyPrintsTheVerdictTable) {
+  TempDir dir;
+  const fs::path suite = write_tiny_suite(dir);
+  const auto r = run_command(std::string(FREELUNCH_BINARY) + " reproduce --quiet --report-only --suite " +
+                             suite.string() + " --dir " + (dir / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("1. COPY vs state size"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("everything reused; report rebuilt"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir / "out" / "report" / "index.md"));
+}
+
+}  // namespace
+}  // namespace fl::reproduce

@@ -1,0 +1,210 @@
+// The report sections built from sweep cells (reproduce/report_sections.h), on planted results:
+// each verdict comes out supported when the numbers show the claim and not supported when they
+// show the opposite, the tables hold the planted numbers, and the plots are written.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+
+#include "reproduce/report_sections.h"
+#include "support/fixtures.h"
+
+namespace fl::reproduce {
+namespace {
+
+using test_support::TempDir;
+
+// A done cell: flat config, overall accuracy, and the eval report by size (teacher-forced whole =
+// answer = acc_at(size)).
+CellRow cell(const Json& config, const std::vector<std::pair<int64_t, double>>& by_size, int64_t parameters = 1000) {
+  static int64_t ordinal = 0;
+  CellRow c;
+  c.hash = std::to_string(++ordinal);
+  c.ordinal = ordinal;
+  c.config = config;
+  c.status = CellStatus::kDone;
+  Json rows = Json::array();
+  double sum = 0;
+  for (const auto& [size, acc] : by_size) {
+    rows.push_back({{"size", size}, {"n", 10}, {"tf", {{"answer", acc}, {"whole", acc}, {"token", acc}}}});
+    sum += acc;
+  }
+  const double overall = by_size.empty() ? 0 : sum / static_cast<double>(by_size.size());
+  c.accuracy = overall;
+  c.parameters = parameters;
+  c.metrics = {
+      {"eval",
+       {{"overall", {{"tf", {{"answer", overall}, {"whole", overall}, {"token", overall}}}}}, {"by_size", rows}}}};
+  return c;
+}
+
+SectionContext context(const TempDir& dir) { return {{"test", "", "", ""}, dir.path()}; }
+
+std::string table_cell(const ClaimSection& s, size_t table, size_t row, const std::string& column) {
+  const auto& t = s.tables.at(table);
+  for (size_t i = 0; i < t.header.size(); ++i)
+    if (t.header[i] == column) return t.rows.at(row).at(i);
+  ADD_FAILURE() << "no column " << column;
+  return "";
+}
+
+// Mamba d_state 1 … 4 at lengths 4 … 16, reaching 95% when smallest(L) ≤ N; a Transformer at every L.
+std::vector<CellRow> copy_cells(const std::function<double(double)>& smallest, double transformer_accuracy) {
+  std::vector<CellRow> cells;
+  for (int L : {4, 8, 12, 16}) {
+    for (int N : {1, 2, 3, 4})
+      cells.push_back(cell({{"model.type", "mamba"}, {"model.d_state", N}, {"task.name", "copy"}, {"task.max_len", L}},
+                           {{L, N >= smallest(L) ? 0.99 : 0.2}}));
+    cells.push_back(
+        cell({{"model.type", "transformer"}, {"task.name", "copy"}, {"task.max_len", L}}, {{L, transformer_accuracy}}));
+  }
+  return cells;
+}
+
+TEST(ReproduceSections, CopyStateLinearGrowthIsSupported) {
+  TempDir dir;
+  const auto s = copy_state_section(copy_cells([](double L) { return L / 4; }, 1.0), context(dir));
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
+  ASSERT_EQ(s.tables.size(), 1u);
+  EXPECT_EQ(s.tables[0].rows.size(), 4u);
+  EXPECT_EQ(table_cell(s, 0, 0, "smallest N ≥ 95%"), "1");
+  EXPECT_EQ(table_cell(s, 0, 3, "smallest N ≥ 95%"), "4");
+  EXPECT_EQ(table_cell(s, 0, 2, "Mamba N=2"), "20.0%");
+  EXPECT_EQ(table_cell(s, 0, 2, "Mamba N=3"), "99.0%");
+  ASSERT_EQ(s.plots.size(), 2u);
+  for (const auto& p : s.plots) EXPECT_TRUE(std::filesystem::exists(p.files.csv)) << p.caption;
+}
+
+TEST(ReproduceSections, CopyStateFlatOrFailingIsNotSupported) {
+  TempDir dir;
+  const auto flat = copy_state_section(copy_cells([](double) { return 1; }, 1.0), context(dir));
+  EXPECT_EQ(flat.verdict.outcome, ClaimOutcome::not_supported) << flat.verdict.because;
+  const auto transformer_fails = copy_state_section(copy_cells([](double L) { return L / 4; }, 0.5), context(dir));
+  EXPECT_EQ(transformer_fails.verdict.outcome, ClaimOutcome::not_supported) << transformer_fails.verdict.because;
+}
+
+// A copy cell whose evaluations every 100 steps (batch 10) reach 95% at step `reach` (0 = never).
+CellRow curve_cell(const std::string& type, int L, int reach, int d_model = 64, int n_layer = 2) {
+  CellRow c = cell({{"model.type", type},
+                    {"model.d_model", d_model},
+                    {"model.n_layer", n_layer},
+                    {"task.name", "copy"},
+                    {"task.max_len", L},
+                    {"train.steps", 1000},
+                    {"train.batch_size", 10},
+                    {"train.eval_every", 100}},
+                   {{L, reach > 0 ? 1.0 : 0.1}});
+  Json curve = Json::array();
+  for (int step = 100; step <= 1000; step += 100)
+    curve.push_back({{"step", step}, {"accuracy", reach > 0 && step >= reach ? 0.97 : 0.3}, {"gen", nullptr}});
+  c.metrics["eval_curve"] = curve;
+  return c;
+}
+
+TEST(ReproduceSections, SampleEfficiencyFollowsWhoFailsFirst) {
+  TempDir dir;
+  std::vector<CellRow> mamba_worse, transformer_worse;
+  for (int L : {4, 8, 12, 16}) {
+    mamba_worse.push_back(curve_cell("mamba", L, L <= 8 ? 200 : 0));
+    mamba_worse.push_back(curve_cell("transformer", L, 100 * (L / 4)));
+    transformer_worse.push_back(curve_cell("mamba", L, 100 * (L / 4)));
+    transformer_worse.push_back(curve_cell("transformer", L, L <= 8 ? 200 : 0));
+  }
+  const auto s = sample_efficiency_section(mamba_worse, context(dir));
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
+  EXPECT_EQ(table_cell(s, 0, 0, "mamba d64×2 N16"), "2,000 (100.0%)");
+  EXPECT_EQ(table_cell(s, 0, 3, "mamba d64×2 N16"), "> 10,000 (10.0%)");
+  EXPECT_EQ(s.plots.size(), 2u);
+  EXPECT_EQ(sample_efficiency_section(transformer_worse, context(dir)).verdict.outcome, ClaimOutcome::not_supported);
+}
+
+TEST(ReproduceSections, SampleEfficiencyJudgesWidthAgainstDepth) {
+  TempDir dir;
+  std::vector<CellRow> cells;
+  for (int L : {4, 8, 12}) {
+    cells.push_back(curve_cell("mamba", L, L <= 4 ? 200 : 0));
+    cells.push_back(curve_cell("transformer", L, 200));
+    cells.push_back(curve_cell("mamba", L, 300, 64, 1));  // shallower: still learns
+    cells.push_back(curve_cell("mamba", L, 0, 32, 2));    // narrower: does not
+  }
+  const auto s = sample_efficiency_section(cells, context(dir));
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
+  EXPECT_NE(s.verdict.because.find("shallower Mamba"), std::string::npos) << s.verdict.because;
+}
+
+std::vector<CellRow> dp_cells(double transformer, double mamba_direct, double mamba_cot) {
+  std::vector<CellRow> cells;
+  for (const char* task : {"lis", "edit_distance", "arithmetic"})
+    for (const char* format : {"direct", "cot"}) {
+      const Json base = {{"task.name", task}, {"task.n", 6}, {"task.format", format}};
+      Json m = base, t = base;
+      m["model.type"] = "mamba", t["model.type"] = "transformer";
+      cells.push_back(cell(m, {{6, std::string(format) == "cot" ? mamba_cot : mamba_direct}}, 2000));
+      cells.push_back(cell(t, {{6, transformer}}, 1900));
+    }
+  return cells;
+}
+
+TEST(ReproduceSections, DpCotComparesModelsAndFormats) {
+  TempDir dir;
+  const auto s = dp_cot_section(dp_cells(0.9, 0.5, 0.3), context(dir));
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
+  ASSERT_EQ(s.tables[0].rows.size(), 3u);
+  EXPECT_EQ(table_cell(s, 0, 0, "Mamba cot"), "30.0%");
+  EXPECT_EQ(table_cell(s, 0, 0, "params Transformer"), "1,900");
+  EXPECT_EQ(s.plots.size(), 3u);
+  EXPECT_EQ(dp_cot_section(dp_cells(0.3, 0.9, 0.9), context(dir)).verdict.outcome, ClaimOutcome::not_supported);
+}
+
+std::vector<CellRow> locality_cells(double mamba_interleaved, double transformer_prefix = 1.0) {
+  std::vector<CellRow> cells;
+  const std::vector<int64_t> sizes = {2, 4, 8, 12};
+  const auto by_size = [&](const std::function<double(int64_t)>& acc) {
+    std::vector<std::pair<int64_t, double>> out;
+    for (int64_t n : sizes) out.push_back({n, acc(n)});
+    return out;
+  };
+  for (const char* format : {"interleaved", "prefix"}) {
+    const bool local = std::string(format) == "interleaved";
+    const Json base = {{"task.name", "local_dp"}, {"task.format", format}, {"task.n", 12}};
+    Json m = base, w = base, t = base;
+    m["model.type"] = "mamba", w["model.type"] = "window", w["model.window"] = 8, t["model.type"] = "transformer";
+    cells.push_back(cell(m, by_size([&](int64_t n) { return local ? mamba_interleaved : n <= 2 ? 1.0 : 0.0; })));
+    cells.push_back(cell(w, by_size([&](int64_t n) { return local ? 1.0 : n <= 4 ? 1.0 : 0.0; })));
+    cells.push_back(cell(t, by_size([&](int64_t) { return local ? 1.0 : transformer_prefix; })));
+  }
+  return cells;
+}
+
+TEST(ReproduceSections, LocalityJudgesEachModel) {
+  TempDir dir;
+  const auto s = locality_section(locality_cells(1.0), context(dir));
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
+  ASSERT_EQ(s.tables[0].rows.size(), 4u);
+  EXPECT_EQ(table_cell(s, 0, 3, "mamba d64×2 N16 prefix"), "0.0%");
+  EXPECT_EQ(table_cell(s, 0, 1, "window W8 d64×2 prefix"), "100.0%");
+  EXPECT_EQ(locality_section(locality_cells(0.5), context(dir)).verdict.outcome, ClaimOutcome::not_supported);
+}
+
+TEST(ReproduceSections, LocalityPrefixGapNeedsTheTransformerControl) {
+  TempDir dir;
+  const auto s = locality_section(locality_cells(1.0, 0.4), context(dir));
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::inconclusive) << s.verdict.because;
+  EXPECT_NE(s.verdict.because.find("the control) reaches only 40.0% on the prefix form at n = 2"), std::string::npos)
+      << s.verdict.because;
+}
+
+TEST(ReproduceSections, UnfinishedCellsAreNamedAndEmptySweepsInconclusive) {
+  TempDir dir;
+  auto cells = locality_cells(1.0);
+  cells[0].status = CellStatus::kFailed;
+  cells[1].status = CellStatus::kQueued;
+  const auto s = locality_section(cells, context(dir));
+  EXPECT_NE(s.experiment.notes.find("2 of 6 cells are not in the tables (1 failed, 1 queued)"), std::string::npos)
+      << s.experiment.notes;
+  EXPECT_EQ(copy_state_section({}, context(dir)).verdict.outcome, ClaimOutcome::inconclusive);
+  EXPECT_EQ(dp_cot_section({}, context(dir)).verdict.outcome, ClaimOutcome::inconclusive);
+}
+
+}  // namespace
+}  // namespace fl::reproduce
