@@ -116,7 +116,7 @@ PlotFiles write_plot(const LinePlot& plot, const fs::path& stem) {
                        "set datafile separator ','\n"
                        "set title " + quoted(plot.title) + "\n"
                        "set xlabel " + quoted(plot.x_label) + "\nset ylabel " + quoted(plot.y_label) + "\n"
-                       "set key top left box opaque\nset grid\n";
+                       "set key " + plot.legend + " box opaque\nset grid\n";
   if (plot.log_x) script += "set logscale x\n";
   if (plot.log_y) script += "set logscale y\n";
   return write_and_render(stem, csv, script + render_both(stem.filename().string(), plot_command));

@@ -28,6 +28,7 @@ struct LinePlot {
   std::string title, x_label, y_label;  // labels carry units, e.g. "position t (tokens)"
   bool log_x = false, log_y = false;
   std::vector<Series> series;
+  std::string legend = "top left";  // gnuplot key position, e.g. "bottom right", "outside right top"
 };
 
 // A matrix shown as a coloured grid: row r is drawn top to bottom, column c left to right

@@ -72,8 +72,9 @@ ClaimVerdict verdict_linear_size_growth(const std::vector<SizeAtLength>& points,
                            " reaching " + target_text() +
                            " at each length; supported when every length has one, b > 0 and R² ≥ " + num(kMinRSquared) +
                            "; inconclusive when fewer than " + num(kMinFitPoints) +
-                           " lengths have one, or the line passes but some lengths have none (the grid stopped short); "
-                           "not supported otherwise";
+                           " lengths have one, or some lengths have none (the grid stopped short) while the line passes "
+                           "or the sizes found never fall as the length grows and every length without one is longer "
+                           "than those with one; not supported otherwise";
   std::vector<double> lengths, sizes;
   std::vector<std::string> found, missing;
   for (const auto& p : points) {
@@ -92,8 +93,23 @@ ClaimVerdict verdict_linear_size_growth(const std::vector<SizeAtLength>& points,
   const LinearFit fit = fit_line(lengths, sizes);
   if (!fit.valid()) return make(ClaimOutcome::inconclusive, rule, "every point has the same length" + none_at);
   const bool line_passes = fit.slope > 0 && fit.r_squared >= kMinRSquared;
-  const ClaimOutcome outcome = !line_passes ? ClaimOutcome::not_supported
-                                            : (missing.empty() ? ClaimOutcome::supported : ClaimOutcome::inconclusive);
+  // Censored data that still grow: sizes found never fall with length, and the grid ran out only beyond them.
+  bool growing_then_censored = !missing.empty();
+  double longest_found = -INFINITY, previous_size = -INFINITY;
+  std::vector<SizeAtLength> by_length = points;
+  std::sort(by_length.begin(), by_length.end(),
+            [](const SizeAtLength& a, const SizeAtLength& b) { return a.length < b.length; });
+  for (const auto& p : by_length) {
+    if (!std::isfinite(p.smallest_size)) continue;
+    growing_then_censored = growing_then_censored && p.smallest_size >= previous_size;
+    previous_size = p.smallest_size, longest_found = p.length;
+  }
+  for (const auto& p : by_length)
+    if (!std::isfinite(p.smallest_size)) growing_then_censored = growing_then_censored && p.length > longest_found;
+  const ClaimOutcome outcome = missing.empty()                           ? (line_passes ? ClaimOutcome::supported
+                                                                                        : ClaimOutcome::not_supported)
+                               : line_passes || growing_then_censored ? ClaimOutcome::inconclusive
+                                                                       : ClaimOutcome::not_supported;
   return make(outcome, rule,
               "smallest " + size_name + " " + join(found, ", ") + ": slope " + num(fit.slope) +
                   " per token, R² = " + two_decimals(fit.r_squared) + none_at);
@@ -169,9 +185,9 @@ ClaimVerdict verdict_growth(const std::vector<double>& x, const std::vector<doub
     if (x[i] > 0 && y[i] > 0 && std::isfinite(x[i]) && std::isfinite(y[i]))
       lo = std::min(lo, x[i]), hi = std::max(hi, x[i]);
   if (fit.points < kMinFitPoints)
-    return make(ClaimOutcome::inconclusive, rule, "only " + num(fit.points) + " positive points");
+    return make(ClaimOutcome::inconclusive, rule, quantity + ": only " + num(fit.points) + " positive points");
   if (hi / lo < kMinRangeRatio)
-    return make(ClaimOutcome::inconclusive, rule, "x spans only " + num(lo) + "–" + num(hi));
+    return make(ClaimOutcome::inconclusive, rule, quantity + ": x spans only " + num(lo) + "–" + num(hi));
   const auto band = growth_band(fit.slope);
   return make(band == expected ? ClaimOutcome::supported : ClaimOutcome::not_supported, rule,
               quantity + ": slope " + two_decimals(fit.slope) + " (" + (band ? to_string(*band) : "in no band") +
@@ -268,16 +284,17 @@ ClaimVerdict verdict_locality(const std::vector<LocalityPoint>& points, const st
       "n the prefix form is ≥ " +
       num(kMinGapPoints) +
       " points below the local form; inconclusive otherwise, with fewer than 2 values of n or a missing (NaN) accuracy";
-  if (points.size() < 2) return make(ClaimOutcome::inconclusive, rule, "only " + num(points.size()) + " values of n");
+  if (points.size() < 2)
+    return make(ClaimOutcome::inconclusive, rule, model + ": only " + num(points.size()) + " values of n");
   for (const auto& p : points)
     if (!std::isfinite(p.local_accuracy) || !std::isfinite(p.prefix_accuracy))
-      return make(ClaimOutcome::inconclusive, rule, "no accuracy measured at n = " + num(p.n));
+      return make(ClaimOutcome::inconclusive, rule, model + ": no accuracy measured at n = " + num(p.n));
   const auto lowest = std::min_element(
       points.begin(), points.end(), [](const auto& a, const auto& c) { return a.local_accuracy < c.local_accuracy; });
   const auto largest =
       std::max_element(points.begin(), points.end(), [](const auto& a, const auto& c) { return a.n < c.n; });
   const double gap = 100.0 * (largest->local_accuracy - largest->prefix_accuracy);
-  const std::string because = "lowest local accuracy " + percent(lowest->local_accuracy) + " at n = " + num(lowest->n) +
+  const std::string because = model + ": lowest local accuracy " + percent(lowest->local_accuracy) + " at n = " + num(lowest->n) +
                               "; at n = " + num(largest->n) + " local " + percent(largest->local_accuracy) +
                               ", prefix " + percent(largest->prefix_accuracy) + " (" + signed_points(gap) + " points)";
   const ClaimOutcome outcome = lowest->local_accuracy < kAccuracyTarget ? ClaimOutcome::not_supported
@@ -289,14 +306,14 @@ ClaimVerdict verdict_locality(const std::vector<LocalityPoint>& points, const st
 ClaimVerdict verdict_stays_accurate(const std::vector<AccuracyAtSize>& points, const std::string& what) {
   const std::string rule = "supported when " + what + " reaches " + target_text() +
                            " at every size; not supported otherwise; inconclusive with no sizes";
-  if (points.empty()) return make(ClaimOutcome::inconclusive, rule, "no sizes measured");
+  if (points.empty()) return make(ClaimOutcome::inconclusive, rule, what + ": no sizes measured");
   for (const auto& p : points)
     if (!std::isfinite(p.accuracy))
-      return make(ClaimOutcome::inconclusive, rule, "no accuracy measured at size " + num(p.size));
+      return make(ClaimOutcome::inconclusive, rule, what + ": no accuracy measured at size " + num(p.size));
   const auto lowest = std::min_element(points.begin(), points.end(),
                                        [](const auto& a, const auto& c) { return a.accuracy < c.accuracy; });
   return make(lowest->accuracy >= kAccuracyTarget ? ClaimOutcome::supported : ClaimOutcome::not_supported, rule,
-              "lowest accuracy " + percent(lowest->accuracy) + " at size " + num(lowest->size) + " of " +
+              what + ": lowest accuracy " + percent(lowest->accuracy) + " at size " + num(lowest->size) + " of " +
                   num(points.size()) + " sizes");
 }
 

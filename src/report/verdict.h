@@ -12,8 +12,10 @@
 //  (a) verdict_linear_size_growth — "the smallest size reaching the target grows linearly with
 //      the length": least squares size = a + b·length over the lengths that have a smallest size.
 //      supported: every length has one, b > 0 and R² ≥ kMinRSquared. inconclusive: fewer than
-//      kMinFitPoints lengths have one, or the fit passes but some lengths have none (the grid's
-//      largest size did not reach the target there: censored). not supported: otherwise.
+//      kMinFitPoints lengths have one, or some lengths have none (the grid's largest size did not
+//      reach the target there: censored) while the fit passes or the data still grow (the sizes
+//      found never fall with length and every censored length is longer than the found ones).
+//      not supported: otherwise.
 //  (b) verdict_consistently_better — "first beats second" over matched cells: supported when
 //      first wins (strictly higher) in ≥ kMinWinShare of the cells and the mean gap is
 //      ≥ kMinGapPoints; not supported when second wins in ≥ kRefuteWinShare of the cells;

@@ -137,10 +137,15 @@ bool run_theory_part(const Suite& suite, const ReproduceOptions& o) {
   return true;
 }
 
-std::vector<CellRow> sweep_rows(const fs::path& dir, const std::string& id) {
-  const fs::path file = results_file(sweep_dir(dir, id));
+// The sweep's cells that the suite still has (an edited suite leaves its old cells in the database).
+std::vector<CellRow> sweep_rows(const fs::path& dir, const SuiteSweep& sweep) {
+  const fs::path file = results_file(sweep_dir(dir, sweep.id));
   if (!fs::is_regular_file(file)) return {};
-  return ResultsStore(file, ResultsStore::Open::kExisting).rows();
+  const auto wanted = sweep.spec.hashes();
+  std::vector<CellRow> rows;
+  for (auto& row : ResultsStore(file, ResultsStore::Open::kExisting).rows())
+    if (wanted.count(row.hash)) rows.push_back(std::move(row));
+  return rows;
 }
 
 Json stored_json(const fs::path& file) {
@@ -178,8 +183,8 @@ RunMetadata stored_metadata(const Suite& suite, const ReproduceOptions& o) {
     run.git_commit = provenance.value("commit", "");
     run.threads = provenance.value("threads", int64_t{0});
   }
-  for (const auto& id : suite_sweep_ids())
-    for (const auto& row : sweep_rows(o.dir, id))
+  for (const auto& sweep : suite.sweeps)
+    for (const auto& row : sweep_rows(o.dir, sweep))
       if (row.status == CellStatus::kDone && row.wall_seconds) run.seconds += *row.wall_seconds;
   for (const Part& p : {cost_part(suite, o.dir), copy_theory_part(suite, o.dir), local_dp_theory_part(suite, o.dir)})
     run.seconds += p.seconds();
@@ -205,7 +210,7 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
 
   const auto section_for_sweep = [&](const std::string& id, auto build) {
     const SuiteSweep& sweep = suite.sweep(id);
-    const auto rows = sweep_rows(o.dir, id);
+    const auto rows = sweep_rows(o.dir, sweep);
     SectionContext context{sweep_summary(sweep), report_dir};
     return rows.empty() ? not_measured(id, context.experiment, "sweep " + sweep.spec.name) : build(rows, context);
   };
@@ -219,7 +224,7 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
                                     "Settings (suite.toml [cost]): " + suite.cost_json().dump()};
   const Json cost_json = stored_json(cost.result);
   r.sections.push_back(cost_json.is_null() ? not_measured("cost", cost_experiment, "cost")
-                                           : cost_section(cost_json, cost.dir, sweep_rows(o.dir, "dp-cot"),
+                                           : cost_section(cost_json, cost.dir, sweep_rows(o.dir, suite.sweep("dp-cot")),
                                                           {cost_experiment, report_dir}));
 
   const Part copy = copy_theory_part(suite, o.dir), local = local_dp_theory_part(suite, o.dir);
@@ -258,9 +263,11 @@ ReproduceResult run_reproduce(const Suite& suite, const ReproduceOptions& o) {
 }
 
 std::string verdict_table(const ClaimReport& report) {
-  TextTable table({"claim", "verdict", "because"});
-  for (const auto& s : report.sections) table.add({s.title, to_string(s.verdict.outcome), s.verdict.because});
-  return table.render();
+  TextTable table({"claim", "verdict"});
+  for (const auto& s : report.sections) table.add({s.title, to_string(s.verdict.outcome)});
+  std::string reasons;
+  for (const auto& s : report.sections) reasons += "\n" + s.title + ": " + s.verdict.because + "\n";
+  return table.render() + reasons;
 }
 
 }  // namespace fl::reproduce

@@ -4,7 +4,8 @@
 // at the first evaluation whose whole-string accuracy (over every length 1 … L, teacher-forced)
 // reached 95%; NaN when none did within the budget. Mamba against the Transformer by
 // verdict_needs_more_samples; when the sweep also has a narrower and a shallower Mamba, the
-// shallower should stay more accurate than the narrower (verdict_consistently_better).
+// shallower should stay more accurate than the narrower (verdict_consistently_better over the
+// lengths where not both reached 95%: where both did, the comparison is a tie and left out).
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -77,17 +78,18 @@ ClaimSection sample_efficiency_section(const std::vector<CellRow>& cells, const 
                    false,
                    {}};
   samples.log_y = true;
-  LinePlot curves{"COPY: accuracy during training",
-                  "samples seen (examples)",
-                  "whole-string accuracy, lengths 1 … L",
-                  false,
-                  false,
-                  {}};
-  curves.log_x = true;
   double budget = 0;
   std::map<std::string, SampleCurve> sample_curves;
+  std::vector<std::pair<std::string, LinePlot>> curve_plots;  // one per model: a line per length
   for (const auto& [label, m] : models) {
     Series series{label, {}, {}};
+    LinePlot curves{"COPY: accuracy during training, " + label,
+                    "samples seen (examples)",
+                    "whole-string accuracy, lengths 1 … L",
+                    true,
+                    false,
+                    {},
+                    "bottom right"};
     SampleCurve& curve = sample_curves[label];
     curve.model = label;
     for (double L : lengths) {
@@ -97,13 +99,14 @@ ClaimSection sample_efficiency_section(const std::vector<CellRow>& cells, const 
       budget = std::max(budget, budget_samples(*c, done));
       series.x.push_back(L), series.y.push_back(needed);
       curve.points.push_back({L, needed});
-      Series over_time{label + ", L=" + number_text(L), {}, {}, SeriesStyle::line};
+      Series over_time{"L = " + number_text(L), {}, {}, SeriesStyle::line};
       for (const auto& point : c->metrics.value("eval_curve", Json::array()))
         over_time.x.push_back(point.value("step", 0.0) * number(*c, "train.batch_size", done)),
             over_time.y.push_back(point.value("accuracy", 0.0));
       if (!over_time.x.empty()) curves.series.push_back(over_time);
     }
     samples.series.push_back(series);
+    curve_plots.push_back({label, curves});
   }
   for (double L : lengths) {
     std::vector<std::string> row{number_text(L)};
@@ -121,9 +124,9 @@ ClaimSection sample_efficiency_section(const std::vector<CellRow>& cells, const 
     add_plot(s, samples, context.report_dir, "sample_efficiency_samples",
              "Samples each model needed to reach 95%, against the longest training string (missing points: "
              "not reached within the budget)");
-    if (!curves.series.empty())
-      add_plot(s, curves, context.report_dir, "sample_efficiency_curves",
-               "Whole-string accuracy during training, per model and longest string");
+    for (size_t i = 0; i < curve_plots.size(); ++i)
+      add_plot(s, curve_plots[i].second, context.report_dir, "sample_efficiency_curves_" + std::to_string(i + 1),
+               "Whole-string accuracy of " + curve_plots[i].first + " during training, per longest string L");
   }
 
   // Mamba (the largest one) against the Transformer with the most cells.
@@ -152,7 +155,9 @@ ClaimSection sample_efficiency_section(const std::vector<CellRow>& cells, const 
     for (double L : lengths) {
       const CellRow* a = cell_at(*shallower, L);
       const CellRow* b = cell_at(*narrower, L);
-      if (a && b) pairs.push_back({"L=" + number_text(L), final_accuracy(*a), final_accuracy(*b)});
+      // Where both reached the target the comparison says nothing: a tie, left out.
+      if (a && b && !(final_accuracy(*a) >= kAccuracyTarget && final_accuracy(*b) >= kAccuracyTarget))
+        pairs.push_back({"L=" + number_text(L), final_accuracy(*a), final_accuracy(*b)});
     }
     parts.push_back(verdict_consistently_better(pairs, "shallower Mamba", "narrower Mamba"));
   }

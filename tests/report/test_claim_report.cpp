@@ -57,7 +57,7 @@ TEST(ClaimReport, MarkdownGolden) {
   const test_support::TempDir dir;
   EXPECT_EQ(render_report_markdown(tiny_report(dir.path()), dir.path()),
             "# Claims <tested> & checked\n\n"
-            "Run: 2026-11-29 13:05:12 UTC · commit abc123 · 2 threads · 12m03s · suite quick\n\n"
+            "Run: 2026-11-29 13:05:12 UTC · commit abc123 · 2 threads · 12m03s compute · suite quick\n\n"
             "## Verdicts\n\n"
             "| claim | verdict | because |\n|---|---|---|\n"
             "| [1. COPY vs state size](#copy-state) | supported | slope 0.4 & R² = 1.00 |\n\n"
@@ -81,7 +81,7 @@ TEST(ClaimReport, HtmlGoldenBody) {
   ASSERT_NE(body, std::string::npos);
   EXPECT_EQ(html.substr(body),
             "<body>\n<h1>Claims &lt;tested&gt; &amp; checked</h1>\n"
-            "<p class=\"run\">Run: 2026-11-29 13:05:12 UTC · commit abc123 · 2 threads · 12m03s · suite quick</p>\n"
+            "<p class=\"run\">Run: 2026-11-29 13:05:12 UTC · commit abc123 · 2 threads · 12m03s compute · suite quick</p>\n"
             "<h2>Verdicts</h2>\n<table>\n<thead><tr><th>claim</th><th>verdict</th><th>because</th></tr></thead>\n"
             "<tbody>\n<tr><td><a href=\"#copy-state\">1. COPY vs state size</a></td><td class=\"supported\">supported"
             "</td><td>slope 0.4 &amp; R² = 1.00</td></tr>\n</tbody>\n</table>\n"
@@ -136,7 +136,7 @@ TEST(ClaimReport, WritersAreDeterministicApartFromTheRunLine) {
   const auto html_diff = differing_lines(html1, render_report_html(r, out));
   ASSERT_EQ(md_diff.size(), 1u);
   EXPECT_EQ(lines_of(render_report_markdown(r, out))[md_diff[0]],
-            "Run: 2027-01-01 00:00:00 UTC · commit unknown · 1 thread · 5s · suite full");
+            "Run: 2027-01-01 00:00:00 UTC · commit unknown · 1 thread · 5s compute · suite full");
   EXPECT_EQ(html_diff.size(), 1u);
 }
 
@@ -178,7 +178,7 @@ TEST(ClaimReport, RunMetadataHelpers) {
   EXPECT_TRUE(std::regex_match(utc_now(), std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC)"))) << utc_now();
   const test_support::TempDir dir;
   EXPECT_EQ(git_commit_of(dir.path()), "") << "not a checkout";
-  EXPECT_EQ(run_line({"d", "c", 8, 3725, "quick"}), "Run: d · commit c · 8 threads · 1h02m · suite quick");
+  EXPECT_EQ(run_line({"d", "c", 8, 3725, "quick"}), "Run: d · commit c · 8 threads · 1h02m compute · suite quick");
 }
 
 TEST(ClaimReport, PaperClaimsMakeAValidReport) {

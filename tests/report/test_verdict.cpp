@@ -56,6 +56,12 @@ TEST(ClaimVerdict, LinearSizeGrowth) {
   EXPECT_EQ(verdict_linear_size_growth({{10, 4}, {20, 8}, {40, 2}, {80, NAN}}, "d_state").outcome,
             ClaimOutcome::not_supported)
       << "the lengths that have a minimum already contradict the line";
+  EXPECT_EQ(verdict_linear_size_growth({{4, 1}, {6, 1}, {8, 2}, {10, NAN}}, "d_state").outcome,
+            ClaimOutcome::inconclusive)
+      << "no line (R² 0.75), but the sizes grow and the grid ran out beyond them";
+  EXPECT_EQ(verdict_linear_size_growth({{4, 1}, {6, NAN}, {8, 1}, {10, 2}}, "d_state").outcome,
+            ClaimOutcome::not_supported)
+      << "a shorter length without a minimum while longer ones have one: not growth";
 }
 
 TEST(ClaimVerdict, ConsistentlyBetterCountsWinsAndMeanGap) {
@@ -174,7 +180,7 @@ TEST(ClaimVerdict, LocalityAndStaysAccurate) {
   const std::vector<LocalityPoint> as_theory{{4, .99, .99}, {8, .98, .9}, {16, .97, .4}};
   const auto v = verdict_locality(as_theory, "Mamba");
   EXPECT_EQ(v.outcome, ClaimOutcome::supported);
-  EXPECT_EQ(v.because, "lowest local accuracy 97.0% at n = 16; at n = 16 local 97.0%, prefix 40.0% (+57.0 points)");
+  EXPECT_EQ(v.because, "Mamba: lowest local accuracy 97.0% at n = 16; at n = 16 local 97.0%, prefix 40.0% (+57.0 points)");
   EXPECT_EQ(verdict_locality({{4, .99, .99}, {16, .9, .4}}, "Mamba").outcome, ClaimOutcome::not_supported);
   EXPECT_EQ(verdict_locality({{4, .99, .99}, {16, .99, .97}}, "Mamba").outcome, ClaimOutcome::inconclusive)
       << "the prefix form has not fallen behind yet";
@@ -184,7 +190,7 @@ TEST(ClaimVerdict, LocalityAndStaysAccurate) {
       << "95% exactly reaches the target";
   const auto drop = verdict_stays_accurate({{8, 1.0}, {16, 0.94}}, "Transformer");
   EXPECT_EQ(drop.outcome, ClaimOutcome::not_supported);
-  EXPECT_EQ(drop.because, "lowest accuracy 94.0% at size 16 of 2 sizes");
+  EXPECT_EQ(drop.because, "Transformer: lowest accuracy 94.0% at size 16 of 2 sizes");
   EXPECT_EQ(verdict_stays_accurate({}, "Transformer").outcome, ClaimOutcome::inconclusive);
   EXPECT_EQ(verdict_stays_accurate({{8, 1.0}, {16, NAN}}, "Transformer").outcome, ClaimOutcome::inconclusive);
   EXPECT_EQ(verdict_locality({{4, .99, .99}, {16, NAN, .4}}, "Mamba").outcome, ClaimOutcome::inconclusive)

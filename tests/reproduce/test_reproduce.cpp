@@ -12,17 +12,17 @@
 #include "experiments/sweep_runner.h"
 #include "report/paper_claims.h"
 #include "reproduce/reproduce.h"
-#include "train/run_config.h"
 #include "support/fixtures.h"
 #include "support/process.h"
+#include "train/run_config.h"
 
 namespace fl::reproduce {
 namespace {
 
 namespace fs = std::filesystem;
-using test_support::run_command;
 using test_support::error_of;
 using test_support::files_in;
+using test_support::run_command;
 using test_support::TempDir;
 
 // Every sweep of the suite with two cells of a few steps; cost and theory at their smallest.
@@ -68,7 +68,8 @@ std::map<std::string, int64_t> attempts(const fs::path& results) {
 
 TEST(Reproduce, TinySuiteReportIsRebuiltIdenticallyFromStoredResults) {
   TempDir dir;
-  const Suite suite = Suite::load(write_tiny_suite(dir));
+  const fs::path suite_dir = write_tiny_suite(dir);
+  const Suite suite = Suite::load(suite_dir);
   ReproduceOptions o;
   o.dir = dir / "results";
   o.progress = false;
@@ -81,7 +82,7 @@ TEST(Reproduce, TinySuiteReportIsRebuiltIdenticallyFromStoredResults) {
   EXPECT_EQ(index.find("not measured"), std::string::npos) << index;
   EXPECT_TRUE(fs::exists(o.dir / "report" / "index.html"));
   for (const char* plot :
-       {"copy_state_copy_accuracy.csv", "sample_efficiency_curves.csv", "dp_cot_lis.csv", "locality_accuracy.csv"})
+       {"copy_state_copy_accuracy.csv", "sample_efficiency_curves_1.csv", "dp_cot_lis.csv", "locality_accuracy.csv"})
     EXPECT_TRUE(fs::exists(o.dir / "report" / plot)) << plot;
   const auto report = files_in(o.dir / "report");
   const auto tries = attempts(o.dir);
@@ -96,6 +97,15 @@ TEST(Reproduce, TinySuiteReportIsRebuiltIdenticallyFromStoredResults) {
   o.report_only = true;
   build_report(suite, o);
   EXPECT_EQ(files_in(o.dir / "report"), report);
+
+  // An edited suite: the cells it dropped stay in the database but leave the report.
+  const std::string locality = read_file(suite_dir / "locality.toml");
+  write_file_atomic(suite_dir / "locality.toml",
+                    locality.substr(0, locality.find("[[variants]]\nname = \"transformer\"")));
+  const auto edited = build_report(Suite::load(suite_dir), o);
+  const auto& header = edited.report.sections.at(3).tables.at(0).header;
+  EXPECT_EQ(header.size(), 3u);  // n, mamba interleaved, mamba prefix
+  for (const auto& column : header) EXPECT_EQ(column.find("transformer"), std::string::npos) << column;
 }
 
 TEST(Reproduce, ReportOnlyWithoutResultsSaysNothingWasMeasured) {
@@ -134,7 +144,8 @@ TEST(Reproduce, ShippedSuitesLoadAndEveryCellIsAValidRun) {
     EXPECT_EQ(suite.name, name);
     for (const auto& sweep : suite.sweeps)
       for (const auto& c : sweep.spec.cells) {
-        const std::string problem = error_of([&] { RunConfig::from_raw(cell_raw_config(c.config, c.hash)).make_task(); });
+        const std::string problem =
+            error_of([&] { RunConfig::from_raw(cell_raw_config(c.config, c.hash)).make_task(); });
         EXPECT_EQ(problem, "") << sweep.id << " " << c.variant;
       }
   }

@@ -114,7 +114,7 @@ TEST(ReproduceSections, SampleEfficiencyFollowsWhoFailsFirst) {
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
   EXPECT_EQ(table_cell(s, 0, 0, "mamba d64×2 N16"), "2,000 (100.0%)");
   EXPECT_EQ(table_cell(s, 0, 3, "mamba d64×2 N16"), "> 10,000 (10.0%)");
-  EXPECT_EQ(s.plots.size(), 2u);
+  EXPECT_EQ(s.plots.size(), 3u);  // samples to 95%, and the training curves of each model
   EXPECT_EQ(sample_efficiency_section(transformer_worse, context(dir)).verdict.outcome, ClaimOutcome::not_supported);
 }
 
