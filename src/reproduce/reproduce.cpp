@@ -104,6 +104,12 @@ bool run_cost_part(const Suite& suite, const ReproduceOptions& o) {
   return true;
 }
 
+double seconds_of(const std::function<void()>& work) {
+  const auto start = std::chrono::steady_clock::now();
+  work();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 bool run_theory_part(const Suite& suite, const ReproduceOptions& o) {
   const Part copy = copy_theory_part(suite, o.dir), local = local_dp_theory_part(suite, o.dir);
   if (copy.done() && local.done()) {
@@ -117,10 +123,9 @@ bool run_theory_part(const Suite& suite, const ReproduceOptions& o) {
     co.max_n = suite.theory.copy_max_n;
     co.samples = suite.theory.copy_samples;
     co.progress = o.progress;
-    const auto start = std::chrono::steady_clock::now();
-    const auto result = theory::run_copy_theory(co);
-    write_file_atomic(copy.result, copy_theory_json(co, result).dump(2) + "\n");
-    copy.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    copy.record(seconds_of([&] {
+      write_file_atomic(copy.result, copy_theory_json(co, theory::run_copy_theory(co)).dump(2) + "\n");
+    }));
   }
   if (!local.done()) {
     theory::LocalDpTheoryOptions lo;
@@ -129,10 +134,9 @@ bool run_theory_part(const Suite& suite, const ReproduceOptions& o) {
     lo.max_prefix_n = suite.theory.local_dp_max_n;
     lo.examples = suite.theory.local_dp_examples;
     lo.progress = o.progress;
-    const auto start = std::chrono::steady_clock::now();
-    const auto result = theory::run_local_dp_theory(lo);
-    write_file_atomic(local.result, local_dp_theory_json(lo, result).dump(2) + "\n");
-    local.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    local.record(seconds_of([&] {
+      write_file_atomic(local.result, local_dp_theory_json(lo, theory::run_local_dp_theory(lo)).dump(2) + "\n");
+    }));
   }
   return true;
 }

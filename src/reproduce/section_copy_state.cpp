@@ -171,17 +171,14 @@ void add_task(ClaimSection& s, const std::vector<CellRow>& done, const std::stri
 
 ClaimSection copy_state_section(const std::vector<CellRow>& cells, const SectionContext& context) {
   ClaimSection s = section_for_claim("copy-state");
-  const auto done = done_cells(cells);
-  s.experiment = context.experiment;
-  s.experiment.grid = "Mamba d_state ∈ " + value_set(done, "model.d_state") + " × longest string L ∈ " +
-                      value_set(done, "task.max_len") +
-                      ", and Transformers; each cell trained on strings of up to its L "
-                      "and judged at length L";
-  s.experiment.budget = budget_text(done);
-  s.experiment.notes =
-      join_notes({"Accuracy: the whole copied string right (generated when measured, else "
-                  "teacher-forced).",
-                  status_note(cells)});
+  const auto done = done_cells(cells, {"copy", "lookup"});
+  s.experiment = experiment_summary(context.experiment, done, cells,
+                                    "Mamba d_state ∈ " + value_set(done, "model.d_state") + " × longest string L ∈ " +
+                                        value_set(done, "task.max_len") +
+                                        ", and Transformers; each cell trained on strings of up to its L "
+                                        "and judged at length L",
+                                    "Accuracy: the whole copied string right (generated when measured, else "
+                                    "teacher-forced).");
   std::vector<ClaimVerdict> parts;
   for (const char* task : {"copy", "lookup"}) add_task(s, done, task, context, parts);
   s.verdict = parts.empty() ? ClaimVerdict{ClaimOutcome::inconclusive, paper_claim("copy-state").rule,

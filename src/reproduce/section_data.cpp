@@ -1,5 +1,6 @@
 #include "reproduce/section_data.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -15,6 +16,23 @@ std::vector<CellRow> done_cells(const std::vector<CellRow>& cells) {
   for (const auto& c : cells)
     if (c.status == CellStatus::kDone) done.push_back(c);
   return done;
+}
+
+std::vector<CellRow> done_cells(const std::vector<CellRow>& cells, const std::vector<std::string>& tasks) {
+  std::vector<CellRow> done;
+  for (const auto& c : done_cells(cells))
+    if (std::find(tasks.begin(), tasks.end(), text(c, "task.name", cells)) != tasks.end()) done.push_back(c);
+  return done;
+}
+
+ExperimentSummary experiment_summary(const ExperimentSummary& suite, const std::vector<CellRow>& done,
+                                     const std::vector<CellRow>& cells, const std::string& grid,
+                                     const std::string& accuracy_note) {
+  ExperimentSummary e = suite;
+  e.grid = grid;
+  e.budget = budget_text(done);
+  e.notes = join_notes({accuracy_note, status_note(cells)});
+  return e;
 }
 
 std::string status_note(const std::vector<CellRow>& cells) {

@@ -12,8 +12,10 @@
 
 namespace fl::reproduce {
 
-// The done cells among `cells` (the others are counted by status_note).
+// The done cells among `cells` (the others are counted by status_note); with `tasks`, only those
+// whose task.name is one of them.
 std::vector<CellRow> done_cells(const std::vector<CellRow>& cells);
+std::vector<CellRow> done_cells(const std::vector<CellRow>& cells, const std::vector<std::string>& tasks);
 // "" when every cell is done, else e.g. "2 of 28 cells are not in the tables (1 failed, 1 queued)."
 std::string status_note(const std::vector<CellRow>& cells);
 
@@ -50,6 +52,12 @@ std::vector<double> distinct_numbers(const std::vector<CellRow>& cells, const st
 // (no finite point, or none positive on a log axis) is left out and the section's notes say so.
 void add_plot(ClaimSection& section, const LinePlot& plot, const std::filesystem::path& report_dir,
               const std::string& name, const std::string& caption);
+
+// The section's experiment: the suite's summary plus the grid in words, the budget of the done
+// cells, and notes (how accuracy is measured, then status_note of all cells).
+ExperimentSummary experiment_summary(const ExperimentSummary& suite, const std::vector<CellRow>& done,
+                                     const std::vector<CellRow>& cells, const std::string& grid,
+                                     const std::string& accuracy_note);
 
 // The notes of a section: its status note and any extra text, joined.
 std::string join_notes(const std::vector<std::string>& parts);

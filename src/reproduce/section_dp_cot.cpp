@@ -17,7 +17,7 @@ namespace fl::reproduce {
 
 namespace {
 
-const char* kTasks[] = {"lis", "edit_distance", "arithmetic"};
+const std::vector<std::string> kTasks = {"lis", "edit_distance", "arithmetic"};
 
 struct Key {
   std::string task;
@@ -35,18 +35,12 @@ using Row = std::map<std::pair<std::string, std::string>, Cell>;
 
 ClaimSection dp_cot_section(const std::vector<CellRow>& cells, const SectionContext& context) {
   ClaimSection s = section_for_claim("dp-cot");
-  std::vector<CellRow> done;
-  for (const auto& c : done_cells(cells))
-    for (const char* task : kTasks)
-      if (text(c, "task.name", cells) == task) done.push_back(c);
-  s.experiment = context.experiment;
-  s.experiment.grid = "tasks {lis, edit_distance, arithmetic} × size n ∈ " + value_set(done, "task.n") +
-                      " × {direct, cot} × {Mamba, Transformer}";
-  s.experiment.budget = budget_text(done);
-  s.experiment.notes =
-      join_notes({"Accuracy: the final answer right, by greedy generation through the step path "
-                  "when measured (the model writes its own chain of thought), else teacher-forced.",
-                  status_note(cells)});
+  const auto done = done_cells(cells, kTasks);
+  s.experiment = experiment_summary(context.experiment, done, cells,
+                                    "tasks {lis, edit_distance, arithmetic} × size n ∈ " + value_set(done, "task.n") +
+                                        " × {direct, cot} × {Mamba, Transformer}",
+                                    "Accuracy: the final answer right, by greedy generation through the step path "
+                                    "when measured (the model writes its own chain of thought), else teacher-forced.");
 
   std::map<Key, Row> rows;
   std::map<std::string, std::string> labels;  // model kind → label (of the last cell seen)
@@ -92,7 +86,7 @@ ClaimSection dp_cot_section(const std::vector<CellRow>& cells, const SectionCont
   }
   s.tables.push_back(table);
 
-  for (const char* task : kTasks) {
+  for (const std::string& task : kTasks) {
     LinePlot plot{std::string(task) + ": final-answer accuracy against size",
                   "problem size n",
                   "final-answer accuracy",

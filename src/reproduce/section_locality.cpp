@@ -30,18 +30,13 @@ std::vector<double> evaluated_sizes(const CellRow& c) {
 
 ClaimSection locality_section(const std::vector<CellRow>& cells, const SectionContext& context) {
   ClaimSection s = section_for_claim("locality");
-  std::vector<CellRow> done;
-  for (const auto& c : done_cells(cells))
-    if (text(c, "task.name", cells) == "local_dp") done.push_back(c);
-  s.experiment = context.experiment;
-  s.experiment.grid = "{interleaved, prefix} × {Mamba, windowed Transformer, Transformer}, m ∈ " +
-                      value_set(done, "task.m") + ", p ∈ " + value_set(done, "task.modulus") + ", trained on n = 1 … " +
-                      value_set(done, "task.n");
-  s.experiment.budget = budget_text(done);
-  s.experiment.notes =
-      join_notes({"Accuracy: every dp value right at size n (generated through the step path when "
-                  "measured, the inputs supplied by the environment; else teacher-forced).",
-                  status_note(cells)});
+  const auto done = done_cells(cells, {"local_dp"});
+  s.experiment = experiment_summary(context.experiment, done, cells,
+                                    "{interleaved, prefix} × {Mamba, windowed Transformer, Transformer}, m ∈ " +
+                                        value_set(done, "task.m") + ", p ∈ " + value_set(done, "task.modulus") +
+                                        ", trained on n = 1 … " + value_set(done, "task.n"),
+                                    "Accuracy: every dp value right at size n (generated through the step path when "
+                                    "measured, the inputs supplied by the environment; else teacher-forced).");
 
   // model label → format → size → accuracy
   std::map<std::string, std::map<std::string, std::map<double, double>>> acc;
@@ -80,8 +75,8 @@ ClaimSection locality_section(const std::vector<CellRow>& cells, const SectionCo
     if (kinds[label] != "transformer") continue;
     for (const auto& [n, unused] : sizes)
       if (const double prefix = at(label, "prefix", n); control_failure.empty() && !(prefix >= kAccuracyTarget))
-        control_failure = label + " (the control) reaches only " + percent(prefix) + " on the prefix form at n = " +
-                          number_text(n);
+        control_failure =
+            label + " (the control) reaches only " + percent(prefix) + " on the prefix form at n = " + number_text(n);
   }
   for (const auto& [label, formats] : acc) {
     std::vector<LocalityPoint> points;
@@ -100,11 +95,12 @@ ClaimSection locality_section(const std::vector<CellRow>& cells, const SectionCo
       continue;
     }
     ClaimVerdict v = verdict_locality(points, label);
-    v.rule += "; the prefix gap counts only when the full Transformer (the control) reaches " + percent(kAccuracyTarget) +
-              " on the prefix form at every n";
+    v.rule += "; the prefix gap counts only when the full Transformer (the control) reaches " +
+              percent(kAccuracyTarget) + " on the prefix form at every n";
     if (v.outcome == ClaimOutcome::supported && !control_failure.empty()) {
       v.outcome = ClaimOutcome::inconclusive;
-      v.because += "; but " + control_failure + ", so the budget rather than the state may be what limits the prefix form";
+      v.because +=
+          "; but " + control_failure + ", so the budget rather than the state may be what limits the prefix form";
     }
     parts.push_back(v);
   }

@@ -42,17 +42,13 @@ double final_accuracy(const CellRow& c) { return c.accuracy ? *c.accuracy : NAN;
 
 ClaimSection sample_efficiency_section(const std::vector<CellRow>& cells, const SectionContext& context) {
   ClaimSection s = section_for_claim("sample-efficiency");
-  std::vector<CellRow> done;
-  for (const auto& c : done_cells(cells))
-    if (text(c, "task.name", cells) == "copy") done.push_back(c);
-  s.experiment = context.experiment;
-  s.experiment.grid = "models × longest string L ∈ " + value_set(done, "task.max_len") +
-                      " (strings of 1 … L letters), evaluated every " + value_set(done, "train.eval_every") + " steps";
-  s.experiment.budget = budget_text(done);
-  s.experiment.notes =
-      join_notes({"Samples to 95% = steps × batch size at the first evaluation where the whole-string "
-                  "accuracy over lengths 1 … L (teacher-forced) reached 95%.",
-                  status_note(cells)});
+  const auto done = done_cells(cells, {"copy"});
+  s.experiment = experiment_summary(
+      context.experiment, done, cells,
+      "models × longest string L ∈ " + value_set(done, "task.max_len") +
+          " (strings of 1 … L letters), evaluated every " + value_set(done, "train.eval_every") + " steps",
+      "Samples to 95% = steps × batch size at the first evaluation where the whole-string "
+      "accuracy over lengths 1 … L (teacher-forced) reached 95%.");
 
   std::map<std::string, Model> models;  // by label
   for (const auto& c : done) {
