@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -12,7 +13,6 @@
 #include "experiments/sweep_runner.h"
 #include "report/html_report.h"
 #include "report/paper_claims.h"
-#include "report/table.h"
 #include "reproduce/report_sections.h"
 #include "reproduce/theory_results.h"
 #include "theory/copy_construction.h"
@@ -102,6 +102,13 @@ bool run_cost_part(const Suite& suite, const ReproduceOptions& o) {
   const auto report = cost::run_cost(co);
   part.record(report.seconds);
   return true;
+}
+
+// Characters (not bytes) of UTF-8 text, for aligning columns.
+size_t utf8_width(const std::string& text) {
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
 }
 
 double seconds_of(const std::function<void()>& work) {
@@ -267,11 +274,16 @@ ReproduceResult run_reproduce(const Suite& suite, const ReproduceOptions& o) {
 }
 
 std::string verdict_table(const ClaimReport& report) {
-  TextTable table({"claim", "verdict"});
-  for (const auto& s : report.sections) table.add({s.title, to_string(s.verdict.outcome)});
-  std::string reasons;
-  for (const auto& s : report.sections) reasons += "\n" + s.title + ": " + s.verdict.because + "\n";
-  return table.render() + reasons;
+  // Left-aligned by hand: TextTable would right-align the titles, which start with a number.
+  size_t width = 5;
+  for (const auto& s : report.sections) width = std::max(width, utf8_width(s.title));
+  const auto line = [&](const std::string& left, const std::string& right) {
+    return left + std::string(width - utf8_width(left) + 2, ' ') + right + "\n";
+  };
+  std::string out = line("claim", "verdict") + std::string(width + 2 + 13, '-') + "\n";
+  for (const auto& s : report.sections) out += line(s.title, to_string(s.verdict.outcome));
+  for (const auto& s : report.sections) out += "\n" + s.title + ": " + s.verdict.because + "\n";
+  return out;
 }
 
 }  // namespace fl::reproduce
