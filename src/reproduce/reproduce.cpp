@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -185,7 +186,8 @@ ExperimentSummary sweep_summary(const SuiteSweep& sweep) {
 
 // Run metadata from the stored results: commit, date and threads of the last run that computed
 // anything; the time is the compute time stored with the results (cells' wall time, cost, theory).
-RunMetadata stored_metadata(const Suite& suite, const ReproduceOptions& o) {
+RunMetadata stored_metadata(const Suite& suite, const ReproduceOptions& o,
+                            const std::map<std::string, std::vector<CellRow>>& rows) {
   RunMetadata run;
   run.suite = suite.name;
   const Json provenance = stored_json(o.dir / "provenance.json");
@@ -194,8 +196,8 @@ RunMetadata stored_metadata(const Suite& suite, const ReproduceOptions& o) {
     run.git_commit = provenance.value("commit", "");
     run.threads = provenance.value("threads", int64_t{0});
   }
-  for (const auto& sweep : suite.sweeps)
-    for (const auto& row : sweep_rows(o.dir, sweep))
+  for (const auto& [id, cells] : rows)
+    for (const auto& row : cells)
       if (row.status == CellStatus::kDone && row.wall_seconds) run.seconds += *row.wall_seconds;
   for (const Part& p : {cost_part(suite, o.dir), copy_theory_part(suite, o.dir), local_dp_theory_part(suite, o.dir)})
     run.seconds += p.seconds();
@@ -209,8 +211,10 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
   fs::create_directories(report_dir);
   ReproduceResult result;
   ClaimReport& r = result.report;
+  std::map<std::string, std::vector<CellRow>> rows;  // sweep id → the suite's cells, read once
+  for (const auto& sweep : suite.sweeps) rows[sweep.id] = sweep_rows(o.dir, sweep);
   r.title = "freelunch reproduce: can Mamba always enjoy the free lunch?";
-  r.run = stored_metadata(suite, o);
+  r.run = stored_metadata(suite, o, rows);
   r.intro =
       "Each claim of Ren, Li & Liu (arXiv 2410.03810) as summarised in REFERENCE §3, next to the "
       "experiment that tests it, the measured numbers and a verdict computed from them by the stated rule "
@@ -221,9 +225,9 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
 
   const auto section_for_sweep = [&](const std::string& id, auto build) {
     const SuiteSweep& sweep = suite.sweep(id);
-    const auto rows = sweep_rows(o.dir, sweep);
     SectionContext context{sweep_summary(sweep), report_dir};
-    return rows.empty() ? not_measured(id, context.experiment, "sweep " + sweep.spec.name) : build(rows, context);
+    return rows[id].empty() ? not_measured(id, context.experiment, "sweep " + sweep.spec.name)
+                            : build(rows[id], context);
   };
   r.sections.push_back(section_for_sweep("copy-state", copy_state_section));
   r.sections.push_back(section_for_sweep("sample-efficiency", sample_efficiency_section));
@@ -235,7 +239,7 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
                                     "Settings (suite.toml [cost]): " + suite.cost_json().dump()};
   const Json cost_json = stored_json(cost.result);
   r.sections.push_back(cost_json.is_null() ? not_measured("cost", cost_experiment, "cost")
-                                           : cost_section(cost_json, cost.dir, sweep_rows(o.dir, suite.sweep("dp-cot")),
+                                           : cost_section(cost_json, cost.dir, rows["dp-cot"],
                                                           {cost_experiment, report_dir}));
 
   const Part copy = copy_theory_part(suite, o.dir), local = local_dp_theory_part(suite, o.dir);

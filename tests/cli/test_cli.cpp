@@ -11,6 +11,7 @@
 namespace fl {
 namespace {
 
+using test_support::expect_one_line_error;
 using test_support::run_command;
 using test_support::shell_quote;
 using test_support::TempDir;
@@ -24,13 +25,6 @@ std::string tiny_config(const TempDir& dir) {
                     "[task]\nvocab = 4\nmin_len = 1\nmax_len = 3\n"
                     "[train]\nsteps = 4\nbatch_size = 4\nwarmup = 1\n[eval]\nsamples = 2\n");
   return path.string();
-}
-
-void expect_one_line_error(const test_support::ProcessResult& r, const std::string& phrase) {
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(r.err.rfind("freelunch: error: ", 0), 0u) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_NE(r.err.find(phrase), std::string::npos) << r.err;
 }
 
 TEST(Cli, TrainEvalGenerateInfo) {

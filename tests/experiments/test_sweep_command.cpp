@@ -183,11 +183,7 @@ TEST(SweepCommand, BadInputIsOneLineError) {
   };
   for (const auto& [args, phrase] : cases) {
     SCOPED_TRACE(args);
-    const auto r = run_command(kBin + " " + args);
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_EQ(r.err.rfind("freelunch: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_NE(r.err.find(phrase), std::string::npos) << r.err;
+    test_support::expect_one_line_error(run_command(kBin + " " + args), phrase);
   }
 }
 

@@ -1,4 +1,5 @@
-// Runs a command through the shell and captures its exit code, stdout and stderr.
+// Runs a command through the shell and captures its exit code, stdout and stderr; checks what a
+// command reports on bad input.
 #pragma once
 #include <string>
 
@@ -13,5 +14,9 @@ ProcessResult run_command(const std::string& command);
 
 // Quotes a string for /bin/sh.
 std::string shell_quote(const std::string& s);
+
+// The command failed as bad input should: exit code 2 and exactly one stderr line
+// "freelunch: error: …" that holds `phrase`.
+void expect_one_line_error(const ProcessResult& r, const std::string& phrase);
 
 }  // namespace fl::test_support
