@@ -29,15 +29,17 @@ namespace {
 constexpr int kParts = 6;  // four sweeps, cost, theory
 
 // A measurement that is not a sweep keeps its settings and run time in part.json, written last:
-// with the same settings and its result file present it is not run again.
+// with the same settings and its result file present and readable it is not run again.
 struct Part {
   fs::path dir, result;  // result: the file the report reads
   Json inputs;
 
+  // Settings unchanged and a result that parses (a damaged one is measured again).
   bool done() const {
     if (!fs::is_regular_file(result) || !fs::is_regular_file(dir / "part.json")) return false;
     try {
-      return Json::parse(read_file(dir / "part.json")).value("inputs", Json()) == inputs;
+      return Json::parse(read_file(dir / "part.json")).value("inputs", Json()) == inputs &&
+             Json::parse(read_file(result)).is_object();
     } catch (const Json::exception&) {
       return false;
     }

@@ -2,15 +2,15 @@
 // the report from what is stored there (docs/REPRODUCE.md).
 //
 //   DIR/sweeps/<id>/     one sweep per trained claim: results.sqlite + cells/<hash>/
-//   DIR/cost/            cost.json (+ the cost command's tables and plots), inputs.json
-//   DIR/theory/copy/     theory.json (+ tables and plots), inputs.json
+//   DIR/cost/            cost.json (+ the cost command's tables and plots), part.json (settings, run time)
+//   DIR/theory/copy/     theory.json (+ tables and plots), part.json
 //   DIR/theory/local-dp/ the same for `theory local-dp`
 //   DIR/provenance.json  commit, date and threads of the last run that computed anything
 //   DIR/report/          index.md, index.html and every plot (CSV, gnuplot script, PNG, SVG)
 //
 // Reruns reuse everything finished: done sweep cells are skipped (failed and interrupted ones
-// run again), cost and theory run again only when their inputs.json differs from the suite's
-// settings or their results are missing. The report is a pure function of the stored results:
+// run again), cost and theory run again only when their part.json settings differ from the suite's
+// settings or their results are missing or unreadable. The report is a pure function of the stored results:
 // delete DIR/report, rerun, and the same bytes come back.
 #pragma once
 #include <filesystem>

@@ -105,6 +105,12 @@ TEST(Reproduce, TinySuiteReportIsRebuiltIdenticallyFromStoredResults) {
   const auto& header = edited.report.sections.at(3).tables.at(0).header;
   EXPECT_EQ(header.size(), 3u);  // n, mamba interleaved, mamba prefix
   for (const auto& column : header) EXPECT_EQ(column.find("transformer"), std::string::npos) << column;
+  // A damaged stored result is measured again, and only that one (changing the run line).
+  const std::string theory = read_file(o.dir / "theory" / "copy" / "theory.json");
+  write_file_atomic(o.dir / "theory" / "copy" / "theory.json", theory.substr(0, theory.size() / 2));
+  o.report_only = false;
+  EXPECT_EQ(run_reproduce(Suite::load(suite_dir), o).computed, 1);
+  EXPECT_EQ(read_file(o.dir / "theory" / "copy" / "theory.json"), theory);
 }
 
 TEST(Reproduce, ReportOnlyWithoutResultsSaysNothingWasMeasured) {
