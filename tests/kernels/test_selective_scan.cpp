@@ -1,302 +1,156 @@
-// The fused selective scan against its libtorch reference and against finite differences, and the
-// vector math it is built on.
+// The fused selective scan against its libtorch reference, finite differences and itself (the
+// kernel-case harness, support/kernel_case.h), its dispatch and rejected inputs, and the vector
+// math it is built on.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 #include <limits>
-#include <ostream>
 #include <string>
 #include <vector>
 
 #include "kernels/kernel_mode.h"
 #include "kernels/selective_scan.h"
 #include "kernels/vector_math.h"
-#include "support/determinism.h"
-#include "support/finite_difference.h"
+#include "support/kernel_case.h"
 
 namespace {
 
+using namespace fl::test_support;
 using fl::kernels::selective_scan_fused;
 using fl::kernels::selective_scan_reference;
 
 struct Shape {
   int64_t B, L, Di, N;
 };
-std::string to_string(const Shape& s) {
-  return "B" + std::to_string(s.B) + "_L" + std::to_string(s.L) + "_Di" + std::to_string(s.Di) +
-         "_N" + std::to_string(s.N);
-}
-void PrintTo(const Shape& s, std::ostream* os) { *os << to_string(s); }
+std::string to_string(const Shape& s) { return dims_name({{"B", s.B}, {"L", s.L}, {"Di", s.Di}, {"N", s.N}}); }
 
-// Which optional parts of selective_scan_fn are on.
+// Which optional parts of selective_scan_fn are on, and how the inputs look.
 struct Variant {
-  bool gate;      // z given: out = y ⊙ SiLU(z)
-  bool bias;      // delta_bias given
-  bool softplus;  // delta_softplus
+  bool gate;                 // z given: out = y ⊙ SiLU(z)
+  bool bias;                 // delta_bias given
+  bool softplus;             // delta_softplus
+  bool strided = false;      // the inputs as the model passes them (views), see scan_case
+  bool large_delta = false;  // some delta beyond softplus's threshold, see scan_case
 };
 std::string to_string(const Variant& v) {
   return std::string(v.gate ? "z" : "no_z") + (v.bias ? "_bias" : "_no_bias") +
-         (v.softplus ? "_softplus" : "_raw");
+         (v.softplus ? "_softplus" : "_raw") + (v.strided ? "_strided" : "") +
+         (v.large_delta ? "_large_delta" : "");
 }
 const Variant kPlain{false, false, false}, kFull{true, true, true};
 const std::vector<Variant> kVariants = {kPlain, kFull, {true, false, true}, {false, true, false}};
-
-// Realistic inputs in `dtype`, all requiring grad, in the order u, delta, A, Bm, Cm, D, then z
-// (gate) and delta_bias (bias). u, B, C, D, z ~ randn; A = -exp(0.5 randn) < 0. With softplus,
-// delta ~ randn and bias ~ 0.5 randn - 1 (raw, as the model passes them); without, delta =
-// softplus(randn) > 0 and bias ~ 0.1 U(0, 1), so that δ stays positive.
-std::vector<torch::Tensor> random_inputs(Shape s, Variant v, torch::Dtype dtype, uint64_t seed) {
-  auto gen = at::detail::createCPUGenerator(seed);
-  const auto opts = torch::TensorOptions().dtype(dtype);
-  const auto randn = [&](c10::IntArrayRef sizes) { return torch::randn(sizes, gen, opts); };
-  std::vector<torch::Tensor> x = {
-      randn({s.B, s.L, s.Di}),
-      v.softplus ? randn({s.B, s.L, s.Di}) : torch::softplus(randn({s.B, s.L, s.Di})),
-      -torch::exp(0.5 * randn({s.Di, s.N})),
-      randn({s.B, s.L, s.N}),
-      randn({s.B, s.L, s.N}),
-      randn({s.Di})};
-  if (v.gate) x.push_back(randn({s.B, s.L, s.Di}));
-  if (v.bias)
-    x.push_back(v.softplus ? 0.5 * randn({s.Di}) - 1 : 0.1 * torch::rand({s.Di}, gen, opts));
-  for (auto& t : x) t.requires_grad_(true);
-  return x;
-}
-
-// A fixed upstream gradient for the output.
-torch::Tensor random_dout(Shape s, torch::Dtype dtype, uint64_t seed) {
-  auto gen = at::detail::createCPUGenerator(seed);
-  return torch::randn({s.B, s.L, s.Di}, gen, torch::TensorOptions().dtype(dtype));
-}
+const Variant kStrided{true, true, true, true}, kLargeDelta{true, true, true, false, true};
 
 using ScanFn = torch::Tensor (*)(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
                                  const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
                                  const torch::Tensor&, const torch::Tensor&, bool);
 
-// fn applied to inputs laid out as random_inputs makes them for variant v.
-torch::Tensor call(ScanFn fn, Variant v, const std::vector<torch::Tensor>& x) {
+// fn applied to the arguments of scan_case(…, v).
+torch::Tensor call(ScanFn fn, Variant v, const Tensors& x) {
   size_t k = 6;
   const torch::Tensor z = v.gate ? x[k++] : torch::Tensor();
   const torch::Tensor bias = v.bias ? x[k++] : torch::Tensor();
   return fn(x[0], x[1], x[2], x[3], x[4], x[5], z, bias, v.softplus);
 }
 
-// The output and the gradients of Σ dout ⊙ out with respect to `wrt`, in that order.
-std::vector<torch::Tensor> output_and_grads(const torch::Tensor& out,
-                                            const std::vector<torch::Tensor>& wrt,
-                                            const torch::Tensor& dout) {
-  auto result = torch::autograd::grad({out}, wrt, {dout});
-  result.insert(result.begin(), out.detach());
-  return result;
-}
-std::vector<torch::Tensor> output_and_grads(ScanFn fn, Variant v,
-                                            const std::vector<torch::Tensor>& x,
-                                            const torch::Tensor& dout) {
-  return output_and_grads(call(fn, v, x), x, dout);
-}
-
-// Names of the entries output_and_grads returns for variant v.
-std::vector<std::string> grad_names(Variant v) {
-  std::vector<std::string> n = {"out", "du", "ddelta", "dA", "dBm", "dCm", "dD"};
-  if (v.gate) n.push_back("dz");
-  if (v.bias) n.push_back("ddelta_bias");
-  return n;
-}
-
-// float32: max |fused - reference| ≤ 1e-5 · (1 + max |reference|), for the output and every
-// gradient (sums over n, d, b and t run in a different order; softplus, exp and SiLU are
-// vector_math.h's, within a few ulps of libtorch's).
-void expect_close_float32(const std::vector<torch::Tensor>& got,
-                          const std::vector<torch::Tensor>& want,
-                          const std::vector<std::string>& names) {
-  ASSERT_EQ(got.size(), want.size());
-  ASSERT_EQ(got.size(), names.size());
-  for (size_t k = 0; k < got.size(); ++k) {
-    ASSERT_EQ(got[k].sizes(), want[k].sizes()) << names[k];
-    const double diff = (got[k] - want[k]).abs().max().item<double>();
-    const double bound = 1e-5 * (1 + want[k].abs().max().item<double>());
-    EXPECT_LE(diff, bound) << names[k] << ": max |fused - reference| exceeds the float32 bound";
-  }
-}
-
-// float64: fused and reference agree to 1e-10 (relative and absolute).
-void expect_close_float64(const std::vector<torch::Tensor>& got,
-                          const std::vector<torch::Tensor>& want,
-                          const std::vector<std::string>& names) {
-  ASSERT_EQ(got.size(), want.size());
-  ASSERT_EQ(got.size(), names.size());
-  for (size_t k = 0; k < got.size(); ++k)
-    EXPECT_TRUE(torch::allclose(got[k], want[k], 1e-10, 1e-10)) << names[k];
-}
-
-class SelectiveScanVsReference : public testing::TestWithParam<Shape> {};
-
-TEST_P(SelectiveScanVsReference, OutputAndAllGradientsMatchInFloat32) {
-  const Shape s = GetParam();
-  for (const Variant v : kVariants) {
-    SCOPED_TRACE(to_string(v));
-    const auto x = random_inputs(s, v, torch::kFloat, 1234 + s.L);
-    const auto dout = random_dout(s, torch::kFloat, 99);
-    const auto got = output_and_grads(selective_scan_fused, v, x, dout);
-    for (const auto& t : got) EXPECT_TRUE(t.is_contiguous());
-    expect_close_float32(got, output_and_grads(selective_scan_reference, v, x, dout),
-                         grad_names(v));
-  }
-}
-
-// Chunks are 64 steps, strips 32 channels in lane blocks of 8, and dB/dC lanes are summed 8 values
-// of n at a time: cover L = 1, L inside one chunk, exactly one chunk, not a multiple of the chunk,
-// several chunks; B = 1; Di below one lane block, one strip, not a multiple of either, several
-// strips; N small and odd, 8, 12 (one group of 8 and a remainder) and 16.
-INSTANTIATE_TEST_SUITE_P(Shapes, SelectiveScanVsReference,
-                         testing::Values(Shape{2, 1, 8, 16}, Shape{1, 37, 16, 16},
-                                         Shape{2, 64, 32, 8}, Shape{2, 100, 40, 16},
-                                         Shape{1, 200, 5, 3}, Shape{3, 257, 70, 4},
-                                         Shape{1, 65, 33, 12}),
-                         [](const testing::TestParamInfo<Shape>& info) {
-                           return to_string(info.param);
-                         });
-
-// Inputs as the model passes them: Bm, Cm narrowed out of x_proj's (B, L, R + 2N) output, z the
-// second half of in_proj's (B, L, 2Di) output, delta a narrowed view too, and u with a
-// non-contiguous last dim (the copying fallback). Gradients reach the underlying tensors.
-std::vector<torch::Tensor> strided_output_and_grads(ScanFn fn, Shape s, torch::Dtype dtype,
-                                                    const torch::Tensor& dout) {
-  auto gen = at::detail::createCPUGenerator(21);
-  const auto opts = torch::TensorOptions().dtype(dtype);
+// Inputs u, delta, A, Bm, Cm, D, then z (gate) and delta_bias (bias). u, B, C, D, z ~ randn;
+// A = -exp(0.5 randn) < 0. With softplus, delta ~ randn and bias ~ 0.5 randn - 1 (raw, as the
+// model passes them); without, delta = softplus(randn) > 0 and bias ~ U(0, 0.1), so that δ stays
+// positive. Strided: Bm and Cm narrowed out of x_proj's (B, L, R + 2N) output (R = 3), z the
+// second half of in_proj's (B, L, 2Di) output, delta a narrowed view at column 2, and u with a
+// non-contiguous last dim (the copying fallback; at L = 1 that view would be contiguous). Large
+// delta: delta + 21 where delta > 1, past softplus's threshold of 20 (identity, derivative 1),
+// which both paths must take alike. Default tolerances: in float32 the sums over n, d, b and t run
+// in a different order, and softplus, exp and SiLU are vector_math.h's, within a few ulps of
+// libtorch's.
+KernelCase scan_case(Shape s, Variant v, Checks checks = 0) {
   const int64_t R = 3;
-  auto x_proj = torch::randn({s.B, s.L, R + 2 * s.N}, gen, opts).requires_grad_(true);
-  auto xz = torch::randn({s.B, s.L, 2 * s.Di}, gen, opts).requires_grad_(true);
-  auto delta_wide = torch::randn({s.B, s.L, s.Di + 5}, gen, opts).requires_grad_(true);
-  auto u_t = torch::randn({s.B, s.Di, s.L}, gen, opts).requires_grad_(true);
-  auto A = (-torch::exp(0.5 * torch::randn({s.Di, s.N}, gen, opts))).requires_grad_(true);
-  auto D = torch::randn({s.Di}, gen, opts).requires_grad_(true);
-  auto bias = (0.5 * torch::randn({s.Di}, gen, opts) - 1).requires_grad_(true);
-  const auto u = u_t.transpose(1, 2), delta = delta_wide.narrow(2, 2, s.Di);
-  const auto Bm = x_proj.narrow(2, R, s.N), Cm = x_proj.narrow(2, R + s.N, s.N);
-  const auto z = xz.narrow(2, s.Di, s.Di);
-  EXPECT_FALSE(Bm.is_contiguous() || Cm.is_contiguous() || z.is_contiguous() ||
-               delta.is_contiguous() || (s.L > 1 && u.is_contiguous()));
-  return output_and_grads(fn(u, delta, A, Bm, Cm, D, z, bias, true),
-                          {u_t, delta_wide, A, x_proj, xz, D, bias}, dout);
-}
-const std::vector<std::string> kStridedNames = {"out",     "du",  "ddelta", "dA",
-                                                "dx_proj", "dxz", "dD",     "ddelta_bias"};
-
-TEST(SelectiveScan, StridedViewsMatchReferenceInFloat32) {
-  for (const Shape s : {Shape{2, 70, 12, 16}, Shape{2, 1, 3, 5}}) {
-    SCOPED_TRACE(to_string(s));
-    const auto dout = random_dout(s, torch::kFloat, 5);
-    expect_close_float32(strided_output_and_grads(selective_scan_fused, s, torch::kFloat, dout),
-                         strided_output_and_grads(selective_scan_reference, s, torch::kFloat, dout),
-                         kStridedNames);
-  }
+  const auto when_strided = [&](Layout layout) { return v.strided ? layout : Layout{}; };
+  Values delta = v.softplus ? normal() : [](const Draw& d) { return torch::softplus(d.normal()); };
+  if (v.large_delta)
+    delta = [](const Draw& d) {
+      const auto r = d.normal();
+      return r + 21 * (r > 1).to(r.scalar_type());
+    };
+  KernelCase c;
+  c.name = to_string(s) + "_" + to_string(v);
+  c.inputs = {{"u", {s.B, s.L, s.Di}, normal(), when_strided(s.L > 1 ? stored_as({0, 2, 1}) : Layout{})},
+              {"delta", {s.B, s.L, s.Di}, delta, when_strided(narrowed(2, s.Di + 5))},
+              {"A", {s.Di, s.N}, [](const Draw& d) { return -torch::exp(0.5 * d.normal()); }},
+              {"Bm", {s.B, s.L, s.N}, normal(), when_strided(narrowed(R, R + 2 * s.N))},
+              {"Cm", {s.B, s.L, s.N}, normal(), when_strided(narrowed(R + s.N, R + 2 * s.N))},
+              {"D", {s.Di}}};
+  if (v.gate) c.inputs.push_back({"z", {s.B, s.L, s.Di}, normal(), when_strided(narrowed(s.Di, 2 * s.Di))});
+  if (v.bias) c.inputs.push_back({"delta_bias", {s.Di}, v.softplus ? normal(0.5, -1) : uniform(0, 0.1)});
+  c.fused = [v](const Tensors& x) { return call(selective_scan_fused, v, x); };
+  c.reference = [v](const Tensors& x) { return call(selective_scan_reference, v, x); };
+  c.checks = checks;
+  return c;
 }
 
-TEST(SelectiveScan, FusedMatchesReferenceInFloat64) {
-  const Shape s{2, 150, 40, 8};
-  const auto dout = random_dout(s, torch::kDouble, 4);
-  for (const Variant v : {kPlain, kFull}) {
-    SCOPED_TRACE(to_string(v));
-    const auto x = random_inputs(s, v, torch::kDouble, 3);
-    expect_close_float64(output_and_grads(selective_scan_fused, v, x, dout),
-                         output_and_grads(selective_scan_reference, v, x, dout), grad_names(v));
-  }
-  const Shape strided{2, 67, 11, 16};
-  const auto strided_dout = random_dout(strided, torch::kDouble, 6);
-  expect_close_float64(
-      strided_output_and_grads(selective_scan_fused, strided, torch::kDouble, strided_dout),
-      strided_output_and_grads(selective_scan_reference, strided, torch::kDouble, strided_dout),
-      kStridedNames);
-}
+std::vector<KernelCase> selective_scan_cases() {
+  std::vector<KernelCase> cases;
+  // Chunks are 64 steps, strips 32 channels in lane blocks of 8, and dB/dC lanes are summed 8
+  // values of n at a time: L = 1, L inside one chunk, exactly one chunk, not a multiple of the
+  // chunk, several chunks; B = 1; Di below one lane block, one strip, not a multiple of either,
+  // several strips; N small and odd, 8, 12 (one group of 8 and a remainder) and 16.
+  for (const Shape s : {Shape{2, 1, 8, 16}, Shape{1, 37, 16, 16}, Shape{2, 64, 32, 8}, Shape{2, 100, 40, 16},
+                        Shape{1, 200, 5, 3}, Shape{3, 257, 70, 4}, Shape{1, 65, 33, 12}})
+    for (const Variant v : kVariants) cases.push_back(scan_case(s, v, kFloat32));
+  for (const Shape s : {Shape{2, 70, 12, 16}, Shape{2, 1, 3, 5}}) cases.push_back(scan_case(s, kStrided, kFloat32));
 
-// softplus is the identity beyond 20 (derivative 1): both paths take that branch alike.
-TEST(SelectiveScan, SoftplusThresholdMatchesReference) {
-  const Shape s{2, 9, 10, 4};
-  auto x = random_inputs(s, kFull, torch::kDouble, 8);
-  x[1] = (x[1].detach() + 21 * (x[1].detach() > 1).to(torch::kDouble)).requires_grad_(true);
-  const auto dout = random_dout(s, torch::kDouble, 9);
-  expect_close_float64(output_and_grads(selective_scan_fused, kFull, x, dout),
-                       output_and_grads(selective_scan_reference, kFull, x, dout),
-                       grad_names(kFull));
-}
+  for (const Variant v : {kPlain, kFull}) cases.push_back(scan_case({2, 150, 40, 8}, v, kFloat64));
+  cases.push_back(scan_case({2, 67, 11, 16}, kStrided, kFloat64));
+  cases.push_back(scan_case({2, 9, 10, 4}, kLargeDelta, kFloat64));
 
-TEST(SelectiveScan, FusedGradientsMatchFiniteDifferences) {
   for (const Variant v : kVariants) {
-    for (const Shape s : {Shape{2, 5, 3, 4}, Shape{1, 130, 9, 3}}) {
-      SCOPED_TRACE(to_string(v) + " " + to_string(s));
-      fl::test_support::expect_gradients_match(
-          [v](const std::vector<torch::Tensor>& x) { return call(selective_scan_fused, v, x); },
-          random_inputs(s, v, torch::kDouble, 42 + s.L));
-    }
+    cases.push_back(scan_case({2, 5, 3, 4}, v, kFusedFiniteDifferences));
+    cases.push_back(scan_case({1, 130, 9, 3}, v, kFusedFiniteDifferences));
   }
-}
+  cases.push_back(scan_case({2, 5, 3, 4}, kStrided, kFusedFiniteDifferences));
+  for (const Variant v : {kPlain, kFull}) cases.push_back(scan_case({2, 5, 3, 4}, v, kReferenceFiniteDifferences));
 
-TEST(SelectiveScan, ReferenceGradientsMatchFiniteDifferences) {
-  for (const Variant v : {kPlain, kFull}) {
-    SCOPED_TRACE(to_string(v));
-    fl::test_support::expect_gradients_match(
-        [v](const std::vector<torch::Tensor>& x) { return call(selective_scan_reference, v, x); },
-        random_inputs(Shape{2, 5, 3, 4}, v, torch::kDouble, 47));
-  }
+  // The dB/dC/dA/dD/d(delta_bias) reductions have a fixed order.
+  cases.push_back(scan_case({3, 150, 70, 16}, kFull, kDeterminism));
+  return cases;
 }
-
-// Bit-identical across runs and across thread counts: the dB/dC/dA/dD/d(delta_bias) reductions
-// have a fixed order.
-TEST(SelectiveScan, FusedIsDeterministic) {
-  const Shape s{3, 150, 70, 16};
-  const auto x = random_inputs(s, kFull, torch::kFloat, 11);
-  const auto dout = random_dout(s, torch::kFloat, 99);
-  fl::test_support::expect_bit_identical_runs(
-      [&] { return output_and_grads(selective_scan_fused, kFull, x, dout); }, grad_names(kFull));
-}
+FL_KERNEL_TESTS(SelectiveScan, selective_scan_cases);
 
 TEST(SelectiveScan, DispatchFollowsKernelMode) {
   using fl::kernels::Mode;
-  const Shape s{1, 70, 9, 4};
-  const auto x = random_inputs(s, kFull, torch::kFloat, 13);
+  const KernelCase c = scan_case({1, 70, 9, 4}, kFull);
+  const auto x = arguments_of(c, torch::kFloat);
   const auto scan = [&] {
     return fl::kernels::selective_scan(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], true);
   };
   {
     const fl::kernels::ModeGuard guard(Mode::kFused);
-    EXPECT_TRUE(torch::equal(scan(), call(selective_scan_fused, kFull, x)));
+    EXPECT_TRUE(torch::equal(scan(), c.fused(x)));
   }
   const fl::kernels::ModeGuard guard(Mode::kReference);
-  EXPECT_TRUE(torch::equal(scan(), call(selective_scan_reference, kFull, x)));
+  EXPECT_TRUE(torch::equal(scan(), c.reference(x)));
 }
 
 TEST(SelectiveScan, RejectsBadInputs) {
   const Shape s{2, 5, 3, 4};
-  const auto good = random_inputs(s, kFull, torch::kFloat, 5);
-  const auto with = [&](size_t k, torch::Tensor t) {
-    auto x = good;
-    x[k] = std::move(t);
-    return x;
-  };
-  const std::vector<std::vector<torch::Tensor>> bad = {
-      with(0, torch::randn({s.B * s.L, s.Di})),                 // u not 3-D
-      with(0, torch::randn({s.B, 0, s.Di})),                    // no time steps
-      with(1, torch::rand({s.B, s.L, s.Di + 1})),               // delta wrong Di
-      with(2, -torch::rand({s.Di + 1, s.N})),                   // A wrong Di
-      with(2, -torch::rand({s.Di})),                            // A not 2-D
-      with(3, torch::randn({s.B, s.L, s.N + 1})),               // Bm wrong N
-      with(4, torch::randn({s.B, s.L + 1, s.N})),               // Cm wrong L
-      with(5, torch::randn({s.Di, 1})),                         // D not 1-D
-      with(5, torch::randn({s.Di}, torch::kDouble)),            // mixed dtypes
-      with(6, torch::randn({s.B, s.L, s.Di + 1})),              // z wrong Di
-      with(6, torch::randn({s.B, s.L, s.Di}, torch::kDouble)),  // z mixed dtype
-      with(7, torch::randn({s.Di + 1})),                        // delta_bias wrong Di
-      with(7, torch::randn({1, s.Di})),                         // delta_bias not 1-D
-  };
-  for (size_t k = 0; k < bad.size(); ++k) {
-    EXPECT_THROW(call(selective_scan_fused, kFull, bad[k]), c10::Error) << "case " << k;
-    EXPECT_THROW(call(selective_scan_reference, kFull, bad[k]), c10::Error) << "case " << k;
-  }
-  std::vector<torch::Tensor> ints;
-  for (const auto& t : good) ints.push_back(t.detach().to(torch::kInt));
-  EXPECT_THROW(call(selective_scan_fused, kFull, ints), c10::Error) << "integer inputs";
+  const KernelCase c = scan_case(s, kFull);
+  const auto good = arguments_of(c, torch::kFloat);
+  expect_rejected(c, {
+                         replacing(good, 0, torch::randn({s.B * s.L, s.Di})),                 // u not 3-D
+                         replacing(good, 0, torch::randn({s.B, 0, s.Di})),                    // no time steps
+                         replacing(good, 1, torch::rand({s.B, s.L, s.Di + 1})),               // delta wrong Di
+                         replacing(good, 2, -torch::rand({s.Di + 1, s.N})),                   // A wrong Di
+                         replacing(good, 2, -torch::rand({s.Di})),                            // A not 2-D
+                         replacing(good, 3, torch::randn({s.B, s.L, s.N + 1})),               // Bm wrong N
+                         replacing(good, 4, torch::randn({s.B, s.L + 1, s.N})),               // Cm wrong L
+                         replacing(good, 5, torch::randn({s.Di, 1})),                         // D not 1-D
+                         replacing(good, 5, torch::randn({s.Di}, torch::kDouble)),            // mixed dtypes
+                         replacing(good, 6, torch::randn({s.B, s.L, s.Di + 1})),              // z wrong Di
+                         replacing(good, 6, torch::randn({s.B, s.L, s.Di}, torch::kDouble)),  // z mixed dtype
+                         replacing(good, 7, torch::randn({s.Di + 1})),                        // delta_bias wrong Di
+                         replacing(good, 7, torch::randn({1, s.Di})),                         // delta_bias not 1-D
+                     });
 }
 
 // vector_math.h against libm, in units of the type's epsilon (relative error).
