@@ -1,5 +1,5 @@
-// The torch-free step engine (src/infer/step_engine.h) and its kernels (src/kernels/gemv.h):
-//   - gemv and vector_matrix (AVX2 and portable) and the row helpers against libtorch;
+// The torch-free step engine (src/infer/step_engine.h); its kernels (src/kernels/gemv.h) are
+// tested in tests/kernels/test_gemv.cpp:
 //   - engine logits against the model's parallel forward (teacher forcing) and its step path, at
 //     every position, float32, max |Δ| ≤ 1e-4, for every model family, at B = 1 and B = 3;
 //   - state accounting, errors, determinism, the weight snapshot, and greedy decoding through
@@ -15,7 +15,6 @@
 #include "core/error.h"
 #include "infer/generate.h"
 #include "infer/step_engine.h"
-#include "kernels/gemv.h"
 #include "kernels/kernel_mode.h"
 #include "models/lm.h"
 #include "support/fixtures.h"
@@ -23,105 +22,7 @@
 namespace fl {
 namespace {
 
-namespace F = torch::nn::functional;
-
 float max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<float>(); }
-
-// ---------------------------------------------------------------------------------------------
-// Kernels
-
-using Gemv = void (*)(int64_t, int64_t, int64_t, const float*, int64_t, const float*, const float*, float*, bool);
-
-// Sizes not multiples of the 4-row block or the 8-float vector, B odd and even, strided x rows,
-// with and without bias, overwrite and accumulate. Tolerance 1e-5 relative to Σ|x||W| (float32
-// rounding of a dot product of ≤ 300 terms in a different order).
-TEST(Gemv, MatchesTorchLinear) {
-  torch::manual_seed(1);
-  const Gemv kernels[] = {kernels::gemv, kernels::gemv_portable};
-  for (Gemv gemv : kernels) {
-    for (int64_t batch : {1, 2, 3, 8}) {
-      for (auto [out, in] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 7}, {4, 8}, {5, 13}, {37, 130}, {64, 256}}) {
-        for (bool accumulate : {false, true}) {
-          const int64_t stride = in + 3;
-          auto x_wide = torch::randn({batch, stride});
-          auto x = x_wide.narrow(1, 0, in);  // (B, in) rows `stride` apart
-          auto W = torch::randn({out, in}), bias = torch::randn({out}), y0 = torch::randn({batch, out});
-          for (bool with_bias : {false, true}) {
-            auto expected = with_bias ? torch::linear(x, W, bias) : torch::linear(x, W);
-            if (accumulate) expected = y0 + expected;
-            auto y = y0.clone();
-            gemv(batch, in, out, x_wide.data_ptr<float>(), stride, W.data_ptr<float>(),
-                 with_bias ? bias.data_ptr<float>() : nullptr, y.data_ptr<float>(), accumulate);
-            const auto scale = torch::matmul(x.abs(), W.abs().t()).max().item<float>();
-            EXPECT_LE(max_abs_diff(y, expected), 1e-5f * scale)
-                << "B " << batch << " out " << out << " in " << in << " bias " << with_bias << " acc " << accumulate
-                << (gemv == kernels::gemv ? " (gemv)" : " (portable)");
-          }
-        }
-      }
-    }
-  }
-}
-
-using VectorMatrix = void (*)(int64_t, int64_t, const float*, const float*, int64_t, float*);
-
-// Odd k (the unpaired last row), n below, at and across the 32-column block and the 8-float
-// vector, strided rows. Same tolerance as gemv.
-TEST(VectorMatrix, MatchesTorchMatmul) {
-  torch::manual_seed(3);
-  const VectorMatrix kernels[] = {kernels::vector_matrix, kernels::vector_matrix_portable};
-  for (VectorMatrix vector_matrix : kernels) {
-    for (auto [k, n] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {2, 5}, {3, 8}, {7, 31}, {32, 32}, {33, 70}, {130, 9}}) {
-      const int64_t stride = n + 5;
-      auto M_wide = torch::randn({k, stride});
-      auto M = M_wide.narrow(1, 0, n);  // (k, n) rows `stride` apart
-      auto x = torch::randn({k});
-      auto y = torch::full({n}, 7.0f);
-      vector_matrix(k, n, x.data_ptr<float>(), M_wide.data_ptr<float>(), stride, y.data_ptr<float>());
-      const auto scale = torch::matmul(x.abs(), M.abs()).max().item<float>();
-      EXPECT_LE(max_abs_diff(y, torch::matmul(x, M)), 1e-5f * scale)
-          << "k " << k << " n " << n << (vector_matrix == kernels::vector_matrix ? " (avx)" : " (portable)");
-    }
-  }
-}
-
-// GELU within 2e-7·(1 + |x|) of the double-precision formula (erf's absolute error ≤ 1.5e-7, plus
-// rounding; libtorch's own float GELU is held to the same bound); the others to a few ulp.
-TEST(RowHelpers, MatchLibtorch) {
-  torch::manual_seed(2);
-  auto x = torch::cat({torch::randn({1000}) * 4, torch::tensor({-30.f, -10.f, 0.f, 19.9f, 20.f, 20.1f, 40.f})});
-  const int64_t n = x.numel();
-  const auto relative_error = [](const torch::Tensor& got, const torch::Tensor& want) {
-    return ((got - want).abs() / want.abs().clamp_min(1e-3)).max().item<float>();
-  };
-  auto g = x.clone();
-  kernels::gelu(g.data_ptr<float>(), n);
-  auto x64 = x.to(torch::kFloat64);
-  const auto exact = 0.5 * x64 * (1 + torch::erf(x64 / std::sqrt(2.0)));
-  const auto gelu_error = [&](const torch::Tensor& got) {
-    return ((got.to(torch::kFloat64) - exact).abs() / (1 + x64.abs())).max().item<double>();
-  };
-  EXPECT_LE(gelu_error(torch::gelu(x)), 2e-7);
-  EXPECT_LE(gelu_error(g), 2e-7);
-  auto si = x.clone();
-  kernels::silu(si.data_ptr<float>(), n);
-  EXPECT_LE(relative_error(si, torch::silu(x)), 1e-6);
-  auto sp = x.clone();
-  kernels::softplus(sp.data_ptr<float>(), n);
-  EXPECT_LE(relative_error(sp, F::softplus(x)), 1e-6);
-
-  const int64_t D = 37;
-  auto row = torch::randn({D}) * 3 + 1, w = torch::randn({D}), b = torch::randn({D});
-  auto y = torch::empty({D});
-  kernels::rms_norm(row.data_ptr<float>(), w.data_ptr<float>(), 1e-5f, D, y.data_ptr<float>());
-  EXPECT_LE(max_abs_diff(y, row * torch::rsqrt(row.pow(2).mean() + 1e-5) * w), 1e-5);
-  kernels::layer_norm(row.data_ptr<float>(), w.data_ptr<float>(), b.data_ptr<float>(), 1e-5f, D, y.data_ptr<float>());
-  EXPECT_LE(max_abs_diff(y, torch::layer_norm(row, {D}, w, b, 1e-5)), 1e-5);
-  EXPECT_NEAR(kernels::dot(row.data_ptr<float>(), w.data_ptr<float>(), D), torch::dot(row, w).item<float>(), 1e-4);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Engine against the model
 
 struct Case {
   std::string name, model_json;

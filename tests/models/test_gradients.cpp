@@ -1,10 +1,9 @@
 // Double-precision finite-difference gradient checks of the model's building blocks (the
-// selective-scan kernel has its own in tests/kernels).
+// kernels and RoPE have theirs in tests/kernels).
 #include <gtest/gtest.h>
 
 #include "models/lm.h"
 #include "models/mamba.h"
-#include "kernels/rope.h"
 #include "models/transformer.h"
 #include "support/finite_difference.h"
 #include "support/fixtures.h"
@@ -25,11 +24,6 @@ TEST(Gradients, RmsNormAndLayerNorm) {
     expect_gradients_match([&](const std::vector<torch::Tensor>& x) { return norm->forward(x[0]); },
                            {rand64({3, 5})});
   }
-}
-
-TEST(Gradients, Rope) {
-  expect_gradients_match([](const std::vector<torch::Tensor>& x) { return apply_rope(x[0], 3, 10000.0); },
-                         {rand64({1, 2, 4, 6})});
 }
 
 // Whole blocks in double: the input's gradient through the FD helper, and every parameter's
