@@ -50,8 +50,12 @@
 //   |fused − reference| ≤ tolerances.float64 · (1 + |reference|). The fused output and gradients
 //   must be contiguous tensors.
 //   Finite differences: expect_gradients_match over every element of every stored input, through
-//   the views (so padding a kernel must not read has a zero gradient), tolerances.finite_difference.
+//   the views (a kernel that read the padding around a narrowed view would show a finite
+//   difference where autograd has none), tolerances.finite_difference.
 //   Determinism: expect_bit_identical_runs on the fused output and gradients, float32.
+//
+// A kernel's other tests (dispatch, rejected inputs, ...) stay plain TESTs in the same suite and
+// reuse its cases through arguments_of, output_and_gradients and expect_rejected below.
 //
 // Kernels with several outputs return torch::cat of their flattenings. Kernels without autograd
 // (the step engine's raw-pointer kernels) set differentiable = false: outputs only. A setting
