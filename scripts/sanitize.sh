@@ -59,8 +59,9 @@ if ((torch_free)); then
          "-DFREELUNCH_SOURCE_DIR=\"$PWD\"" -Isrc -Itests $sanitizers)
   sources=(src/core/atomic_file.cpp src/core/config.cpp src/core/safetensors.cpp src/models/model_config.cpp
            src/train/run_config.cpp src/train/data_source.cpp src/eval/eval_set.cpp src/tasks/*.cpp
-           tests/support/fixtures.cpp tests/core/test_config.cpp tests/core/test_safetensors.cpp
-           tests/core/test_input_validation.cpp tests/tasks/*.cpp)
+           tests/support/fixtures.cpp tests/support/small_dataset.cpp tests/core/test_config.cpp
+           tests/core/test_safetensors.cpp tests/core/test_atomic_file.cpp tests/core/test_input_validation.cpp
+           tests/tasks/*.cpp)
   running=0
   for src in "${sources[@]}"; do
     obj="$out/obj/$(echo "${src%.cpp}" | tr / _).o"

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/output_path.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "report/plot.h"
@@ -164,6 +165,8 @@ void add_attention_command(CLI::App& root) {
       ->check(CLI::NonNegativeNumber);
   cmd->callback([a, size] {
     auto mamba = load_checkpoint(a->checkpoint);
+    const fs::path out = a->out.empty() ? fs::path(a->checkpoint) / "attention" : fs::path(a->out);
+    require_output_directory(out, "--out");
     require(mamba.config.model.is_mamba(), "--checkpoint: " + a->checkpoint + " holds a " +
                                                mamba.config.model.type +
                                                " model; pass a Mamba checkpoint (a Transformer goes to --compare)");
@@ -201,7 +204,6 @@ void add_attention_command(CLI::App& root) {
     for (const auto& r : layers)
       channels.push_back(a->channel >= 0 ? a->channel : r.maps.scores[0].abs().mean({1, 2}).argmax().item<int64_t>());
 
-    const fs::path out = a->out.empty() ? fs::path(a->checkpoint) / "attention" : fs::path(a->out);
     std::error_code ec;
     fs::create_directories(out, ec);
     require(!ec, "--out: cannot create " + out.string() + ": " + ec.message());

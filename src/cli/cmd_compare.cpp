@@ -1,16 +1,20 @@
 // freelunch compare CONFIG… [--set key=value …] [--out DIR]
-// Trains each config with the same overrides, then prints string accuracy per task size side
-// by side with parameters and inference-state bytes. Finished runs with the same resolved
-// config are reused, so a rerun only trains what changed.
+// Trains each config with the same overrides into DIR/<config name>, then prints string accuracy
+// per task size side by side with parameters and inference-state bytes. A finished run of the same
+// resolved config is reused and an interrupted one resumed from its checkpoint, so a rerun only
+// trains what is missing; a directory holding any other run is refused, never deleted.
 #include <cstdio>
 
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/output_path.h"
 #include "core/progress.h"
 #include "report/table.h"
 #include "train/checkpoint.h"
+#include "train/checkpoint_series.h"
+#include "train/run_directory.h"
 #include "train/trainer.h"
 
 namespace fl::cli {
@@ -26,13 +30,10 @@ struct Entry {
   StateFootprint state;
 };
 
-// A finished run directory holding exactly this config: its summary, else nothing (a summary
-// that is damaged or from an older format counts as unfinished, so the run is redone).
-std::optional<TrainSummary> finished_run(const fs::path& dir, const RunConfig& config) {
-  if (!fs::exists(dir / "summary.json") || !fs::exists(dir / "config.json")) return std::nullopt;
-  const Json saved = Json::parse(read_file(dir / "config.json"), nullptr, false);
-  const Json s = Json::parse(read_file(dir / "summary.json"), nullptr, false);
-  if (saved != config.to_json() || s.is_discarded()) return std::nullopt;
+// The summary of the finished run in `dir`.
+TrainSummary finished_summary(const fs::path& dir) {
+  const fs::path file = dir / "summary.json";
+  const Json s = Json::parse(read_file(file), nullptr, false);
   try {
     TrainSummary summary;
     summary.final_loss = s.at("final_loss"), summary.tokens_per_second = s.at("tokens_per_s");
@@ -40,8 +41,31 @@ std::optional<TrainSummary> finished_run(const fs::path& dir, const RunConfig& c
     summary.eval = EvalReport::from_json(s.at("eval"));
     return summary;
   } catch (const Json::exception&) {
-    return std::nullopt;
+    throw Error(file.string() + ": damaged or of an older format; remove " + dir.string() + " to train the run again");
   }
+}
+
+// The run of `e` in `dir`: trained when the directory is new (or holds only the remains of a run
+// that stopped before its first checkpoint), reused when it holds the finished run of the same
+// resolved config, resumed from its checkpoint when it holds that run interrupted. Any other
+// content is refused and left as it is.
+TrainSummary run_in(const Entry& e, const fs::path& dir) {
+  const auto state = inspect_run_directory(dir);
+  if (state == RunDirectoryState::empty || state == RunDirectoryState::unstarted) return train_run(e.config, dir, true);
+  require(state != RunDirectoryState::other,
+          dir.string() + ": is not empty and holds no freelunch run; choose another --out");
+  const bool finished = state == RunDirectoryState::finished;
+  const std::string difference = first_config_difference(e.config.to_json(), saved_run_config(dir, state));
+  require(difference.empty(), dir.string() + ": holds " + (finished ? "a finished" : "an interrupted") +
+                                  " run of another config (" + difference + "); choose another --out, or remove " +
+                                  dir.string() + " to train it again");
+  if (finished) {
+    std::fprintf(stderr, "%s: reusing the finished run in %s\n", e.name.c_str(), dir.string().c_str());
+    return finished_summary(dir);
+  }
+  std::fprintf(stderr, "%s: resuming the interrupted run in %s at step %lld\n", e.name.c_str(), dir.string().c_str(),
+               static_cast<long long>(CheckpointSeries::step_of(*CheckpointSeries(dir).latest())));
+  return resume_run(dir, TrainOptions{});
 }
 
 std::string render(const std::vector<Entry>& entries, const std::string& size_name) {
@@ -82,26 +106,22 @@ void add_compare_command(CLI::App& root) {
   cmd->add_option("--set", args->sets, "override applied to every config (repeatable)");
   cmd->add_option("--out", args->out, "directory of the runs (one subdirectory per config)")->capture_default_str();
   cmd->callback([args] {
+    require_output_directory(args->out, "--out");
     std::vector<Entry> entries;
     for (const auto& path : args->configs)  // validate every config before training any
       entries.push_back({fs::path(path).stem().string(), RunConfig::load(path, args->sets), {}, {}});
-    for (auto& e : entries) {
+    for (const auto& e : entries)
       require(e.config.task_name == entries.front().config.task_name &&
                   e.config.eval.sizes == entries.front().config.eval.sizes,
               "compare: every config must use the same task and eval.sizes ('" + e.name + "' differs)");
+    for (auto& e : entries) {
       const fs::path dir = fs::path(args->out) / e.name;
-      if (auto done = finished_run(dir, e.config)) {
-        std::fprintf(stderr, "%s: reusing the finished run in %s\n", e.name.c_str(), dir.string().c_str());
-        e.summary = *done;
-      } else {
-        if (fs::exists(dir)) {
-          require(fs::exists(dir / "metrics.jsonl") || fs::exists(dir / "config.json"),
-                  dir.string() + ": exists and is not a freelunch run; choose another --out");
-          std::fprintf(stderr, "%s: %s holds an unfinished or different run; retraining\n", e.name.c_str(),
-                       dir.string().c_str());
-          fs::remove_all(dir);
-        }
-        e.summary = train_run(e.config, dir, true);
+      try {
+        e.summary = run_in(e, dir);
+      } catch (const TrainingInterrupted& ex) {  // main prints it and dies of the signal
+        throw TrainingInterrupted(ex.signal(), std::string(ex.what()) +
+                                                   "; continue with: the same freelunch compare command (it "
+                                                   "resumes the run)");
       }
       e.state = state_footprint(load_checkpoint(dir).model);
     }

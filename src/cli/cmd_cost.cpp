@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "core/error.h"
+#include "core/output_path.h"
 #include "cost/run_cost.h"
 
 namespace fl::cli {
@@ -43,6 +44,7 @@ void add_cost_command(CLI::App& root) {
   cmd->add_flag("--quiet", a->quiet, "no progress bar");
   cmd->callback([a, tokens, validate] {
     require(a->overrides.empty() || !a->models.empty(), "--set applies to --model config files; none given");
+    if (!a->out.empty()) require_output_directory(a->out, "--out");
     cost::CostOptions o;
     o.quick = a->quick;
     o.progress = !a->quiet;

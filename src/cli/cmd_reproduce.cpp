@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/output_path.h"
 #include "core/progress.h"
 #include "core/subprocess.h"
 #include "kernels/kernel_mode.h"
@@ -58,6 +59,7 @@ void add_reproduce_command(CLI::App& root) {
     const auto suite = reproduce::Suite::load(suite_dir);
     reproduce::ReproduceOptions o;
     o.dir = a->dir.empty() ? fs::path("results") / "reproduce" / suite.name : fs::path(a->dir);
+    require_output_directory(o.dir, "--dir");
     o.workers = a->workers > 0 ? a->workers : std::max(1, at::get_num_threads());
     o.report_only = a->report_only;
     o.progress = !a->quiet;

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "core/atomic_file.h"
+#include "core/output_path.h"
 #include "core/error.h"
 #include "speed/side_by_side.h"
 #include "speed/workers.h"
@@ -62,6 +63,9 @@ void add_speed_command(CLI::App& root) {
   cmd->add_option("--python", a->python, "interpreter with Debian's python3-torch")->capture_default_str();
   cmd->add_flag("--quiet", a->quiet, "no progress bar");
   cmd->callback([a] {
+    if (!a->out.empty()) require_output_file(a->out, "--out");
+    if (!a->json.empty()) require_output_file(a->json, "--json");
+    if (!a->work.empty()) require_output_directory(a->work, "--work");
     speed::SpeedOptions o;
     o.plan = a->quick ? speed::quick_plan() : speed::full_plan();
     o.source_dir = a->source;

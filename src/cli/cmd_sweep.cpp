@@ -8,6 +8,7 @@
 #include <ATen/Parallel.h>
 
 #include "cli/commands.h"
+#include "core/output_path.h"
 #include "core/subprocess.h"
 #include "experiments/sweep_runner.h"
 #include "kernels/kernel_mode.h"
@@ -34,6 +35,7 @@ void add_sweep_command(CLI::App& root) {
     SweepOptions options;
     options.dir = args->dir.empty() ? std::filesystem::path("sweeps") / std::filesystem::path(args->file).stem()
                                     : std::filesystem::path(args->dir);
+    require_output_directory(options.dir, "--dir");
     options.workers = args->workers;
     options.progress = !args->quiet;
     if (args->worker) {

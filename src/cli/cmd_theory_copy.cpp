@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "core/output_path.h"
 #include "theory/copy_construction.h"
 
 namespace fl::cli {
@@ -28,6 +29,7 @@ void add_theory_copy_command(CLI::App& parent) {  // parent = the `theory` comma
   cmd->add_flag("--quiet", *quiet, "no progress bar");
   cmd->callback([o, out, quiet] {
     o->out = *out;
+    require_output_directory(o->out, "--out");
     o->progress = !*quiet;
     const auto r = theory::run_copy_theory(*o);
     std::printf("%s\n%s\nPer copy distance at N = %lld (every distance in the CSV files):\n%s\n", r.verdict.c_str(),

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "core/output_path.h"
 #include "theory/local_dp_theory.h"
 
 namespace fl::cli {
@@ -24,6 +25,7 @@ void add_theory_local_dp_command(CLI::App& theory) {
   cmd->add_option("--seed", options->seed, "seed of the evaluation problems")->capture_default_str();
   cmd->callback([options, out] {
     options->out_dir = *out;
+    require_output_directory(options->out_dir, "--out");
     const auto result = theory::run_local_dp_theory(*options);
     std::printf("%s\n", result.report.c_str());
     if (!result.plots_rendered) std::printf("gnuplot not found: plots written as CSV and gnuplot scripts only\n");

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "core/output_path.h"
 #include "core/progress.h"
 #include "report/table.h"
 #include "train/trainer.h"
@@ -40,6 +41,7 @@ void add_train_command(CLI::App& root) {
                                       : args->out.empty()    ? std::filesystem::path("runs") /
                                                                 std::filesystem::path(args->config).stem()
                                                              : std::filesystem::path(args->out);
+    if (args->resume.empty()) require_output_directory(dir, "--out");
     TrainSummary summary;
     try {
       summary = args->resume.empty() ? train_run(RunConfig::load(args->config, args->sets), dir, options)

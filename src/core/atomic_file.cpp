@@ -1,6 +1,7 @@
 #include "core/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,6 +53,31 @@ struct TemporaryFile {
   }
 };
 
+// True when `text` is "<pid>.<n>" with a pid of no running process (a process of another user
+// counts as running).
+bool names_a_dead_process(const std::string& text) {
+  const auto dot = text.find('.');
+  if (dot == 0 || dot == std::string::npos || dot > 9 || dot + 1 == text.size()) return false;
+  if (text.find_first_not_of("0123456789.") != std::string::npos || text.find('.', dot + 1) != std::string::npos)
+    return false;
+  const pid_t pid = static_cast<pid_t>(std::stol(text.substr(0, dot)));
+  return pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+// Removes the temporary files of earlier writes of `path` whose process has died between creating
+// and renaming them (SIGKILL, power cut): the write that replaces the file cleans up after them.
+void remove_stale_temporaries(const std::filesystem::path& path) {
+  const std::string prefix = "." + path.filename().string() + ".tmp.";
+  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code ignored;
+    if (name.rfind(prefix, 0) == 0 && names_a_dead_process(name.substr(prefix.size())))
+      std::filesystem::remove(it->path(), ignored);
+  }
+}
+
 std::filesystem::path temporary_path_for(const std::filesystem::path& path) {
   static std::atomic<unsigned long> counter{0};  // distinguishes concurrent writers in one process
   const std::string name = "." + path.filename().string() + ".tmp." + std::to_string(::getpid()) +
@@ -85,6 +111,7 @@ void sync_directory(const std::filesystem::path& path) {
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
   if (path.filename().empty()) fail(path, "not a file path (no file name)");
+  remove_stale_temporaries(path);
   TemporaryFile temporary{temporary_path_for(path)};
   FileDescriptor fd(
       ::open(temporary.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666));

@@ -10,7 +10,9 @@ namespace fl {
 
 // Replaces `path` with `bytes` atomically: writes ".<name>.tmp.<pid>.<n>" next to it, fsyncs it,
 // renames it over `path`, then fsyncs the directory. On failure removes the temporary file and
-// throws fl::Error naming `path`. The new file gets default permissions (0666 & ~umask).
+// throws fl::Error naming `path`. The new file gets default permissions (0666 & ~umask). First
+// removes the temporary files of earlier writes of `path` whose process no longer runs (killed
+// between creating and renaming them), so a crash's leftovers go with the next write.
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
 
 // The whole content of `path`; fl::Error naming it if it is missing, a directory or unreadable.

@@ -46,11 +46,18 @@ void Progress::finish(const std::string& status) {
   finished_ = true;
 }
 
+void Progress::stop(const std::string& status) {
+  status_ = status;
+  stopped_ = true;
+  draw(true);
+  finished_ = true;
+}
+
 void Progress::draw(bool final) {
   if (!enabled_) return;
   const double elapsed = elapsed_seconds();
   const double frac = total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
-  const std::string eta = final ? "done in " + format_duration(elapsed)
+  const std::string eta = final ? (stopped_ ? "after " : "done in ") + format_duration(elapsed)
                                 : (done_ > 0 ? "ETA " + format_duration(elapsed * (1.0 - frac) / frac) : "ETA ?");
   if (tty_) {
     constexpr int kWidth = 24;

@@ -13,14 +13,15 @@ class Progress {
   ~Progress();
   // Marks `done` units complete; `status` is shown next to the bar (e.g. "loss 0.12").
   void update(int64_t done, const std::string& status = "");
-  void finish(const std::string& status = "");
+  void finish(const std::string& status = "");  // the whole total done
+  void stop(const std::string& status);         // ended early, at the last update (e.g. "interrupted")
   double elapsed_seconds() const;
 
  private:
   void draw(bool final);
   std::string label_, status_;
   int64_t total_, done_ = 0;
-  bool enabled_, tty_, finished_ = false;
+  bool enabled_, tty_, finished_ = false, stopped_ = false;
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 

@@ -94,4 +94,13 @@ Json ModelConfig::to_json() const {
   return j;
 }
 
+std::string ModelConfig::family_of(const std::string& key) {
+  ModelConfig mamba, transformer;
+  mamba.type = "mamba", transformer.type = "transformer";
+  if (key.rfind("model.", 0) != 0) return "";
+  const std::string name = key.substr(6);
+  const bool in_mamba = mamba.to_json().contains(name), in_transformer = transformer.to_json().contains(name);
+  return in_mamba == in_transformer ? "" : in_mamba ? "mamba" : "transformer";
+}
+
 }  // namespace fl

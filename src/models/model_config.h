@@ -38,6 +38,9 @@ struct ModelConfig {
   // Reads "model.*" values and checks cross-field constraints (throws fl::Error).
   static ModelConfig from(const ParamValues& values, int64_t task_vocab_size);
   Json to_json() const;  // the "model" object of a checkpoint's config.json
+  // "mamba" for a key only Mamba reads ("model.d_state"), "transformer" for one only the
+  // Transformer reads ("model.n_head", "model.window"), "" for the others.
+  static std::string family_of(const std::string& key);
 };
 
 }  // namespace fl

@@ -208,6 +208,14 @@ std::vector<int32_t> ArithmeticTask::draw_expression(Rng& rng, int64_t n) const 
 
 Example ArithmeticTask::sample(Rng& rng) const { return sample_at(rng, rng.uniform_int(min_n_, n_)); }
 
+// At n operators: the drawn expression has 2n + 1 symbols and at most n - 1 bracketed pieces
+// (the first step never brackets), so the prompt with "=" has at most 4n tokens. A step with m
+// operators left prints 2m + 1 symbols and at most m - 1 bracket pairs (one per non-root
+// operation): 4m - 1 tokens, 1 for the final number. A right-nested chain such as
+// a - (b - (c - d)) reaches every bound at once, and stays one as it is reduced. CoT:
+// 4n + Σ_{m=1}^{n-1} (4m - 1) + 1 + (n - 1) "=" + <eos> = 2n² + 2n + 2; direct: 4n + 2.
+int64_t ArithmeticTask::longest_example() const { return cot_ ? 2 * n_ * n_ + 2 * n_ + 2 : 4 * n_ + 2; }
+
 Example ArithmeticTask::sample_at(Rng& rng, int64_t n) const {
   require(n >= 1 && n <= kMaxOperators, "arithmetic: size " + std::to_string(n) + " is outside 1.." +
                                             std::to_string(kMaxOperators) + " operators");

@@ -71,6 +71,12 @@ std::vector<int64_t> AssocRecallTask::default_eval_sizes() const {
 
 Example AssocRecallTask::sample(Rng& rng) const { return sample_at(rng, rng.uniform_int(min_pairs_, max_pairs_)); }
 
+// "$ k v … |" with the most pairs, then each query after the most fillers, and ".".
+int64_t AssocRecallTask::longest_example() const {
+  const int64_t queries = queries_ > 0 ? queries_ : max_pairs_;
+  return 2 * max_pairs_ + 3 + queries * (query_gap_ + 2);
+}
+
 Example AssocRecallTask::sample_at(Rng& rng, int64_t pairs) const {
   const int64_t fewest = std::max<int64_t>(1, queries_);
   require(pairs >= fewest && pairs <= keys_, "assoc_recall: " + std::to_string(pairs) + " pairs is outside " +

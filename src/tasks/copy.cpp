@@ -40,6 +40,9 @@ std::vector<int64_t> CopyTask::default_eval_sizes() const {
 
 Example CopyTask::sample(Rng& rng) const { return sample_at(rng, rng.uniform_int(min_len_, max_len_)); }
 
+// "$ x | x ." with |x| = max_len.
+int64_t CopyTask::longest_example() const { return 2 * max_len_ + 3; }
+
 Example CopyTask::sample_at(Rng& rng, int64_t length) const {
   require(length >= 1 && length <= kMaxLength,
           "copy: length " + std::to_string(length) + " is outside 1.." + std::to_string(kMaxLength));

@@ -19,6 +19,7 @@ class CopyTask : public Task {
   std::string size_name() const override { return "length"; }
   std::vector<int64_t> default_eval_sizes() const override;
   Example sample(Rng& rng) const override;
+  int64_t longest_example() const override;
   Example sample_at(Rng& rng, int64_t length) const override;
   Verdict verify(const Example& example, const std::vector<int32_t>& generated) const override;
   std::string describe() const override;

@@ -230,6 +230,13 @@ Example DatasetTask::sample(Rng& rng) const {
   return make(train_[rng.uniform_int(0, static_cast<int64_t>(train_.size()) - 1)]);
 }
 
+// input, target and <eos> of the longest line of the training split.
+int64_t DatasetTask::longest_example() const {
+  size_t longest = 0;
+  for (const auto& item : train_) longest = std::max(longest, item.input.size() + item.target.size() + 1);
+  return static_cast<int64_t>(longest);
+}
+
 Example DatasetTask::sample_at(Rng& rng, int64_t target_len) const {
   auto it = eval_by_len_.find(target_len);
   if (it == eval_by_len_.end()) {

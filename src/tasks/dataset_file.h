@@ -32,6 +32,7 @@ class DatasetTask : public Task {
   std::string size_name() const override { return "target length"; }
   std::vector<int64_t> default_eval_sizes() const override;  // every target length of the evaluation split
   Example sample(Rng& rng) const override;                      // a uniform training example
+  int64_t longest_example() const override;
   Example sample_at(Rng& rng, int64_t target_len) const override;  // a uniform evaluation example
   Verdict verify(const Example& example, const std::vector<int32_t>& generated) const override;
   std::string describe() const override;

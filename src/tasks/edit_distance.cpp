@@ -94,6 +94,13 @@ std::vector<int64_t> EditDistanceTask::default_eval_sizes() const {
 
 Example EditDistanceTask::sample(Rng& rng) const { return sample_at(rng, rng.uniform_int(min_n_, n_)); }
 
+// str1 of n letters and str2 of up to n + 2: "s | t <sep>", then (cot) the dp rows, n values of
+// n + 2 and a "," each, and "<sep>", then the answer and <eos>.
+int64_t EditDistanceTask::longest_example() const {
+  const int64_t letters = 2 * n_ + 2 + 2;  // both strings, "|" and "<sep>"
+  return letters + (cot_ ? n_ * (n_ + 2) + n_ + 1 : 0) + 2;
+}
+
 Example EditDistanceTask::sample_at(Rng& rng, int64_t n) const {
   require(n >= 4 && n <= n_, "edit_distance: size " + std::to_string(n) + " is outside 4.." + std::to_string(n_) +
                                  " (task.num_range bounds the dp values for sizes up to task.n)");

@@ -62,6 +62,9 @@ std::vector<int64_t> LisTask::default_eval_sizes() const {
 
 Example LisTask::sample(Rng& rng) const { return sample_at(rng, rng.uniform_int(min_n_, n_)); }
 
+// "a_1 … a_n <sep>", (cot) "dp_1 … dp_n <sep>", the answer and <eos>.
+int64_t LisTask::longest_example() const { return cot_ ? 2 * n_ + 4 : n_ + 3; }
+
 // Feng's get_seq: the split of `total` into runs and every draw follow LIS/data.py.
 std::vector<int64_t> LisTask::draw_sequence(Rng& rng, int64_t n) const {
   const int64_t runs = rng.uniform_int(1, 3), total = rng.uniform_int(3, n);

@@ -68,6 +68,9 @@ std::vector<int64_t> LocalDpTask::solve(const std::vector<int64_t>& inputs) cons
 
 Example LocalDpTask::sample(Rng& rng) const { return sample_at(rng, rng.uniform_int(min_n_, max_n_)); }
 
+// "$ s_1 dp_1 … s_n dp_n ." or "$ s_1 … s_n | dp_1 … dp_n .".
+int64_t LocalDpTask::longest_example() const { return format_ == Format::Interleaved ? 2 * max_n_ + 2 : 2 * max_n_ + 3; }
+
 Example LocalDpTask::sample_at(Rng& rng, int64_t n) const {
   require(n >= 1 && n <= kMaxSteps,
           "local_dp: n = " + std::to_string(n) + " is outside 1.." + std::to_string(kMaxSteps));

@@ -27,6 +27,7 @@ class LocalDpTask : public Task {
   std::string size_name() const override { return "n"; }
   std::vector<int64_t> default_eval_sizes() const override;
   Example sample(Rng& rng) const override;
+  int64_t longest_example() const override;
   Example sample_at(Rng& rng, int64_t n) const override;
   Verdict verify(const Example& example, const std::vector<int32_t>& generated) const override;
   std::string describe() const override;

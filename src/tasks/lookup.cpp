@@ -61,6 +61,9 @@ Example LookupTask::sample(Rng& rng) const {
   return sample_at(rng, distance_ > 0 ? distance_ : rng.uniform_int(min_distance(), max_distance()));
 }
 
+// "$ x_1 … x_n |", two tokens per query, "." (the same at every distance).
+int64_t LookupTask::longest_example() const { return length_ + 2 * queries_ + 3; }
+
 Example LookupTask::sample_at(Rng& rng, int64_t distance) const {
   require(distance >= min_distance() && distance <= max_distance(),
           "lookup: distance " + std::to_string(distance) + " is outside " + std::to_string(min_distance()) + ".." +

@@ -108,6 +108,9 @@ void NgramLookupTask::check_feasible() const {
 
 Example NgramLookupTask::sample(Rng& rng) const { return sample_at(rng, rng.uniform_int(min_len_, max_len_)); }
 
+// "$ g | x | a ." or "$ x | g a ." with |x| = max_len.
+int64_t NgramLookupTask::longest_example() const { return max_len_ + ngram_ + answer_len_ + (prefix_form_ ? 4 : 3); }
+
 Example NgramLookupTask::sample_at(Rng& rng, int64_t length) const {
   require(length >= ngram_ + answer_len_, name() + ": length " + std::to_string(length) +
                                               " cannot hold task.ngram + task.answer_len = " +

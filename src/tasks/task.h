@@ -45,6 +45,9 @@ class Task {
   virtual std::vector<int64_t> default_eval_sizes() const = 0;
   virtual Example sample(Rng& rng) const = 0;             // training distribution
   virtual Example sample_at(Rng& rng, int64_t size) const = 0;  // one example of the given size
+  // The most tokens an example of sample() can have: exact (some training example has this many),
+  // so a config checked against it (train.pack_len, learned positions) is never refused wrongly.
+  virtual int64_t longest_example() const = 0;
   // Judges `generated`: the continuation after the prompt as produced at evaluation (the
   // model's tokens, EOS included if it produced one, with the environment's inputs in place for
   // non-free-form examples). Parses the output; never trusts it.

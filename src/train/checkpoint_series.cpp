@@ -6,6 +6,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "train/checkpoint.h"
+#include "train/fault_injection.h"
 
 namespace fl {
 
@@ -21,8 +22,6 @@ std::string step_name(int64_t step) {
   return name;
 }
 
-int64_t step_of(const std::string& name) { return std::stoll(name.substr(5)); }
-
 }  // namespace
 
 fs::path CheckpointSeries::save(const LanguageModel& model, const torch::optim::AdamW& optimizer,
@@ -34,6 +33,7 @@ fs::path CheckpointSeries::save(const LanguageModel& model, const torch::optim::
   std::error_code ec;
   fs::remove_all(target, ec);  // an incomplete attempt of an earlier session
   save_training_checkpoint(target, model, optimizer, config, progress);
+  fault::kill_before_latest(progress.step);
   write_file_atomic(dir_ / "latest", name + "\n");
   for (const auto& entry : fs::directory_iterator(dir_)) {
     const std::string entry_name = entry.path().filename().string();
@@ -61,9 +61,13 @@ std::optional<fs::path> CheckpointSeries::newest_other_than(const fs::path& excl
     const std::string name = entry.path().filename().string();
     if (!std::regex_match(name, kStepName) || !fs::exists(entry.path() / kManifestName)) continue;
     if (entry.path() == excluded) continue;
-    if (!best || step_of(name) > step_of(best->filename().string())) best = entry.path();
+    if (!best || step_of(entry.path()) > step_of(*best)) best = entry.path();
   }
   return best;
+}
+
+int64_t CheckpointSeries::step_of(const fs::path& checkpoint) {
+  return std::stoll(checkpoint.filename().string().substr(5));
 }
 
 void CheckpointSeries::remove() {

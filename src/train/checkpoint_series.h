@@ -26,6 +26,7 @@ class CheckpointSeries {
   // The newest step directory with a manifest other than `excluded`, if any (a fallback).
   std::optional<std::filesystem::path> newest_other_than(const std::filesystem::path& excluded) const;
   void remove();  // deletes the whole series (once the run's final checkpoint is written)
+  static int64_t step_of(const std::filesystem::path& checkpoint);  // 200 for …/step-00000200
   const std::filesystem::path& dir() const { return dir_; }
 
  private:

@@ -1,5 +1,7 @@
 #include "train/run_config.h"
 
+#include <set>
+
 #include "core/error.h"
 
 namespace fl {
@@ -90,7 +92,22 @@ RunConfig RunConfig::from_raw(RawConfig raw) {
 RunConfig RunConfig::load(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
   RawConfig raw = RawConfig::from_file(path);
   for (const auto& o : overrides) raw.apply_override(o);
-  return from_raw(std::move(raw));
+  std::set<std::string> given;  // the keys the user set, in the file or with --set
+  for (const auto& [key, value] : raw.values) given.insert(key);
+  for (const auto& [key, text] : raw.overrides) given.insert(key);
+  RunConfig rc = from_raw(std::move(raw));
+  const std::string source = path.string() + ": ";
+  require(given.count("model.type") != 0, source + "model.type is not set (mamba, transformer or window); every other "
+                                                   "key has a default (docs/CONFIG.md)");
+  const std::string family = rc.model.is_mamba() ? "mamba" : "transformer";
+  for (const auto& key : given) {
+    const std::string owner = ModelConfig::family_of(key);
+    require(owner.empty() || owner == family, source + key + " applies to " +
+                                                  (owner == "mamba" ? "Mamba" : "Transformers") +
+                                                  ", not to model.type = " + rc.values.get_string("model.type") +
+                                                  " (remove it)");
+  }
+  return rc;
 }
 
 std::unique_ptr<Task> RunConfig::make_task() const { return fl::make_task(task_name, values); }

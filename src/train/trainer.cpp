@@ -14,10 +14,13 @@
 #include "train/checkpoint.h"
 #include "train/checkpoint_series.h"
 #include "train/data_source.h"
+#include "train/fault_injection.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
+#include "train/run_directory.h"
 #include "train/run_lock.h"
 #include "train/schedule.h"
+#include "train/sequence_limits.h"
 #include "train/stop_signal.h"
 #include "train/train_state.h"
 
@@ -27,14 +30,33 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void prepare_out_dir(const fs::path& dir) {
-  std::error_code ec;
-  if (fs::exists(dir)) {
-    require(fs::is_directory(dir), dir.string() + ": exists and is not a directory");
-    require(fs::is_empty(dir), dir.string() + ": output directory is not empty (choose another --out)");
+// A new run's directory must be missing, empty, or the remains of a run that stopped before its
+// first checkpoint. Creates nothing.
+void check_new_run_directory(const fs::path& dir) {
+  switch (inspect_run_directory(dir)) {
+    case RunDirectoryState::empty:
+    case RunDirectoryState::unstarted:
+      return;
+    case RunDirectoryState::interrupted:
+      throw Error(dir.string() + ": output directory is not empty: it holds an interrupted run (continue it with "
+                                 "freelunch train --resume " + dir.string() + ", or choose another --out)");
+    default:
+      require(fs::is_directory(dir), dir.string() + ": exists and is not a directory");
+      throw Error(dir.string() + ": output directory is not empty (choose another --out)");
   }
+}
+
+// Creates (or takes over) the run directory and locks it; the remains of a run that stopped
+// before its first checkpoint are cleared under the lock, so a run still writing its first
+// checkpoint there is never disturbed.
+RunDirectoryLock claim_new_run_directory(const fs::path& dir) {
+  std::error_code ec;
   fs::create_directories(dir, ec);
   require(!ec, dir.string() + ": cannot create directory: " + ec.message());
+  RunDirectoryLock lock(dir);
+  check_new_run_directory(dir);
+  if (inspect_run_directory(dir) == RunDirectoryState::unstarted) clear_unstarted_run(dir);
+  return lock;
 }
 
 std::string eval_status(const EvalReport& report) {
@@ -52,10 +74,12 @@ std::string progress_label(const ModelConfig& m) {
 
 // One run in one process: a fresh start or a restored checkpoint, then steps until the end,
 // stop_at or a signal. Steps are counted as metrics.jsonl counts them: after the n-th optimizer
-// step, progress_.step = n.
+// step, progress_.step = n. Built before its directory is touched: the task, the evaluation set,
+// the training set and the model exist, and the sequence lengths are checked, before anything is
+// written.
 class Trainer {
  public:
-  Trainer(RunConfig config, LanguageModel model, fs::path out_dir, RunDirectoryLock lock, const TrainOptions& options)
+  Trainer(RunConfig config, LanguageModel model, const TrainOptions& options)
       : config_(std::move(config)),
         task_(config_.make_task()),
         eval_set_(*task_, config_.eval.sizes.empty() ? task_->default_eval_sizes() : config_.eval.sizes,
@@ -63,29 +87,37 @@ class Trainer {
         data_(*task_, eval_set_, config_.train.samples, config_.seed),
         model_(std::move(model)),
         optimizer_(make_optimizer(model_, config_.train)),
-        out_dir_(std::move(out_dir)),
-        lock_(std::move(lock)),
-        series_(out_dir_),
         options_(options),
         bar_(progress_label(config_.model), config_.train.steps, options.show_progress) {
+    check_sequence_lengths(config_, *task_, eval_set_);
+    if (config_.train.samples == 0) {  // fresh sampling can fail at its first draw: try it on a copy
+      DataSource probe = data_;
+      probe.next_batch(config_.train.batch_size, config_.train.pack_len);
+    }
     model_->train();
     summary_.parameters = model_->num_parameters();
     summary_.size_name = task_->size_name();
   }
 
-  // A new run: an empty metrics.jsonl and the checkpoint of step 0.
-  void start_fresh() {
+  // A new run in `out_dir` (locked by `lock`): an empty metrics.jsonl and the checkpoint of step 0.
+  void start_fresh(const fs::path& out_dir, RunDirectoryLock lock) {
+    attach(out_dir, std::move(lock));
     metrics_.emplace(out_dir_ / "metrics.jsonl");
     save();
   }
 
-  // Continues from `checkpoint` (weights already in the model; `manifest` verified): AdamW,
-  // generator, data position and counters, then metrics.jsonl cut back to that step.
-  void restore(const fs::path& checkpoint, const Json& manifest) {
+  // Continues the run in `out_dir` from `checkpoint` (weights already in the model; `manifest`
+  // verified): AdamW, generator, data position and counters, then metrics.jsonl cut back to that
+  // step.
+  void restore(const fs::path& out_dir, RunDirectoryLock lock, const fs::path& checkpoint, const Json& manifest) {
     progress_ = load_training_state(checkpoint, manifest, model_, optimizer_);
     data_.seek(progress_.data, (checkpoint / "progress.json").string());
     require(progress_.step < config_.train.steps,
             checkpoint.string() + ": step " + std::to_string(progress_.step) + " is not before train.steps");
+    require(options_.stop_at == 0 || options_.stop_at > progress_.step,
+            "--stop-at " + std::to_string(options_.stop_at) + " is not after step " + std::to_string(progress_.step) +
+                ", where the run's latest checkpoint " + checkpoint.string() + " stands");
+    attach(out_dir, std::move(lock));
     metrics_.emplace(out_dir_ / "metrics.jsonl", progress_.metrics_bytes);
     elapsed_before_ = progress_.elapsed_s;
     last_saved_ = checkpoint, last_saved_step_ = progress_.step;
@@ -121,7 +153,7 @@ class Trainer {
     Batch batch = make_batch(data_.next_batch(t.batch_size, t.pack_len), task_->pad_id());
     optimizer_.zero_grad();
     auto loss = masked_cross_entropy(model_->forward(batch.inputs), batch);  // () from (B, T, V) logits
-    const double loss_value = loss.item<double>();
+    const double loss_value = fault::nan_loss_at(p.step + 1) ? std::nan("") : loss.item<double>();
     require_finite("the training loss", loss_value, p.step + 1);
     loss.backward();
     if (t.grad_clip > 0)
@@ -167,7 +199,7 @@ class Trainer {
     progress_.threads = at::get_num_threads();
     progress_.kernels = kernels::mode_name(kernels::mode());
     progress_.data = data_.position();
-    last_saved_ = series_.save(model_, optimizer_, config_, progress_);
+    last_saved_ = series_->save(model_, optimizer_, config_, progress_);
     last_saved_step_ = progress_.step;
   }
 
@@ -177,7 +209,7 @@ class Trainer {
 
   [[noreturn]] void interrupt(int signal) {
     save_unless_saved();
-    bar_.finish("interrupted");
+    bar_.stop("interrupted");
     throw TrainingInterrupted(signal, "interrupted by " + signal_name(signal) + " at step " +
                                           std::to_string(progress_.step) + " of " +
                                           std::to_string(config_.train.steps) + "; checkpoint " +
@@ -186,7 +218,7 @@ class Trainer {
 
   TrainSummary stopped() {
     save_unless_saved();
-    bar_.finish("stopped");
+    bar_.stop("stopped");
     summary_.finished = false;
     summary_.steps_done = progress_.step;
     summary_.checkpoint = *last_saved_;
@@ -208,7 +240,7 @@ class Trainer {
                  {"eval", summary_.eval.to_json()}};
     if (!summary_.eval.generation.empty()) summary["generation"] = summary_.eval.generation_json();
     write_file_atomic(out_dir_ / "summary.json", summary.dump(2) + "\n");
-    series_.remove();  // the final checkpoint is complete: the run is no longer resumable
+    series_->remove();  // the final checkpoint is complete: the run is no longer resumable
     summary_.checkpoint = out_dir_;
     return summary_;
   }
@@ -219,7 +251,7 @@ class Trainer {
 
   // Stops without writing anything more: the checkpoints already written stay as they are.
   [[noreturn]] void fail_non_finite(const std::string& what, const std::string& problem, int64_t step) {
-    bar_.finish("stopped");
+    bar_.stop("stopped");
     throw Error("training stopped: " + what + " " + problem + " at step " + std::to_string(step) +
                 " (lower train.lr or set train.grad_clip); " +
                 (last_saved_ ? "the last good checkpoint is " + last_saved_->string() + " (step " +
@@ -229,6 +261,12 @@ class Trainer {
 
   double elapsed() const { return elapsed_before_ + bar_.elapsed_seconds(); }
 
+  void attach(const fs::path& out_dir, RunDirectoryLock lock) {
+    out_dir_ = out_dir;
+    lock_.emplace(std::move(lock));
+    series_.emplace(out_dir_);
+  }
+
   RunConfig config_;
   std::unique_ptr<Task> task_;
   EvalSet eval_set_;
@@ -236,8 +274,8 @@ class Trainer {
   LanguageModel model_;
   torch::optim::AdamW optimizer_;
   fs::path out_dir_;
-  RunDirectoryLock lock_;
-  CheckpointSeries series_;
+  std::optional<RunDirectoryLock> lock_;
+  std::optional<CheckpointSeries> series_;
   TrainOptions options_;
   StopSignals signals_;
   Progress bar_;
@@ -264,12 +302,12 @@ void with_fallback_hint(const CheckpointSeries& series, const fs::path& latest, 
 }  // namespace
 
 TrainSummary train_run(const RunConfig& config, const fs::path& out_dir, const TrainOptions& options) {
-  prepare_out_dir(out_dir);
-  RunDirectoryLock lock(out_dir);
+  fault::check_environment();
+  check_new_run_directory(out_dir);
   torch::manual_seed(static_cast<uint64_t>(config.seed) * 1000003 + kStreamInit);
   LanguageModel model(config.model);
-  Trainer trainer(config, model, out_dir, std::move(lock), options);
-  trainer.start_fresh();
+  Trainer trainer(config, model, options);  // everything that can refuse the config, before any file
+  trainer.start_fresh(out_dir, claim_new_run_directory(out_dir));
   return trainer.run();
 }
 
@@ -280,19 +318,24 @@ TrainSummary train_run(const RunConfig& config, const fs::path& out_dir, bool sh
 }
 
 TrainSummary resume_run(const fs::path& run_dir, const TrainOptions& options) {
+  fault::check_environment();
   require(fs::is_directory(run_dir), run_dir.string() + ": not a run directory");
   RunDirectoryLock lock(run_dir);  // first: a process still training there changes the files
   const CheckpointSeries series(run_dir);
   const auto latest = series.latest();
   if (!latest) {
     require(!fs::exists(run_dir / "config.json"), run_dir.string() + ": this run has finished; nothing to resume");
+    require(inspect_run_directory(run_dir) != RunDirectoryState::unstarted,
+            run_dir.string() + ": the run stopped before its first checkpoint: nothing to resume; start it again "
+                               "with freelunch train --config … --out " + run_dir.string() +
+                               " (a new run reuses this directory)");
     throw Error(run_dir.string() + ": no checkpoint to resume from (" + (series.dir() / "latest").string() +
-                " is missing: not a run of `freelunch train`, or one stopped before its first checkpoint)");
+                " is missing: not a run of `freelunch train`)");
   }
   LoadedCheckpoint loaded;
   with_fallback_hint(series, *latest, [&] { loaded = load_checkpoint(*latest); });
-  Trainer trainer(loaded.config, loaded.model, run_dir, std::move(lock), options);
-  with_fallback_hint(series, *latest, [&] { trainer.restore(*latest, loaded.manifest); });
+  Trainer trainer(loaded.config, loaded.model, options);
+  with_fallback_hint(series, *latest, [&] { trainer.restore(run_dir, std::move(lock), *latest, loaded.manifest); });
   return trainer.run();
 }
 

@@ -76,5 +76,53 @@ TEST(Config, FileErrors) {
   EXPECT_NE(error_of([&] { RunConfig::load(dir / "missing.toml", {}); }).find("missing.toml"), std::string::npos);
 }
 
+// An empty file (or one that never says which model to train) silently trained a default Mamba:
+// a config must set model.type, in the file or with --set (docs/CONFIG.md).
+TEST(Config, AConfigMustSetTheModelType) {
+  TempDir dir;
+  write_file_atomic(dir / "empty.toml", "");
+  write_file_atomic(dir / "empty.json", "{}");
+  write_file_atomic(dir / "seed.toml", "seed = 3\n[task]\nname = \"lis\"\n");
+  for (const char* name : {"empty.toml", "empty.json", "seed.toml"})
+    EXPECT_EQ(error_of([&] { RunConfig::load(dir / name, {}); }),
+              (dir / name).string() + ": model.type is not set (mamba, transformer or window); every other key has a "
+                                      "default (docs/CONFIG.md)")
+        << name;
+  EXPECT_EQ(RunConfig::load(dir / "empty.toml", {"model.type=transformer"}).model.type, "transformer");
+  EXPECT_EQ(RunConfig::load(dir / "seed.toml", {"model.type=mamba"}).task_name, "lis");
+}
+
+// A key of the other model family set by the user was silently ignored (a Mamba with
+// model.window = 64 is no windowed model): an error naming the key. Only keys the user set count:
+// a run's config.json (which holds only its family's keys) and sweep cells (whose base may serve
+// both families) still load.
+TEST(Config, KeysOfTheOtherModelFamilyAreErrors) {
+  TempDir dir;
+  write_file_atomic(dir / "m.toml", "[model]\ntype = \"mamba\"\nn_head = 8\n");
+  EXPECT_EQ(error_of([&] { RunConfig::load(dir / "m.toml", {}); }),
+            (dir / "m.toml").string() + ": model.n_head applies to Transformers, not to model.type = mamba (remove it)");
+  write_file_atomic(dir / "m.json", R"({"model": {"type": "mamba"}})");
+  EXPECT_EQ(error_of([&] { RunConfig::load(dir / "m.json", {"model.window=64"}); }),
+            (dir / "m.json").string() + ": model.window applies to Transformers, not to model.type = mamba (remove it)");
+  write_file_atomic(dir / "t.json", R"({"model": {"type": "transformer", "d_state": 4}})");
+  EXPECT_EQ(error_of([&] { RunConfig::load(dir / "t.json", {}); }),
+            (dir / "t.json").string() + ": model.d_state applies to Mamba, not to model.type = transformer (remove it)");
+  write_file_atomic(dir / "w.json", R"({"model": {"type": "window", "window": 8, "expand": 2}})");
+  EXPECT_NE(error_of([&] { RunConfig::load(dir / "w.json", {}); }).find("model.expand applies to Mamba"),
+            std::string::npos);
+  // Switching a Transformer file to Mamba with --set names the file's Transformer key.
+  write_file_atomic(dir / "gpt.toml", "[model]\ntype = \"transformer\"\nn_head = 4\n");
+  EXPECT_NE(error_of([&] { RunConfig::load(dir / "gpt.toml", {"model.type=mamba"}); }).find("model.n_head applies"),
+            std::string::npos);
+  EXPECT_EQ(RunConfig::load(dir / "gpt.toml", {}).model.n_head, 4);
+
+  for (const char* type : {"mamba", "transformer", "window"}) {  // a run's own config.json loads
+    auto c = config_from_json(std::string(R"({"model": {"type": ")") + type + R"(", "window": 4}})");
+    write_file_atomic(dir / "config.json", c.to_json().dump());
+    EXPECT_EQ(RunConfig::load(dir / "config.json", {}).to_json(), c.to_json()) << type;
+  }
+  EXPECT_EQ(config_from_json(R"({"model": {"type": "mamba", "n_head": 8, "window": 16}})").model.type, "mamba");
+}
+
 }  // namespace
 }  // namespace fl

@@ -6,9 +6,9 @@
 #include <limits>
 #include <map>
 
-#include "core/atomic_file.h"
 #include "core/error.h"
 #include "support/fixtures.h"
+#include "support/small_dataset.h"
 #include "tasks/arithmetic.h"
 #include "tasks/copy.h"
 #include "tasks/lis.h"
@@ -22,16 +22,11 @@ using test_support::TempDir;
 
 // Every registered task with its default parameters (dataset: a small file in `dir`).
 std::map<std::string, std::unique_ptr<Task>> every_task(const TempDir& dir) {
-  std::string lines;
-  for (const char* pair : {"a b|b a", "c|c c", "a|b", "b c|c", "c a|a c", "b|b b", "a a|a", "c b a|a b c"}) {
-    const std::string p = pair;
-    lines += "{\"input\": \"" + p.substr(0, p.find('|')) + "\", \"target\": \"" + p.substr(p.find('|') + 1) + "\"}\n";
-  }
-  write_file_atomic(dir / "data.jsonl", lines);
+  const auto data = test_support::write_small_dataset(dir.path());
   std::map<std::string, std::unique_ptr<Task>> tasks;
   for (const auto& name : task_names()) {
     RawConfig raw{"test", {}, {}};
-    if (name == "dataset") raw.apply_override("task.path=" + (dir / "data.jsonl").string());
+    if (name == "dataset") raw.apply_override("task.path=" + data.string());
     if (name == "dataset") raw.apply_override("task.eval_fraction=0.5");
     tasks.emplace(name, make_task(name, resolve(raw, task_param_specs(name))));
   }

@@ -1,11 +1,14 @@
-// Every config shipped under configs/ is valid: it parses, its task builds, and a model of it
-// can be constructed (so users never meet a broken preset).
+// Every config shipped under configs/ is valid: it parses, its task builds, a model of it can be
+// constructed, and its sequences fit its packing and learned positions (so users never meet a
+// broken preset).
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
+#include "eval/eval_set.h"
 #include "models/lm.h"
 #include "train/run_config.h"
+#include "train/sequence_limits.h"
 
 namespace fl {
 namespace {
@@ -21,6 +24,9 @@ TEST(ShippedConfigs, AllLoadAndBuild) {
       const auto config = RunConfig::load(entry.path(), {});
       const auto task = config.make_task();
       EXPECT_GE(config.model.vocab_size, task->vocab().size());
+      const EvalSet eval_set(*task, config.eval.sizes.empty() ? task->default_eval_sizes() : config.eval.sizes,
+                             config.eval.samples, config.seed);
+      check_sequence_lengths(config, *task, eval_set);
       ++count;
     } catch (const std::exception& e) {
       ADD_FAILURE() << e.what();
