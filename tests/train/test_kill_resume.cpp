@@ -7,9 +7,7 @@
 // or the environment variable of that name when set (a binary built elsewhere).
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,8 +22,6 @@
 #include "support/process.h"
 #include "train/checkpoint.h"
 #include "train/resume_support.h"
-
-extern char** environ;
 
 namespace fl {
 namespace {
@@ -44,46 +40,19 @@ std::string binary() {
 }
 
 // `freelunch --threads 1 <args>` as a child process; stdout and stderr go to files in `dir`.
-class Child {
+class Child : public test_support::ChildProcess {
  public:
-  Child(const std::vector<std::string>& args, const fs::path& dir) : err_(dir / "stderr.txt") {
-    std::vector<std::string> argv = {binary(), "--threads", "1"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> raw;
-    for (auto& a : argv) raw.push_back(a.data());
-    raw.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, (dir / "stdout.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int rc = posix_spawn(&pid_, raw[0], &actions, nullptr, raw.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) pid_ = -1;
-  }
-  ~Child() {
-    if (running()) ::kill(pid_, SIGKILL), wait();
-  }
-  bool started() const { return pid_ > 0; }
-  bool running() const { return pid_ > 0 && status_ < 0; }
-  bool exited() {  // without blocking
-    int status = 0;
-    if (running() && ::waitpid(pid_, &status, WNOHANG) == pid_) status_ = status;
-    return !running();
-  }
-  int wait() {
-    while (running()) {
-      int status = 0;
-      if (::waitpid(pid_, &status, 0) == pid_) status_ = status;
-    }
-    return status_;
-  }
-  void signal(int sig) { ::kill(pid_, sig); }
+  Child(const std::vector<std::string>& args, const fs::path& dir)
+      : ChildProcess(with_binary(args), dir / "stdout.txt", dir / "stderr.txt"), err_(dir / "stderr.txt") {}
   std::string err() const { return read_file(err_); }
 
  private:
+  static std::vector<std::string> with_binary(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {binary(), "--threads", "1"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
   fs::path err_;
-  pid_t pid_ = -1;
-  int status_ = -1;
 };
 
 int64_t lines_in(const fs::path& file) {
