@@ -107,7 +107,7 @@ struct Stop {
   bool to_group;  // to the process group (a terminal's Ctrl-C), else to the command alone
 };
 void PrintTo(const Stop& s, std::ostream* os) {
-  *os << (s.signal == SIGINT ? "SIGINT" : "SIGTERM") << (s.to_group ? " to the process group" : " to the command");
+  *os << (s.signal == SIGINT ? "SIGINT" : "SIGTERM") << (s.to_group ? "-to-the-process-group" : "-to-the-command");
 }
 
 class SweepSignal : public testing::TestWithParam<Stop> {};
