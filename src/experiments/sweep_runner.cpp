@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -22,6 +21,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "experiments/results_store.h"
+#include "train/stop_signal.h"
 #include "train/trainer.h"
 
 namespace fl {
@@ -154,13 +154,19 @@ std::string counts_status(const Counts& c) {
   return std::to_string(c.running) + " running, " + std::to_string(c.failed) + " failed";
 }
 
-// The worker loop, reporting to `progress` when given.
-int64_t work(const SweepSpec& spec, const SweepOptions& options, ResultsStore& store, Progress* progress) {
+// The worker loop, reporting to `progress` when given. Claims no further cell once a stop
+// signal has arrived (a signal during a cell's last step or final evaluation lets that cell
+// finish); a signal during training stops the cell at a checkpoint (TrainingInterrupted), the
+// cell staying 'running' under this soon dead process, so the next claim resumes it.
+int64_t work(const SweepSpec& spec, const SweepOptions& options, ResultsStore& store, Progress* progress,
+             const StopSignals& signals) {
   const auto allowed = spec.hashes();
   const auto keys = spec.varied_keys();
   const auto me = WorkerId::self();
   int64_t ran = 0;
-  while (auto claim = store.claim_next(allowed, me, unix_now(), options.lease_seconds)) {
+  while (!signals.received()) {
+    const auto claim = store.claim_next(allowed, me, unix_now(), options.lease_seconds);
+    if (!claim) break;
     if (progress) progress->update(count(store.statuses(), spec).finished(), describe_cell(claim->config, keys));
     std::optional<CellResult> result;
     std::string error;
@@ -169,7 +175,7 @@ int64_t work(const SweepSpec& spec, const SweepOptions& options, ResultsStore& s
       try {
         result = train_cell(*claim, cell_dir(options.dir, claim->hash));
       } catch (const TrainingInterrupted&) {
-        throw;  // the sweep stops; the cell stays 'running' under this dead pid and is resumed next time
+        throw;
       } catch (const std::exception& e) {
         error = first_line(e.what());
       }
@@ -193,47 +199,49 @@ pid_t spawn_worker(const std::vector<std::string>& command) {
   if (pid == 0) {  // the child: async-signal-safe calls only until exec
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
+    setpgid(0, 0);  // its own process group: a terminal's Ctrl-C reaches the coordinator only
     execv(argv[0], argv.data());
     _exit(127);
   }
+  setpgid(pid, pid);  // also here, so no signal is forwarded before the group exists (the loser fails harmlessly)
   return pid;
 }
 
-// Starts the workers and watches them and the queue until all have exited.
-void supervise(const SweepSpec& spec, const SweepOptions& options, int64_t workers, ResultsStore& store,
-               Progress& progress) {
+// Starts the workers and watches them and the queue until all have exited. The workers run in
+// process groups of their own, so a stop signal (Ctrl-C, a `kill`, a job scheduler) reaches
+// them once, from here: forwarded, each stops its cell at a checkpoint and dies of it. Returns
+// the stop signal, if one arrived here or stopped a worker, else 0.
+int supervise(const SweepSpec& spec, const SweepOptions& options, int64_t workers, ResultsStore& store,
+              Progress& progress, const StopSignals& signals) {
   std::vector<pid_t> children;
   for (int64_t i = 0; i < workers; ++i) children.push_back(spawn_worker(options.worker_command));
-  // Ctrl-C reaches the whole process group: the workers checkpoint and stop; the coordinator
-  // outlives them (they die with it) and then reports the interruption.
-  const auto previous_int = std::signal(SIGINT, SIG_IGN);
-  const auto previous_term = std::signal(SIGTERM, SIG_IGN);
-  int interrupted_by = 0;
+  int stop = 0;
   while (!children.empty()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (signals.received() && stop == 0) {
+      stop = signals.received();
+      for (const pid_t child : children) kill(child, stop);
+    }
     for (auto it = children.begin(); it != children.end();) {
       int status = 0;
       if (waitpid(*it, &status, WNOHANG) != *it) {
         ++it;
         continue;
       }
-      if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM))
-        interrupted_by = WTERMSIG(status);
-      else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+        if (stop == 0) stop = WTERMSIG(status);
+      } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         std::fprintf(stderr, "freelunch: warning: sweep worker %d %s %d\n", static_cast<int>(*it),
                      WIFEXITED(status) ? "exited with code" : "was killed by signal",
                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+      }
       it = children.erase(it);
     }
     const auto c = count(store.statuses(), spec);
-    progress.update(c.finished(), counts_status(c));
+    progress.update(c.finished(), stop == 0 ? counts_status(c)
+                                            : "stopping: " + std::to_string(children.size()) + " workers left");
   }
-  std::signal(SIGINT, previous_int);
-  std::signal(SIGTERM, previous_term);
-  if (interrupted_by != 0)
-    throw TrainingInterrupted(interrupted_by, std::string("sweep interrupted by ") +
-                                                  (interrupted_by == SIGINT ? "SIGINT" : "SIGTERM") +
-                                                  "; rerun the same command to continue it");
+  return stop;
 }
 
 }  // namespace
@@ -249,8 +257,12 @@ std::string SweepSummary::line(const std::string& name) const {
 }
 
 int64_t run_sweep_worker(const SweepSpec& spec, const SweepOptions& options) {
+  StopSignals signals;
   ResultsStore store(results_file(options.dir), ResultsStore::Open::kExisting);
-  return work(spec, options, store, nullptr);
+  const int64_t ran = work(spec, options, store, nullptr, signals);
+  if (const int signal = signals.received())
+    throw TrainingInterrupted(signal, "sweep worker stopped by " + signal_name(signal) + " between cells");
+  return ran;
 }
 
 SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& options) {
@@ -265,10 +277,25 @@ SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& options) {
   Progress progress("sweep " + spec.name, static_cast<int64_t>(spec.cells.size()), options.progress);
   progress.update(before.finished(), counts_status(before));
   const int64_t to_run = static_cast<int64_t>(spec.cells.size()) - before.done;
-  if (options.workers == 1) work(spec, options, store, &progress);
-  else if (to_run > 0) supervise(spec, options, std::min<int64_t>(options.workers, to_run), store, progress);
+  StopSignals signals;
+  int stop = 0;
+  try {
+    if (options.workers == 1) work(spec, options, store, &progress, signals);
+    else if (to_run > 0) stop = supervise(spec, options, std::min<int64_t>(options.workers, to_run), store, progress, signals);
+  } catch (const TrainingInterrupted& e) {
+    stop = e.signal();
+  }
+  if (stop == 0) stop = signals.received();
 
   const auto after = count(store.statuses(), spec);
+  if (stop != 0) {
+    progress.finish("interrupted");
+    throw TrainingInterrupted(stop, "sweep " + spec.name + " interrupted by " + signal_name(stop) + ": " +
+                                        std::to_string(after.done) + " of " + std::to_string(spec.cells.size()) +
+                                        " cells done, " + std::to_string(after.running + after.queued) +
+                                        " to go (interrupted cells keep their checkpoints); rerun the same command "
+                                        "to continue");
+  }
   SweepSummary summary;
   summary.cells = static_cast<int64_t>(spec.cells.size());
   summary.skipped = before.done;

@@ -5,7 +5,10 @@
 // watches their progress. A cell that throws is recorded as failed with its one-line error and
 // the sweep goes on; a killed worker leaves its cell running under a dead pid, which the next
 // claim (by any process, now or in a rerun) takes over. Rerunning skips done cells and reruns
-// failed and interrupted ones.
+// failed and interrupted ones. SIGINT/SIGTERM stops the sweep: the calling process forwards it
+// to its workers (each in a process group of its own, so it arrives once), every running cell
+// stops at a step with a checkpoint, and, once the workers have exited, run_sweep throws
+// TrainingInterrupted; a second signal kills at once (the worker processes die with it).
 #pragma once
 #include <filesystem>
 #include <string>
@@ -37,11 +40,12 @@ struct SweepSummary {
 std::filesystem::path results_file(const std::filesystem::path& sweep_dir);
 std::filesystem::path cell_dir(const std::filesystem::path& sweep_dir, const std::string& hash);
 
-// Enqueues the spec's cells (failed ones again), runs them, and summarises.
+// Enqueues the spec's cells (failed ones again), runs them, and summarises; TrainingInterrupted
+// after a stop signal.
 SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& options);
 
 // One worker: claims and runs cells of `spec` until none is claimable; returns how many it ran.
-// Does not enqueue (the process that started it did).
+// Does not enqueue (the process that started it did). TrainingInterrupted after a stop signal.
 int64_t run_sweep_worker(const SweepSpec& spec, const SweepOptions& options);
 
 }  // namespace fl

@@ -1,6 +1,7 @@
 #include "infer/generate.h"
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "core/error.h"
@@ -47,9 +48,28 @@ std::vector<std::vector<int32_t>> decode_greedy(LanguageModel& model, const std:
   return out;
 }
 
-std::vector<int32_t> generate_greedy(LanguageModel& model, const std::vector<int32_t>& prompt, int64_t max_new,
-                                     int32_t eos_id) {
-  return decode_greedy(model, {{prompt, std::vector<int32_t>(max_new, kModelToken)}}, eos_id)[0];
+int64_t generation_room(const ModelConfig& config, int64_t prompt_length) {
+  if (!config.learned_positions()) return std::numeric_limits<int64_t>::max();
+  return std::max<int64_t>(0, config.max_len - prompt_length + 1);
+}
+
+Generated generate_greedy(LanguageModel& model, const std::vector<int32_t>& prompt, const FreeGeneration& options,
+                          int32_t eos_id) {
+  torch::NoGradGuard no_grad;
+  require(!prompt.empty(), "generation needs a non-empty prompt");
+  const int64_t limit = std::min(options.max_new, generation_room(model->config(), static_cast<int64_t>(prompt.size())));
+  const auto stepper = make_stepper(model, 1);
+  for (const int32_t token : prompt) stepper->feed({token});
+  Generated out;
+  while (static_cast<int64_t>(out.tokens.size()) < limit) {
+    const bool eos_allowed = static_cast<int64_t>(out.tokens.size()) >= options.min_new;
+    const int64_t next = stepper->argmax(eos_allowed ? -1 : eos_id)[0];
+    out.tokens.push_back(static_cast<int32_t>(next));
+    if (next == eos_id && !options.ignore_eos) return out;
+    if (static_cast<int64_t>(out.tokens.size()) < limit) stepper->feed({next});
+  }
+  out.reached_max_len = limit < options.max_new;
+  return out;
 }
 
 }  // namespace fl

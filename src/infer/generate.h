@@ -4,7 +4,7 @@
 // at continuation position t, `given[t] ≥ 0` is a token the environment supplies (an input of
 // an interleaved task, a query) and `kModelToken` is the model's own argmax, fed back. A
 // sequence ends after its layout, or at the first end token the model itself produces.
-// Free generation is the layout of max_new model positions.
+// Free generation (generate_greedy) has its own options: a minimum length, ignoring the end token.
 #pragma once
 #include <vector>
 
@@ -24,8 +24,27 @@ struct DecodeRequest {
 std::vector<std::vector<int32_t>> decode_greedy(LanguageModel& model, const std::vector<DecodeRequest>& requests,
                                                 int32_t eos_id);
 
-// Free generation of up to max_new tokens after a prompt.
-std::vector<int32_t> generate_greedy(LanguageModel& model, const std::vector<int32_t>& prompt, int64_t max_new,
-                                     int32_t eos_id);
+// Free generation (`freelunch generate`): up to max_new tokens after the prompt. The end token
+// ends it (and is included) unless ignore_eos; it is never chosen among the first min_new tokens
+// (the next best token is). A model with learned positions (model.max_len) stops at its last
+// position: then `reached_max_len` and fewer than max_new tokens.
+struct FreeGeneration {
+  int64_t max_new = 64;
+  int64_t min_new = 0;
+  bool ignore_eos = false;
+};
+
+struct Generated {
+  std::vector<int32_t> tokens;
+  bool reached_max_len = false;
+};
+
+// The most tokens a model can generate after a prompt of `prompt_length` tokens: with learned
+// positions, max_len − prompt_length + 1 (the last token is produced, never fed), at least 0;
+// otherwise unlimited (INT64_MAX).
+int64_t generation_room(const ModelConfig& config, int64_t prompt_length);
+
+Generated generate_greedy(LanguageModel& model, const std::vector<int32_t>& prompt, const FreeGeneration& options,
+                          int32_t eos_id);
 
 }  // namespace fl

@@ -1,6 +1,7 @@
 #include "infer/stepper.h"
 
 #include <cmath>
+#include <limits>
 
 #include "infer/step_engine.h"
 #include "kernels/kernel_mode.h"
@@ -16,8 +17,13 @@ class ModelStepper : public Stepper {
     torch::NoGradGuard no_grad;
     logits_ = model_->step(torch::tensor(tokens), cache_);
   }
-  std::vector<int64_t> argmax() const override {
-    auto next = logits_.argmax(-1).contiguous();  // (B)
+  std::vector<int64_t> argmax(int64_t excluded) const override {
+    auto logits = logits_;  // (B, V)
+    if (excluded >= 0) {
+      logits = logits_.clone();
+      logits.select(-1, excluded).fill_(-std::numeric_limits<float>::infinity());
+    }
+    auto next = logits.argmax(-1).contiguous();  // (B)
     return {next.data_ptr<int64_t>(), next.data_ptr<int64_t>() + next.numel()};
   }
 
@@ -33,14 +39,14 @@ class EngineStepper : public Stepper {
   EngineStepper(const LanguageModel& model, int64_t batch)
       : engine_(model), state_(engine_.make_state(batch)), logits_(batch * engine_.vocab_size()) {}
   void feed(const std::vector<int64_t>& tokens) override { engine_.step(tokens.data(), state_, logits_.data()); }
-  std::vector<int64_t> argmax() const override {
+  std::vector<int64_t> argmax(int64_t excluded) const override {
     const int64_t V = engine_.vocab_size();
-    std::vector<int64_t> next(state_.batch, 0);
+    std::vector<int64_t> next(state_.batch, excluded == 0 ? 1 : 0);
     for (int64_t b = 0; b < state_.batch; ++b) {
       const float* row = logits_.data() + b * V;  // (V)
       int64_t& best = next[b];
-      for (int64_t v = 1; v < V && !std::isnan(row[best]); ++v)
-        if (row[v] > row[best] || std::isnan(row[v])) best = v;
+      for (int64_t v = best + 1; v < V && !std::isnan(row[best]); ++v)
+        if (v != excluded && (row[v] > row[best] || std::isnan(row[v]))) best = v;
     }
     return next;
   }

@@ -16,8 +16,8 @@ class Stepper {
   // Feeds one token per row (B) at the next position.
   virtual void feed(const std::vector<int64_t>& tokens) = 0;
   // Each row's argmax of the last logits: the first maximal index, NaN counting as the largest
-  // (as torch's argmax).
-  virtual std::vector<int64_t> argmax() const = 0;
+  // (as torch's argmax); token `excluded` (≥ 0) is never chosen: the next best one is.
+  virtual std::vector<int64_t> argmax(int64_t excluded = -1) const = 0;
 };
 
 std::unique_ptr<Stepper> make_stepper(LanguageModel& model, int64_t batch);

@@ -9,7 +9,7 @@ namespace fl {
 LanguageModelImpl::LanguageModelImpl(const ModelConfig& c) : config_(c) {
   backbone_ = register_module("backbone", std::make_shared<torch::nn::Module>());
   embedding_ = backbone_->register_module("embedding", torch::nn::Embedding(c.vocab_size, c.d_model));
-  if (!c.is_mamba() && c.pos == "learned")
+  if (c.learned_positions())
     pos_embedding_ = backbone_->register_module("pos_embedding", torch::nn::Embedding(c.max_len, c.d_model));
   auto layers = backbone_->register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.n_layer; ++i) {

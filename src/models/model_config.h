@@ -31,6 +31,8 @@ struct ModelConfig {
   int64_t mlp_ratio = 4;
 
   bool is_mamba() const { return type == "mamba"; }
+  // A Transformer with pos = "learned" encodes positions 0 … max_len − 1 only.
+  bool learned_positions() const { return !is_mamba() && pos == "learned"; }
   int64_t d_inner() const { return expand * d_model; }
   int64_t head_dim() const { return d_model / n_head; }
 

@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "core/error.h"
 #include "infer/generate.h"
 #include "infer/step_engine.h"
+#include "infer/stepper.h"
 #include "kernels/kernel_mode.h"
 #include "models/lm.h"
 #include "support/fixtures.h"
@@ -153,6 +156,29 @@ TEST(StepEngine, WeightsAreASnapshot) {
 // ---------------------------------------------------------------------------------------------
 // Greedy decoding: the engine (fused mode) and the libtorch step path (reference mode) agree.
 
+// argmax(excluded) picks the best of the other tokens, on both steppers: its logit (from the
+// parallel forward) is the largest once the excluded token is set aside, up to float rounding.
+TEST(Stepper, ArgmaxWithAnExcludedTokenTakesTheNextBest) {
+  LanguageModel model = make_model(R"({"type": "mamba", "d_model": 16, "n_layer": 2})");
+  const std::vector<int64_t> prompt = {1, 2, 3, 4};
+  torch::NoGradGuard no_grad;
+  const auto last = model->forward(torch::tensor(prompt).unsqueeze(0))[0][-1];  // (V) logits after the prompt
+  for (auto mode : {kernels::Mode::kFused, kernels::Mode::kReference}) {
+    kernels::ModeGuard guard(mode);
+    const auto stepper = make_stepper(model, 1);
+    for (const int64_t token : prompt) stepper->feed({token});
+    const int64_t best = stepper->argmax()[0];
+    EXPECT_NEAR(last[best].item<float>(), last.max().item<float>(), 1e-4);
+    for (const int64_t excluded : {best, int64_t{0}}) {
+      const int64_t next = stepper->argmax(excluded)[0];
+      EXPECT_NE(next, excluded);
+      auto others = last.clone();
+      others[excluded] = -std::numeric_limits<float>::infinity();
+      EXPECT_NEAR(last[next].item<float>(), others.max().item<float>(), 1e-4) << excluded;
+    }
+  }
+}
+
 TEST(DecodeGreedy, EngineAndReferencePathsAgree) {
   for (const char* json : {R"({"type": "mamba", "d_model": 16, "n_layer": 2})",
                            R"({"type": "window", "d_model": 16, "n_layer": 2, "window": 3})"}) {
@@ -170,10 +196,18 @@ TEST(DecodeGreedy, EngineAndReferencePathsAgree) {
       outputs[mode == kernels::Mode::kFused ? 0 : 1] = decode_greedy(model, requests, eos);
     }
     EXPECT_EQ(outputs[0], outputs[1]) << json;
-    kernels::ModeGuard fused(kernels::Mode::kFused);
-    const auto free_run = generate_greedy(model, {1, 2, 3}, 20, eos);
-    kernels::ModeGuard reference(kernels::Mode::kReference);
-    EXPECT_EQ(free_run, generate_greedy(model, {1, 2, 3}, 20, eos)) << json;
+    // Free generation, also with the end token excluded from the first 12 choices and ignored.
+    for (const FreeGeneration options : {FreeGeneration{20, 0, false}, FreeGeneration{20, 12, true}}) {
+      std::vector<int32_t> free_runs[2];
+      for (auto mode : {kernels::Mode::kFused, kernels::Mode::kReference}) {
+        kernels::ModeGuard guard(mode);
+        free_runs[mode == kernels::Mode::kFused ? 0 : 1] = generate_greedy(model, {1, 2, 3}, options, eos).tokens;
+      }
+      EXPECT_EQ(free_runs[0], free_runs[1]) << json;
+      const auto& run = free_runs[0];
+      EXPECT_EQ(std::count(run.begin(), run.begin() + std::min<int64_t>(options.min_new, run.size()), eos), 0);
+      if (options.ignore_eos) EXPECT_EQ(run.size(), 20u);
+    }
   }
 }
 

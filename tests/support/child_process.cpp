@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -24,22 +25,42 @@ std::string freelunch_binary() {
   return override_path ? override_path : FREELUNCH_BINARY;
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& args, const fs::path& dir) : err_(dir / "stderr.txt") {
+namespace {
+std::vector<std::string> freelunch_argv(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {freelunch_binary(), "--threads", "1"};
   argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+}  // namespace
+
+ChildProcess::ChildProcess(const std::vector<std::string>& args, const fs::path& dir)
+    : ChildProcess(freelunch_argv(args), dir / "stdout.txt", dir / "stderr.txt") {}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const fs::path& out_file, const fs::path& err_file,
+                           bool own_group)
+    : err_(err_file), own_group_(own_group) {
+  std::vector<std::string> args = argv;
   std::vector<char*> raw;
-  for (auto& a : argv) raw.push_back(a.data());
+  for (auto& a : args) raw.push_back(a.data());
   raw.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, (dir / "stdout.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  const int rc = posix_spawn(&pid_, raw[0], &actions, nullptr, raw.data(), environ);
+  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (own_group) {
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+  }
+  const int rc = posix_spawn(&pid_, raw[0], &actions, &attributes, raw.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) pid_ = -1;
 }
 
 ChildProcess::~ChildProcess() {
+  if (own_group_ && pid_ > 0) ::kill(-pid_, SIGKILL);  // also what it started, should it be gone itself
   if (running()) ::kill(pid_, SIGKILL), wait();
 }
 
@@ -57,7 +78,15 @@ int ChildProcess::wait() {
   return status_;
 }
 
-void ChildProcess::signal(int sig) { ::kill(pid_, sig); }
+void ChildProcess::signal(int sig) {
+  if (running()) ::kill(pid_, sig);
+}
+
+void ChildProcess::signal_group(int sig) {
+  if (running() && own_group_) ::kill(-pid_, sig);
+}
+
+bool process_exists(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
 
 std::string ChildProcess::err() const { return read_file(err_); }
 

@@ -1,5 +1,5 @@
-// The freelunch binary as a child process the test can signal or kill at a chosen moment (the
-// crash, signal and interruption tests). stdout and stderr go to files in a given directory.
+// A program as a child process the test can signal or kill at a chosen moment (the crash, signal
+// and interruption tests); stdout and stderr go to files. Started without a shell (argv[0] a path).
 #pragma once
 #include <sys/types.h>
 
@@ -12,11 +12,17 @@ namespace fl::test_support {
 // FREELUNCH_BINARY, or the environment variable of that name when set (a binary built elsewhere).
 std::string freelunch_binary();
 
+// Killed with SIGKILL (its group too) if still running when the object dies, so a failing test
+// leaves nothing behind.
 class ChildProcess {
  public:
   // Starts `freelunch --threads 1 <args>`; stdout and stderr go to dir/stdout.txt, dir/stderr.txt.
   ChildProcess(const std::vector<std::string>& args, const std::filesystem::path& dir);
-  ~ChildProcess();  // kills the child if it still runs
+  // Starts `argv` as given. With own_group it leads a process group of its own, as a shell's job
+  // does (a terminal's Ctrl-C goes to the whole group).
+  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& out_file,
+               const std::filesystem::path& err_file, bool own_group = false);
+  ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
@@ -25,13 +31,19 @@ class ChildProcess {
   bool exited();  // without blocking
   int wait();     // the wait status (WIFSIGNALED, WEXITSTATUS, …)
   void signal(int sig);
-  std::string err() const;
+  void signal_group(int sig);  // to every process of its group (own_group only)
+  pid_t pid() const { return pid_; }
+  std::string err() const;  // what it wrote to stderr so far
 
  private:
   std::filesystem::path err_;
   pid_t pid_ = -1;
+  bool own_group_ = false;
   int status_ = -1;
 };
+
+// Whether a process with this pid exists (a zombie counts).
+bool process_exists(pid_t pid);
 
 // Lines in `file` (0 if it does not exist).
 int64_t lines_in(const std::filesystem::path& file);
