@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/output_path.h"
@@ -156,13 +157,13 @@ void add_attention_command(CLI::App& root) {
   auto* input = cmd->add_option("--input", a->input, "whitespace-separated token names, e.g. \"$ a b c | a b c .\"");
   auto* sample = cmd->add_flag("--sample", a->sample, "analyse one example of the checkpoint's task instead");
   input->excludes(sample);
-  cmd->add_option("--seed", a->seed, "with --sample: seed of the example (as 'freelunch sample --seed')")
-      ->check(CLI::NonNegativeNumber);
+  add_seed_option(cmd, a->seed, "with --sample: seed of the example (as 'freelunch sample --seed')");
   auto* size = cmd->add_option("--size", a->size, "with --sample: draw an example of this task size");
   cmd->add_option("--out", a->out, "directory of the plots and report (default <checkpoint>/attention)");
-  cmd->add_option("--layer", a->layer, "analyse only this layer (0-based)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--layer", a->layer, "analyse only this layer (0-based)")
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   cmd->add_option("--channel", a->channel, "the channel shown alone (default: the one with the largest mean |S|)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   cmd->callback([a, size] {
     auto mamba = load_checkpoint(a->checkpoint);
     const fs::path out = a->out.empty() ? fs::path(a->checkpoint) / "attention" : fs::path(a->out);

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "cli/format.h"
 #include "core/error.h"
 #include "core/output_path.h"
@@ -33,13 +34,15 @@ void add_cost_command(CLI::App& root) {
                   "Transformer at matched sizes, random weights)");
   cmd->add_option("--set", a->overrides, "key=value applied to every --model config file");
   cmd->add_option("--positions", a->positions,
-                  "positions t, increasing, comma-separated (default 64,91,128,…,65536, two per octave; quick 16,64,256,1024)");
-  auto* tokens = cmd->add_option("--tokens", a->tokens, "steps timed at each position (default 32; quick 8)");
+                  "positions t, increasing, comma-separated, at most 16777216 and within half the memory (default "
+                  "64,91,128,…,65536, two per octave; quick 16,64,256,1024)");
+  auto* tokens =
+      cmd->add_option("--tokens", a->tokens, "steps timed at each position, 1 … 100000 (default 32; quick 8)");
   auto* validate = cmd->add_option("--validate", a->validate,
                                    "length G of a genuine generation checked against the fast-forwarded figures; 0 = "
                                    "none (default: the largest position ≤ 16384; quick ≤ 256)");
   cmd->add_option("--out", a->out, "directory for cost.md, cost.csv, cost.json and the plots (\"\": none)")->capture_default_str();
-  cmd->add_option("--seed", a->seed, "seed of the random weights and tokens")->capture_default_str();
+  add_seed_option(cmd, a->seed, "seed of the random weights and tokens");
   cmd->add_flag("--quick", a->quick, "tiny models and positions up to 1024: checks the machinery in seconds");
   cmd->add_flag("--quiet", a->quiet, "no progress bar");
   cmd->callback([a, tokens, validate] {

@@ -17,8 +17,8 @@ void add_eval_command(CLI::App& root) {
   auto* cmd = root.add_subcommand("eval", "accuracy of a checkpoint per task size (teacher-forced and generated)");
   cmd->add_option("--checkpoint", args->checkpoint, "run directory with config.json + model.safetensors")->required();
   cmd->add_option("--sizes,--lengths", args->sizes, "task sizes, e.g. 5,10,20 (default: the run's eval.sizes)");
-  cmd->add_option("--samples", args->samples, "examples per size (default: the run's eval.samples)")
-      ->check(CLI::PositiveNumber);
+  cmd->add_option("--samples", args->samples, "examples per size, 1 … 10000000 (default: the run's eval.samples)")
+      ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
   cmd->add_flag("--no-generate", args->no_generate, "teacher-forced only");
   cmd->add_flag("--json", args->json, "print the report as JSON");
   cmd->callback([args] {

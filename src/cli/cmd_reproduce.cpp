@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/error.h"
 #include "core/output_path.h"
 #include "core/progress.h"
@@ -64,8 +65,7 @@ void add_reproduce_command(CLI::App& root) {
     o.report_only = a->report_only;
     o.progress = !a->quiet;
     o.repo_dir = FREELUNCH_SOURCE_DIR;
-    // Each worker gets an equal share of the threads (at least one).
-    const int threads = std::max(1, at::get_num_threads() / o.workers);
+    const int threads = threads_per_worker(o.workers);
     o.worker_command = [threads](const fs::path& file, const fs::path& dir) {
       return std::vector<std::string>{self_executable(),
                                       "--threads",

@@ -28,7 +28,7 @@ void add_results_command(CLI::App& root) {
   cmd->add_option("--csv", args->csv, "also write the table to this CSV file (full precision)");
   cmd->callback([args] {
     if (!args->csv.empty()) require_output_file(args->csv, "--csv");
-    const auto rows = ResultsStore(results_file(args->dir), ResultsStore::Open::kExisting).rows();
+    const auto rows = ResultsStore(results_file(args->dir), ResultsStore::Open::kReadOnly).rows();
     const auto table = select_results(rows, args->where, args->columns);
     std::printf("%s%zu of %s\n", render_results(table).c_str(), table.rows.size(), status_line(rows).c_str());
     if (!args->csv.empty()) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/config.h"
 #include "core/rng.h"
 #include "tasks/task.h"
@@ -47,7 +48,7 @@ void add_sample_command(CLI::App& root) {
   auto* cmd = root.add_subcommand("sample", "print examples of a task (token names, or ids)");
   cmd->add_option("--task", o->task, "task name (see 'freelunch tasks')")->required();
   cmd->add_option("--n", o->n, "number of examples")->check(CLI::Range(int64_t{0}, int64_t{1000000000}));
-  cmd->add_option("--seed", o->seed, "seed of the training-data stream")->check(CLI::Range(int64_t{0}, int64_t{9000000000000000}));
+  add_seed_option(cmd, o->seed, "seed of the training-data stream");
   cmd->add_option("--set", o->sets, "task parameter, key=value (repeatable), e.g. --set task.max_len=5");
   auto* size = cmd->add_option("--size", o->size, "draw examples of this size (task.sample_at) instead of training ones");
   cmd->add_flag("--ids", o->ids, "print token ids instead of names");

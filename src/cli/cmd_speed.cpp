@@ -5,17 +5,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 
 #include "cli/commands.h"
+#include "cli/source_tree.h"
+#include "cli/flags.h"
 #include "core/atomic_file.h"
 #include "core/output_path.h"
 #include "core/error.h"
 #include "speed/side_by_side.h"
 #include "speed/workers.h"
-
-#ifndef FREELUNCH_SOURCE_DIR
-#define FREELUNCH_SOURCE_DIR "."
-#endif
 
 namespace fl::cli {
 
@@ -25,7 +24,7 @@ namespace {
 
 struct SpeedArgs {
   bool quick = false, keep = false, quiet = false;
-  std::string out, json, work, source = FREELUNCH_SOURCE_DIR, python = "/usr/bin/python3";
+  std::string out, json, work, source, python = "/usr/bin/python3";
 };
 
 struct WorkerArgs {
@@ -59,7 +58,9 @@ void add_speed_command(CLI::App& root) {
   cmd->add_option("--json", a->json, "also write every raw figure as JSON to this file");
   cmd->add_option("--work", a->work, "directory for the checkpoints (default: a fresh temporary one, removed after)");
   cmd->add_flag("--keep", a->keep, "keep the work directory");
-  cmd->add_option("--source", a->source, "source tree holding configs/ and reference/")->capture_default_str();
+  cmd->add_option("--source", a->source,
+                  "source tree holding configs/ and reference/ (default: the working directory if it holds them, "
+                  "else the checkout the binary sits in, as build/freelunch)");
   cmd->add_option("--python", a->python, "interpreter with Debian's python3-torch")->capture_default_str();
   cmd->add_flag("--quiet", a->quiet, "no progress bar");
   cmd->callback([a] {
@@ -68,8 +69,15 @@ void add_speed_command(CLI::App& root) {
     if (!a->work.empty()) require_output_directory(a->work, "--work");
     speed::SpeedOptions o;
     o.plan = a->quick ? speed::quick_plan() : speed::full_plan();
-    o.source_dir = a->source;
-    o.mirror = {a->python, fs::path(a->source) / "reference"};
+    if (a->source.empty()) {
+      const auto found = default_source_tree();
+      require(found.has_value(), "speed needs the source tree's configs/ and reference/: run it from the checkout "
+                                 "or pass --source DIR");
+      o.source_dir = *found;
+    } else {
+      o.source_dir = a->source;
+    }
+    o.mirror = {a->python, o.source_dir / "reference"};
     o.progress = !a->quiet;
     const bool temporary = a->work.empty();
     if (temporary) {
@@ -93,6 +101,8 @@ void add_speed_command(CLI::App& root) {
     if (!a->json.empty()) write_file_atomic(a->json, result.dump(2) + "\n");
   });
 
+  const CLI::Range kPositive(int64_t{1}, std::numeric_limits<int64_t>::max()),
+      kNonNegative(int64_t{0}, std::numeric_limits<int64_t>::max());
   auto w = std::make_shared<WorkerArgs>();
   auto* worker = root.add_subcommand("speed-worker", "one measurement of `freelunch speed`, in a child process");
   worker->group("");  // internal: hidden from --help
@@ -101,14 +111,14 @@ void add_speed_command(CLI::App& root) {
   auto* decode = worker->add_subcommand("decode", "time batch-1 generation steps");
   for (auto* sub : {train, decode}) {
     sub->add_option("--checkpoint", w->checkpoint, "checkpoint directory")->required();
-    sub->add_option("--seed", w->seed, "seed of the random tokens");
+    add_seed_option(sub, w->seed, "seed of the random tokens");
   }
-  train->add_option("--batch", w->batch)->check(CLI::PositiveNumber);
-  train->add_option("--length", w->length)->check(CLI::PositiveNumber);
-  train->add_option("--steps", w->steps)->check(CLI::PositiveNumber);
-  train->add_option("--warmup", w->warmup)->check(CLI::NonNegativeNumber);
+  train->add_option("--batch", w->batch)->check(kPositive);
+  train->add_option("--length", w->length)->check(kPositive);
+  train->add_option("--steps", w->steps)->check(kPositive);
+  train->add_option("--warmup", w->warmup)->check(kNonNegative);
   decode->add_option("--positions", w->positions, "increasing positions, comma-separated");
-  decode->add_option("--tokens", w->tokens, "steps timed at each position")->check(CLI::PositiveNumber);
+  decode->add_option("--tokens", w->tokens, "steps timed at each position")->check(kPositive);
   train->callback([w] {
     std::printf("%s\n", speed::train_timing(w->checkpoint, w->batch, w->length, w->steps, w->warmup, w->seed).dump().c_str());
   });

@@ -2,12 +2,10 @@
 // Runs every cell of a sweep file (docs/SWEEPS.md) into DIR (default sweeps/<file name>):
 // resumable, and shareable by several processes. `--worker` (hidden) is one worker started by
 // another `freelunch sweep --workers N`.
-#include <algorithm>
 #include <cstdio>
 
-#include <ATen/Parallel.h>
-
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/output_path.h"
 #include "core/subprocess.h"
 #include "experiments/sweep_runner.h"
@@ -42,8 +40,7 @@ void add_sweep_command(CLI::App& root) {
       run_sweep_worker(spec, options);
       return;
     }
-    // Each worker gets an equal share of the threads (at least one).
-    const int threads = std::max(1, at::get_num_threads() / args->workers);
+    const int threads = threads_per_worker(args->workers);
     options.worker_command = {self_executable(), "--threads", std::to_string(threads),
                               "--kernels", kernels::mode_name(kernels::mode()),
                               "sweep", std::filesystem::absolute(args->file).string(),

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/output_path.h"
 #include "theory/copy_construction.h"
 
@@ -20,7 +21,7 @@ void add_theory_copy_command(CLI::App& parent) {  // parent = the `theory` comma
   cmd->add_option("--max-n", o->max_n, "longest sequence N (runs N = 4, 8, 16, … and N; at most 256)")
       ->capture_default_str();
   cmd->add_option("--samples", o->samples, "random sequences per copy distance")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "seed of the random sequences")->capture_default_str();
+  add_seed_option(cmd, o->seed, "seed of the random sequences");
   cmd->add_option("--state", o->state, "d_state S of the constant-size Mamba (Theorem 1)")->capture_default_str();
   cmd->add_option("--values", o->values, "value symbols V (one-hot value vectors)")->capture_default_str();
   cmd->add_option("--epsilon", o->epsilon, "error allowed (Theorems 1 and 2)")->capture_default_str();

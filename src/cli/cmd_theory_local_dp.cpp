@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/output_path.h"
 #include "theory/local_dp_theory.h"
 
@@ -22,10 +23,13 @@ void add_theory_local_dp_command(CLI::App& theory) {
   cmd->add_option("--max-t", options->max_tokens, "longest interleaved sequence T = 2n + 2 (tokens)")->capture_default_str();
   cmd->add_option("--max-n", options->max_prefix_n, "prefix sweeps over n = 1 .. this")->capture_default_str();
   cmd->add_option("--examples", options->examples, "distinct problems per length")->capture_default_str();
-  cmd->add_option("--seed", options->seed, "seed of the evaluation problems")->capture_default_str();
-  cmd->callback([options, out] {
+  add_seed_option(cmd, options->seed, "seed of the evaluation problems");
+  auto quiet = std::make_shared<bool>(false);
+  cmd->add_flag("--quiet", *quiet, "no progress bar");
+  cmd->callback([options, out, quiet] {
     options->out_dir = *out;
     require_output_directory(options->out_dir, "--out");
+    options->progress = !*quiet;
     const auto result = theory::run_local_dp_theory(*options);
     std::printf("%s\n", result.report.c_str());
     if (!result.plots_rendered) std::printf("gnuplot not found: plots written as CSV and gnuplot scripts only\n");

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -23,6 +24,21 @@ std::string one_line(std::string text) {
   return text;
 }
 
+// std::filesystem reports a path it cannot use (too long, a symlink loop, a file where a directory
+// is needed, no permission) by throwing; whichever command and argument hit it, that is bad
+// input, not a bug: "<path>: <what was tried>: <why>". libstdc++ words it
+// "filesystem error: <what was tried>: <why> [<path>] [<path2>]".
+std::string filesystem_problem(const std::filesystem::filesystem_error& e) {
+  std::string what = e.what();
+  const std::string prefix = "filesystem error: ", reason = ": " + e.code().message();
+  if (what.rfind(prefix, 0) == 0) what.erase(0, prefix.size());
+  what = what.substr(0, what.find(reason));
+  if (what == "status" || what == "symlink_status") what = "cannot access";
+  std::string paths = e.path1().string();
+  if (!e.path2().empty()) paths += " → " + e.path2().string();
+  return (paths.empty() ? "" : paths + ": ") + what + reason;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -30,7 +46,7 @@ int main(int argc, char** argv) {
   CLI::App app{"freelunch: can Mamba always enjoy the free lunch? COPY and CoT, Mamba vs Transformers"};
   app.require_subcommand(1);
   int threads = 0;
-  app.add_option("--threads", threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", threads, "worker threads: 0 = all cores (default); at most the larger of 256 and 4 × cores");
   std::string kernels = "fused";
   app.add_option("--kernels", kernels, "fused (default): the hand-written CPU kernels and torch-free step engine; "
                                        "reference: the plain-libtorch paths they are tested against");
@@ -89,6 +105,9 @@ int main(int argc, char** argv) {
     return 128 + e.signal();
   } catch (const fl::Error& e) {
     std::fprintf(stderr, "freelunch: error: %s\n", one_line(e.what()).c_str());
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::fprintf(stderr, "freelunch: error: %s\n", one_line(filesystem_problem(e)).c_str());
     return 2;
   } catch (const std::exception& e) {  // a bug, not bad input: first line only (libtorch appends a backtrace)
     const std::string what = e.what();

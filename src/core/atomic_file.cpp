@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace fl {
 namespace {
@@ -107,18 +108,23 @@ void sync_directory(const std::filesystem::path& path) {
   }
 }
 
-}  // namespace
-
-void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
-  if (path.filename().empty()) fail(path, "not a file path (no file name)");
-  remove_stale_temporaries(path);
-  TemporaryFile temporary{temporary_path_for(path)};
+// Writes `bytes` to a new temporary file next to `path`, synced and closed.
+void write_temporary(const TemporaryFile& temporary, const std::filesystem::path& path, std::string_view bytes) {
   FileDescriptor fd(
       ::open(temporary.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666));
   if (!fd.valid()) fail(path, "cannot create a temporary file next to it: " + errno_text());
   write_all(fd.get(), bytes, path);
   if (::fsync(fd.get()) != 0) fail(path, "cannot sync to disk: " + errno_text());
   if (!fd.close()) fail(path, "cannot close after writing: " + errno_text());
+}
+
+}  // namespace
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+  if (path.filename().empty()) fail(path, "not a file path (no file name)");
+  remove_stale_temporaries(path);
+  TemporaryFile temporary{temporary_path_for(path)};
+  write_temporary(temporary, path, bytes);
   if (::rename(temporary.path.c_str(), path.c_str()) != 0) {
     fail(path, "cannot replace with the new content: " + errno_text());
   }
@@ -126,17 +132,42 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
   sync_directory(path);
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+bool create_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+  if (path.filename().empty()) fail(path, "not a file path (no file name)");
+  TemporaryFile temporary{temporary_path_for(path)};  // removed when done: the link keeps the file
+  write_temporary(temporary, path, bytes);
+  if (::link(temporary.path.c_str(), path.c_str()) != 0) {
+    if (errno == EEXIST) return false;
+    fail(path, "cannot create: " + errno_text());
+  }
+  sync_directory(path);
+  return true;
+}
+
+std::string read_file(const std::filesystem::path& path, uint64_t max_bytes) {
+  const auto too_long = [&] {
+    fail(path, "longer than " + memory_text(static_cast<double>(max_bytes)) + ", the most freelunch reads from it");
+  };
+  const auto check_type = [&](const struct stat& info) {
+    if (S_ISDIR(info.st_mode)) fail(path, "is a directory, not a file");
+    if (!S_ISREG(info.st_mode)) fail(path, "not a regular file (a device, FIFO or socket); freelunch reads only files");
+    if (static_cast<uint64_t>(info.st_size) > max_bytes) too_long();
+  };
+  struct stat info {};
+  // Checked before opening: opening a device or FIFO can block or have effects of its own.
+  if (::stat(path.c_str(), &info) != 0) {
+    fail(path, errno == ENOENT ? std::string("no such file") : "cannot access: " + errno_text());
+  }
+  check_type(info);
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd.valid()) {
     fail(path, errno == ENOENT ? std::string("no such file") : "cannot open: " + errno_text());
   }
-  struct stat info {};
   if (::fstat(fd.get(), &info) != 0) fail(path, "cannot stat: " + errno_text());
-  if (S_ISDIR(info.st_mode)) fail(path, "is a directory, not a file");
+  check_type(info);  // again: the path may have been replaced in between
 
   std::string content;
-  if (S_ISREG(info.st_mode)) content.reserve(static_cast<std::size_t>(info.st_size));
+  content.reserve(static_cast<std::size_t>(info.st_size));
   char buffer[1 << 16];
   for (;;) {
     const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
@@ -145,6 +176,7 @@ std::string read_file(const std::filesystem::path& path) {
       fail(path, "cannot read: " + errno_text());
     }
     if (got == 0) return content;
+    if (content.size() + static_cast<std::size_t>(got) > max_bytes) too_long();
     content.append(buffer, static_cast<std::size_t>(got));
   }
 }

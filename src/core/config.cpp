@@ -1,7 +1,10 @@
 #include "core/config.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 
@@ -9,6 +12,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_duplicate_keys.h"
 
 namespace fl {
 
@@ -21,6 +25,15 @@ std::string kind_name(Kind kind) {
     case Kind::IntList: return "a list of integers";
   }
   return "?";
+}
+
+bool valid_utf8(const std::string& text) {
+  try {
+    Json(text).dump();
+    return true;
+  } catch (const Json::type_error&) {
+    return false;
+  }
 }
 
 std::string kind_label(Kind kind) {
@@ -160,7 +173,7 @@ RawConfig RawConfig::from_file(const std::filesystem::path& path, ListItems item
   if (ext == ".json") {
     Json doc;
     try {
-      doc = Json::parse(text);
+      doc = parse_json_without_duplicate_keys(text, source + ": ");
     } catch (const Json::parse_error& e) {
       throw Error(source + ": not valid JSON (at byte " + std::to_string(e.byte) + ")");
     } catch (const Json::exception&) {  // out_of_range: a number too large for a double
@@ -190,53 +203,61 @@ void RawConfig::apply_override(const std::string& assignment) {
 
 namespace {
 
-// Strings are stored in JSON (config.json of a run), which must be UTF-8; files are checked by
-// their parsers, --set text here.
-bool valid_utf8(const std::string& text) {
-  try {
-    Json(text).dump();
-    return true;
-  } catch (const Json::type_error&) {
-    return false;
-  }
-}
-
 // An integer that fits int64 (JSON parsers also produce uint64 values up to 2^64 - 1).
 bool is_int64(const Json& v) {
   return v.is_number_integer() &&
          !(v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
 }
 
-std::optional<Json> parse_text(const std::string& text, Kind kind) {
-  auto parse_int = [](const std::string& s) -> std::optional<int64_t> {
-    size_t used = 0;
-    try {
-      int64_t v = std::stoll(s, &used);
-      if (used == s.size()) return v;
-    } catch (const std::exception&) {
-    }
-    return std::nullopt;
+// Spaces and tabs around a number, boolean or list are ignored (`k= 5` and `k=5 ` both mean 5);
+// a string is taken exactly as written.
+std::string trimmed(const std::string& text) {
+  const size_t first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+std::optional<int64_t> parse_int(const std::string& s) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
+  size_t used = 0;
+  try {
+    const int64_t v = std::stoll(s, &used);
+    if (used == s.size()) return v;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// --set text as a value of `kind`; fl::Error naming `where` if it is not one.
+Json parse_text(const std::string& raw_text, Kind kind, const std::string& where) {
+  const std::string text = kind == Kind::String ? raw_text : trimmed(raw_text);
+  const auto expected = [&] {
+    return Error(where + ": expected " + (kind == Kind::String ? "UTF-8 text" : kind_name(kind)) + ", got '" +
+                 raw_text + "'");
   };
   switch (kind) {
     case Kind::Int:
-      if (auto v = parse_int(text)) return Json(*v);
-      return std::nullopt;
+      if (auto v = parse_int(text)) return *v;
+      throw expected();
     case Kind::Float: {
-      size_t used = 0;
-      try {
-        double v = std::stod(text, &used);
-        if (used == text.size() && std::isfinite(v)) return Json(v);
-      } catch (const std::exception&) {
-      }
-      return std::nullopt;
+      // strtod, not stod: a subnormal such as 1e-320 is a number (stod calls its underflow an error).
+      char* end = nullptr;
+      if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) throw expected();
+      errno = 0;
+      const double v = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() + text.size()) throw expected();
+      if (std::isinf(v) && errno == ERANGE)
+        throw Error(where + ": '" + raw_text + "' is beyond the largest number a double holds (about 1.8e308)");
+      if (!std::isfinite(v)) throw Error(where + ": expected a finite number, got '" + raw_text + "'");
+      return v;
     }
     case Kind::Bool:
-      if (text == "true") return Json(true);
-      if (text == "false") return Json(false);
-      return std::nullopt;
+      if (text == "true") return true;
+      if (text == "false") return false;
+      throw expected();
     case Kind::String:
-      if (!valid_utf8(text)) return std::nullopt;
-      return Json(text);
+      if (!valid_utf8(text)) throw expected();
+      return text;
     case Kind::IntList: {
       std::string body = text;
       if (body.size() >= 2 && body.front() == '[' && body.back() == ']') body = body.substr(1, body.size() - 2);
@@ -244,16 +265,14 @@ std::optional<Json> parse_text(const std::string& text, Kind kind) {
       std::stringstream ss(body);
       std::string item;
       while (std::getline(ss, item, ',')) {
-        item.erase(0, item.find_first_not_of(" \t"));
-        item.erase(item.find_last_not_of(" \t") + 1);
-        auto v = parse_int(item);
-        if (!v) return std::nullopt;
+        auto v = parse_int(trimmed(item));
+        if (!v) throw expected();
         list.push_back(*v);
       }
       return list;
     }
   }
-  return std::nullopt;
+  throw expected();
 }
 
 bool has_kind(const Json& v, Kind kind) {
@@ -318,11 +337,7 @@ ParamValues resolve(RawConfig& raw, const std::vector<ParamSpec>& specs) {
     std::string where = raw.source;
     if (auto o = raw.overrides.find(spec.key); o != raw.overrides.end()) {
       where = "--set " + spec.key;
-      auto parsed = parse_text(o->second, spec.kind);
-      require(parsed.has_value(), where + ": expected " +
-                                      (spec.kind == Kind::String ? "UTF-8 text" : kind_name(spec.kind)) + ", got '" +
-                                      o->second + "'");
-      value = *parsed;
+      value = parse_text(o->second, spec.kind, where);
       raw.overrides.erase(o);
       raw.values.erase(spec.key);
     } else if (auto v = raw.values.find(spec.key); v != raw.values.end()) {
@@ -337,6 +352,8 @@ ParamValues resolve(RawConfig& raw, const std::vector<ParamSpec>& specs) {
       value = spec.default_value;
     }
     check_range(spec, value, where);
+    if (spec.is_path && !value.get<std::string>().empty())
+      value = std::filesystem::absolute(value.get<std::string>()).string();
     out.put(spec.key, value);
   }
   return out;

@@ -27,9 +27,14 @@ struct ParamSpec {
   std::optional<double> min{};        // inclusive bounds, for Int, Float and IntList elements
   std::optional<double> max{};
   std::vector<std::string> choices{}; // for String: the allowed values (empty = any)
+  // For String: a file path, made absolute (against the working directory) when resolved, so a
+  // saved config finds the file from any directory. "" stays "".
+  bool is_path = false;
 };
 
 std::string kind_name(Kind kind);  // "an integer", for messages
+// True when `text` is valid UTF-8, as every string JSON stores (config.json, vocab.json) must be.
+bool valid_utf8(const std::string& text);
 // Short labels for listings (freelunch keys / tasks): "int", "1 … 64" or "a | b", the default or "required".
 std::string kind_label(Kind kind);
 std::string range_label(const ParamSpec& spec);

@@ -6,6 +6,10 @@
 
 namespace fl {
 
+// The largest seed a config (`seed`) or a --seed flag takes: exactly representable as a double,
+// so a seed survives JSON and TOML unchanged.
+inline constexpr int64_t kMaxSeed = 9'000'000'000'000'000;
+
 class Rng {
  public:
   Rng(uint64_t seed, uint64_t stream) {

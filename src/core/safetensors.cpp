@@ -7,13 +7,14 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
-#include <set>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_duplicate_keys.h"
+#include "core/memory_budget.h"
 
 namespace fl::safetensors {
 namespace {
@@ -97,17 +98,13 @@ std::optional<uint64_t> non_negative_integer(const json& value) {
 // has (root object > entry object > shape array), which also bounds the memory a hostile
 // header can make the parser use.
 json parse_header(std::string_view header, const std::string& source) {
-  std::vector<std::set<std::string>> open_objects;  // keys seen in each enclosing object
+  DuplicateKeys keys;
   auto check = [&](int depth, json::parse_event_t event, json& parsed) {
     using Event = json::parse_event_t;
     if ((event == Event::object_start || event == Event::array_start) && depth > 2) {
       fail(source, "header nests objects or arrays deeper than a safetensors header can");
     }
-    if (event == Event::object_start) open_objects.emplace_back();
-    if (event == Event::object_end) open_objects.pop_back();
-    if (event == Event::key && !open_objects.back().insert(parsed.get<std::string>()).second) {
-      fail(source, "duplicate key " + printable(parsed.get<std::string>()) + " in header");
-    }
+    if (auto key = keys.repeated(event, parsed)) fail(source, "duplicate key " + printable(*key) + " in header");
     return true;
   };
   try {
@@ -334,6 +331,8 @@ void save(const std::filesystem::path& path, const File& file) {
   write_file_atomic(path, serialize_for(file, path.string()));
 }
 
-File load(const std::filesystem::path& path) { return parse(read_file(path), path.string()); }
+File load(const std::filesystem::path& path) {
+  return parse(read_file(path, memory_budget_bytes()), path.string());
+}
 
 }  // namespace fl::safetensors

@@ -11,9 +11,17 @@
 
 namespace fl {
 
+int machine_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+int max_threads() { return std::max(256, 4 * machine_cores()); }
+
 int configure_threads(int requested) {
   require(requested >= 0, "--threads must be ≥ 0 (0 = all cores), got " + std::to_string(requested));
-  const int n = requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  require(requested <= max_threads(), "--threads " + std::to_string(requested) + ": at most " +
+                                          std::to_string(max_threads()) + " on this machine (" +
+                                          std::to_string(machine_cores()) + " cores; the limit is the larger of "
+                                          "256 and 4 × cores)");
+  const int n = requested > 0 ? requested : machine_cores();
   at::set_num_threads(n);
   // openblas_get_parallel(): 0 = single-threaded build, 1 = pthreads, 2 = OpenMP.
   using GetParallel = int (*)();

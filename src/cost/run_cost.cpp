@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/progress.h"
 #include "cost/analytic_cost.h"
 #include "cost/measured_cost.h"
@@ -18,6 +19,8 @@ namespace {
 
 constexpr int64_t kVocabulary = 32;  // default models: about the copy task's 30 tokens
 constexpr int64_t kValidateCap = 16384, kQuickValidateCap = 256;
+constexpr int64_t kMaxPosition = int64_t{1} << 24;  // 16,777,216, the longest model.max_len
+constexpr int64_t kMaxTimedTokens = 100000;         // steps timed at one position
 
 ModelConfig matched(const std::string& type, int64_t d_model, int64_t n_layer, int64_t window) {
   ModelConfig c;
@@ -42,7 +45,11 @@ CostOptions resolve_options(const CostOptions& in) {
   for (size_t i = 0; i < o.positions.size(); ++i)
     require(o.positions[i] >= 1 && (i == 0 || o.positions[i] > o.positions[i - 1]),
             "--positions must be increasing positive integers");
-  require(o.tokens >= 1, "--tokens must be ≥ 1, got " + std::to_string(o.tokens));
+  require(o.positions.back() <= kMaxPosition, "--positions: " + std::to_string(o.positions.back()) +
+                                                  " is beyond the largest position measured, " +
+                                                  std::to_string(kMaxPosition));
+  require(o.tokens >= 1 && o.tokens <= kMaxTimedTokens, "--tokens must be in 1 … " + std::to_string(kMaxTimedTokens) +
+                                                            ", got " + std::to_string(o.tokens));
   if (o.validate < 0) {
     const int64_t cap = o.quick ? kQuickValidateCap : kValidateCap;
     o.validate = 0;
@@ -52,10 +59,16 @@ CostOptions resolve_options(const CostOptions& in) {
   require(o.validate <= o.positions.back(), "--validate " + std::to_string(o.validate) +
                                                 " is beyond the largest position " +
                                                 std::to_string(o.positions.back()));
-  for (const auto& m : o.models)
-    require(m.config.is_mamba() || m.config.pos != "learned" || m.config.max_len >= o.positions.back() + o.warmup + o.tokens,
+  const int64_t last = o.positions.back() + o.warmup + o.tokens;
+  for (const auto& m : o.models) {
+    require(m.config.is_mamba() || m.config.pos != "learned" || m.config.max_len >= last,
             m.label + ": learned positions end at model.max_len = " + std::to_string(m.config.max_len) +
                 ", before the last position measured");
+    // A growing cache doubles its capacity: up to twice the live bytes are allocated.
+    require_within_memory(2.0 * static_cast<double>(state_bytes(m.config, last)),
+                          m.label + ": the inference state at position " + std::to_string(last),
+                          "lower the largest --positions");
+  }
   return o;
 }
 
@@ -157,7 +170,7 @@ CostModelSpec model_spec_from_path(const std::string& path, const std::vector<st
   CostModelSpec spec;
   if (fs::is_directory(p)) {
     require(overrides.empty(), "--set applies to config files, not to the checkpoint " + path);
-    spec.config = RunConfig::load(p / "config.json", {}).model;
+    spec.config = load_checkpoint_config(p).model;
     spec.checkpoint = p;
   } else {
     spec.config = RunConfig::load(p, overrides).model;

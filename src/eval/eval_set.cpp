@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/memory_budget.h"
+
 namespace fl {
 
 std::string EvalSet::key(const std::vector<int32_t>& tokens) {
@@ -12,6 +14,13 @@ std::string EvalSet::key(const std::vector<int32_t>& tokens) {
 
 EvalSet::EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t samples, uint64_t seed) {
   Rng rng(seed, kStreamEvalData);
+  // Up front, from one example per size drawn from a copy of the stream (the set stays the same).
+  Rng probe = rng;
+  double bytes = 0;
+  for (int64_t size : sizes) bytes += static_cast<double>(samples) * task.sample_at(probe, size).memory_bytes();
+  require_within_memory(bytes, "the evaluation set (" + std::to_string(samples) + " examples for each of " +
+                                   std::to_string(sizes.size()) + " sizes)",
+                        "lower eval.samples (eval --samples) or evaluate fewer sizes");
   for (int64_t size : sizes) {
     std::vector<Example> examples;
     std::unordered_set<std::string> seen;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "experiments/sqlite_db.h"
 
@@ -72,28 +73,54 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-ResultsStore::ResultsStore(const std::filesystem::path& file, Open mode, int busy_timeout_ms)
-    : db_(std::make_unique<SqliteDb>(file, mode == Open::kCreate ? SqliteDb::Open::kCreate : SqliteDb::Open::kExisting,
-                                     busy_timeout_ms)) {
+namespace {
+
+// The bytes of a new, empty results database (schema and version, nothing else).
+std::string empty_database() {
+  SqliteDb db(":memory:", SqliteDb::Open::kCreate, 0);
+  db.exec(kSchema);
+  SqliteStatement(db, "INSERT INTO meta (key, value) VALUES ('schema_version', ?)")
+      .bind_all(std::to_string(ResultsStore::kSchemaVersion))
+      .run();
+  return db.serialize();
+}
+
+SqliteDb::Open db_mode(ResultsStore::Open mode) {
+  return mode == ResultsStore::Open::kReadOnly ? SqliteDb::Open::kReadOnly : SqliteDb::Open::kExisting;
+}
+
+// fl::Error unless `db` holds the tables of a results database of this schema version, read
+// without writing anything. `advice` ends the message for a damaged file.
+void check_results_database(SqliteDb& db, const std::filesystem::path& file, const std::string& advice) {
+  const std::string damaged = db.name() + ": not a freelunch results database (damaged?)" + advice;
+  std::error_code ec;
+  require(std::filesystem::file_size(file, ec) > 0 || ec,
+          db.name() + ": an empty file, not a freelunch results database (damaged?)" + advice);
+  try {
+    SqliteStatement tables(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'cells')");
+    require(tables.step() && tables.get_int(0) == 2, damaged);
+  } catch (const Error&) {  // "file is not a database" and other SQLite errors of a damaged file
+    throw Error(damaged);
+  }
+  SqliteStatement version(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+  const std::string found = version.step() ? version.get_text(0) : "(none)";
+  require(found == std::to_string(ResultsStore::kSchemaVersion),
+          db.name() + ": results schema version " + found + ", this freelunch reads version " +
+              std::to_string(ResultsStore::kSchemaVersion));
+}
+
+}  // namespace
+
+ResultsStore::ResultsStore(const std::filesystem::path& file, Open mode, int busy_timeout_ms) {
+  if (mode == Open::kCreate && !std::filesystem::exists(std::filesystem::symlink_status(file)))
+    create_file_atomic(file, empty_database());  // false: another process was first, as good
+  db_ = std::make_unique<SqliteDb>(file, db_mode(mode), busy_timeout_ms);
+  check_results_database(*db_, file, mode == Open::kReadOnly ? "" : "; nothing was run: move it away to start afresh");
+  if (mode == Open::kReadOnly) return;
   // WAL: readers (progress, `results`) never block the workers' writes. FULL: a committed
   // claim or result survives a power cut, not only a killed process.
   db_->exec("PRAGMA journal_mode = WAL");
   db_->exec("PRAGMA synchronous = FULL");
-  if (mode == Open::kCreate) {
-    SqliteTransaction tx(*db_);
-    db_->exec(kSchema);
-    SqliteStatement(*db_, "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)")
-        .bind_all(std::to_string(kSchemaVersion))
-        .run();
-    tx.commit();
-  }
-  SqliteStatement tables(*db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'cells')");
-  require(tables.step() && tables.get_int(0) == 2, db_->name() + ": not a freelunch results database");
-  SqliteStatement version(*db_, "SELECT value FROM meta WHERE key = 'schema_version'");
-  const std::string found = version.step() ? version.get_text(0) : "(none)";
-  require(found == std::to_string(kSchemaVersion), db_->name() + ": results schema version " + found +
-                                                       ", this freelunch reads version " +
-                                                       std::to_string(kSchemaVersion));
 }
 
 ResultsStore::~ResultsStore() = default;

@@ -65,9 +65,12 @@ class ResultsStore {
   static constexpr const char* kFileName = "results.sqlite";
   static constexpr int kSchemaVersion = 1;
 
-  // Opens (kCreate: creates if missing) the database and its schema; fl::Error naming the file
-  // if it is not a freelunch results database of this schema version.
-  enum class Open { kExisting, kCreate };
+  // Opens the database: kReadOnly never writes it (`results`, reports; also in a read-only
+  // directory); kExisting reads and writes; kCreate creates it first if there is no such file (a
+  // complete database is linked into place, so another process never sees it half made).
+  // fl::Error naming the file if it is not a freelunch results database of this schema version,
+  // checked before anything is written: an empty or damaged file is never taken for a new one.
+  enum class Open { kReadOnly, kExisting, kCreate };
   ResultsStore(const std::filesystem::path& file, Open mode, int busy_timeout_ms = 60000);
   ~ResultsStore();
 

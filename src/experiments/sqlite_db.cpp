@@ -1,8 +1,10 @@
 #include "experiments/sqlite_db.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "core/error.h"
 
@@ -11,15 +13,66 @@ namespace fl {
 // ---------------------------------------------------------------------------------------------
 // SqliteDb
 
+namespace {
+
+// A file: URI for sqlite3_open_v2: the characters URIs reserve are percent-encoded.
+std::string file_uri(const std::filesystem::path& file) {
+  std::string uri = "file:";
+  for (const char c : std::filesystem::absolute(file).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      char code[4];
+      std::snprintf(code, sizeof code, "%%%02X", static_cast<unsigned char>(c));
+      uri += code;
+    } else {
+      uri += c;
+    }
+  }
+  return uri;
+}
+
+bool writable(const std::filesystem::path& path) { return ::access(path.c_str(), W_OK) == 0; }
+
+std::filesystem::path directory_of(const std::filesystem::path& file) {
+  return file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+}
+
+// Reading a WAL database needs its -shm file, which SQLite cannot create in a directory this
+// user may not write; with no -wal file there is nothing outside the database file to read, and
+// nobody can be writing it (a writer would need those files), so it is opened as immutable.
+bool needs_immutable(const std::filesystem::path& file) {
+  std::error_code ec;
+  return !writable(directory_of(file)) && !std::filesystem::exists(file.string() + "-wal", ec) &&
+         !std::filesystem::exists(file.string() + "-shm", ec);
+}
+
+}  // namespace
+
 SqliteDb::SqliteDb(const std::filesystem::path& file, Open mode, int busy_timeout_ms) : name_(file.string()) {
-  if (mode == Open::kExisting) require(std::filesystem::is_regular_file(file), name_ + ": no such database file");
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (mode == Open::kCreate ? SQLITE_OPEN_CREATE : 0);
-  if (sqlite3_open_v2(name_.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);  // follows symlinks
+  if (mode != Open::kCreate || std::filesystem::exists(status)) {
+    require(std::filesystem::exists(status), name_ + ": no such database file");
+    require(std::filesystem::is_regular_file(status), name_ + ": not a regular file, so not a database");
+  }
+  // Read-only where this user could write: opened for writing but with query_only set, so the
+  // last reader still removes the -wal and -shm files a WAL database needs (a read-only
+  // connection would leave them behind).
+  const bool read_only = mode == Open::kReadOnly && !(writable(file) && writable(directory_of(file)));
+  std::string target = name_;
+  int flags = SQLITE_OPEN_NOMUTEX;
+  if (read_only) {
+    target = file_uri(file) + "?mode=ro" + (needs_immutable(file) ? "&immutable=1" : "");
+    flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+  } else {
+    flags |= SQLITE_OPEN_READWRITE | (mode == Open::kCreate ? SQLITE_OPEN_CREATE : 0);
+  }
+  if (sqlite3_open_v2(target.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw Error(name_ + ": cannot open database: " + message);
   }
   sqlite3_busy_timeout(db_, busy_timeout_ms);
+  if (mode == Open::kReadOnly) exec("PRAGMA query_only = ON");
 }
 
 SqliteDb::~SqliteDb() { sqlite3_close(db_); }
@@ -34,6 +87,15 @@ void SqliteDb::exec(const std::string& sql) {
 }
 
 int64_t SqliteDb::changes() const { return sqlite3_changes(db_); }
+
+std::string SqliteDb::serialize() const {
+  sqlite3_int64 size = 0;
+  unsigned char* bytes = sqlite3_serialize(db_, "main", &size, 0);
+  if (bytes == nullptr) fail("cannot serialize");
+  std::string out(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
+  sqlite3_free(bytes);
+  return out;
+}
 
 void SqliteDb::fail(const std::string& what) const { throw Error(name_ + ": " + what + ": " + sqlite3_errmsg(db_)); }
 

@@ -16,7 +16,10 @@ namespace fl {
 
 class SqliteDb {
  public:
-  enum class Open { kExisting, kCreate };
+  // kReadOnly: an existing file, never written (also in a directory or file this user cannot
+  // write: a WAL database there is opened immutable); kExisting: an existing file, read and
+  // written; kCreate: created if missing. An existing file must be a regular file.
+  enum class Open { kReadOnly, kExisting, kCreate };
   SqliteDb(const std::filesystem::path& file, Open mode, int busy_timeout_ms);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
@@ -27,6 +30,8 @@ class SqliteDb {
   [[noreturn]] void fail(const std::string& what) const;
   sqlite3* handle() const { return db_; }
   const std::string& name() const { return name_; }
+  // The whole database as the bytes of a database file (sqlite3_serialize).
+  std::string serialize() const;
 
  private:
   sqlite3* db_ = nullptr;

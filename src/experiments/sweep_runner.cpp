@@ -19,6 +19,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/progress.h"
 #include "experiments/results_store.h"
 #include "train/stop_signal.h"
@@ -96,7 +97,7 @@ TrainSummary train_or_resume(const Claim& claim, const fs::path& out) {
 // final one): [{"step", "accuracy": overall teacher-forced whole, "gen": generated whole or null}].
 Json eval_curve(const fs::path& metrics_file) {
   Json curve = Json::array();
-  const std::string text = read_file(metrics_file);
+  const std::string text = read_file(metrics_file, memory_budget_bytes());
   size_t start = 0;
   while (start < text.size()) {
     const size_t end = std::min(text.find('\n', start), text.size());

@@ -157,7 +157,7 @@ std::vector<CellRow> sweep_rows(const fs::path& dir, const SuiteSweep& sweep) {
   if (!fs::is_regular_file(file)) return {};
   const auto wanted = sweep.spec.hashes();
   std::vector<CellRow> rows;
-  for (auto& row : ResultsStore(file, ResultsStore::Open::kExisting).rows())
+  for (auto& row : ResultsStore(file, ResultsStore::Open::kReadOnly).rows())
     if (wanted.count(row.hash)) rows.push_back(std::move(row));
   return rows;
 }

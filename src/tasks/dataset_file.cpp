@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <set>
 #include <sstream>
 #include <unordered_map>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_duplicate_keys.h"
+#include "core/memory_budget.h"
 
 namespace fl {
 
@@ -49,7 +52,7 @@ bool blank(const std::string& s) {
 // The file's content; its fl::Error names the parameter that gave the path.
 std::string read_param_file(const std::string& path, const std::string& key) {
   try {
-    return read_file(path);
+    return read_file(path, memory_budget_bytes());
   } catch (const Error& e) {
     throw Error(std::string(e.what()) + " (" + key + ")");
   }
@@ -63,6 +66,7 @@ std::vector<std::string> read_vocab_file(const std::string& path) {
   for (size_t i = 0; i < names.size(); ++i) {
     const std::string where = path + ":" + std::to_string(i + 1) + ": ";
     require(!names[i].empty(), where + "empty token name (the n-th line is token id n-1)");
+    require(valid_utf8(names[i]), where + "token name is not valid UTF-8");
     require(std::none_of(names[i].begin(), names[i].end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
             where + "token name '" + names[i] + "' contains whitespace");
     auto [it, fresh] = line_of.emplace(names[i], i + 1);
@@ -96,11 +100,40 @@ DatasetTask::DatasetTask(const std::string& path, const std::string& vocab_file,
   load(read_param_file(path, "task.path"));
 }
 
+DatasetTask::DatasetTask(const std::string& path, const std::string& vocab_file, double eval_fraction,
+                         std::vector<std::string> names, std::string missing)
+    : path_(path), vocab_file_(vocab_file), eval_fraction_(eval_fraction), missing_(std::move(missing)) {
+  const auto find = [&](const std::string& name) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    require(it != names.end(), "task dataset: the recorded vocabulary lacks '" + name + "'");
+    return static_cast<int32_t>(it - names.begin());
+  };
+  pad_ = find(kPadName), eos_ = find(kEosName);
+  vocab_ = Vocab(std::move(names));
+}
+
+std::unique_ptr<Task> DatasetTask::restore(const ParamValues& p, const std::vector<std::string>& names) {
+  const std::string path = p.get_string("task.path"), vocab_file = p.get_string("task.vocab_file");
+  std::error_code ec;
+  std::string missing;
+  if (!vocab_file.empty() && !std::filesystem::exists(vocab_file, ec)) missing = vocab_file + " (task.vocab_file)";
+  if (!std::filesystem::exists(path, ec)) missing = path + " (task.path)";
+  if (missing.empty()) return create(p);
+  return std::unique_ptr<Task>(new DatasetTask(path, vocab_file, p.get_float("task.eval_fraction"), names, missing));
+}
+
+void DatasetTask::require_examples() const {
+  require(missing_.empty(), missing_ + ": no such file; the checkpoint keeps only the dataset's vocabulary, "
+                                       "enough for info and generate, but examples (eval, train) need the file");
+}
+
 std::vector<ParamSpec> DatasetTask::specs() {
   return {
-      {"task.path", Kind::String, Json(), "JSONL file, one {\"input\": …, \"target\": …} per line (token names or ids)"},
+      {"task.path", Kind::String, Json(), "JSONL file, one {\"input\": …, \"target\": …} per line (token names or ids); "
+       "relative to the working directory, saved as an absolute path", {}, {}, {}, true},
       {"task.vocab_file", Kind::String, "",
-       "token names, one per line (line n = id n-1; must hold <pad> and <eos>); \"\" = built from task.path"},
+       "token names, one per line (line n = id n-1; must hold <pad> and <eos>); \"\" = built from task.path",
+       {}, {}, {}, true},
       {"task.eval_fraction", Kind::Float, 0.1, "share of distinct examples held out for evaluation (by content hash)",
        0.0, 1.0},
   };
@@ -130,7 +163,7 @@ void DatasetTask::load(const std::string& text) {
     const std::string where = path_ + ":" + std::to_string(line_no) + ": ";
     Json doc;
     try {
-      doc = Json::parse(lines[n]);
+      doc = parse_json_without_duplicate_keys(lines[n], where);
     } catch (const Json::parse_error& e) {
       throw Error(where + "not valid JSON (at byte " + std::to_string(e.byte) + ")");
     } catch (const Json::exception&) {  // out_of_range: a number too large for a double
@@ -207,6 +240,7 @@ void DatasetTask::load(const std::string& text) {
 }
 
 std::vector<int64_t> DatasetTask::default_eval_sizes() const {
+  require_examples();
   std::vector<int64_t> sizes;
   for (const auto& [len, indices] : eval_by_len_) sizes.push_back(len);
   return sizes;
@@ -227,6 +261,7 @@ Example DatasetTask::make(const Item& item) const {
 }
 
 Example DatasetTask::sample(Rng& rng) const {
+  require_examples();
   return make(train_[rng.uniform_int(0, static_cast<int64_t>(train_.size()) - 1)]);
 }
 
@@ -238,6 +273,7 @@ int64_t DatasetTask::longest_example() const {
 }
 
 Example DatasetTask::sample_at(Rng& rng, int64_t target_len) const {
+  require_examples();
   auto it = eval_by_len_.find(target_len);
   if (it == eval_by_len_.end()) {
     std::string known;
@@ -256,6 +292,9 @@ Verdict DatasetTask::verify(const Example& example, const std::vector<int32_t>& 
 }
 
 std::string DatasetTask::describe() const {
+  if (!missing_.empty())
+    return "dataset (not found: " + missing_ + "; only the vocabulary the checkpoint recorded, " +
+           std::to_string(vocab_.size()) + " tokens); input, target, <eos>; loss on the target and <eos>";
   return "dataset: " + path_ + ", " + std::to_string(train_.size()) + " training + " + std::to_string(eval_.size()) +
          " evaluation examples, " + std::to_string(vocab_.size()) + " tokens (" +
          (vocab_file_.empty() ? "built from the file" : "from " + vocab_file_) +

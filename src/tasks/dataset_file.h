@@ -12,6 +12,9 @@
 // thus land on the same side: the two splits are disjoint by construction. Evaluation sizes:
 // every target length in the evaluation split. Blank lines are skipped; any bad line is an
 // fl::Error "<path>:<line>: …" (1-based), read once at construction.
+// Restored from a checkpoint whose files are gone (restore), the task holds only the vocabulary
+// the checkpoint recorded: enough to parse and print tokens (generate, info); asking it for
+// examples (eval, train) is an fl::Error naming the missing file.
 #pragma once
 #include <map>
 
@@ -24,6 +27,9 @@ class DatasetTask : public Task {
   DatasetTask(const std::string& path, const std::string& vocab_file, double eval_fraction);
   static std::vector<ParamSpec> specs();
   static std::unique_ptr<Task> create(const ParamValues& params);
+  // create(), or, if task.path or task.vocab_file no longer exists, the task of the vocabulary
+  // `names` alone.
+  static std::unique_ptr<Task> restore(const ParamValues& params, const std::vector<std::string>& names);
 
   std::string name() const override { return "dataset"; }
   const Vocab& vocab() const override { return vocab_; }
@@ -37,6 +43,7 @@ class DatasetTask : public Task {
   Verdict verify(const Example& example, const std::vector<int32_t>& generated) const override;
   std::string describe() const override;
   bool disjoint_splits() const override { return true; }
+  bool reads_files() const override { return true; }
 
   // True when the split puts the example with these token names in the evaluation set.
   static bool in_eval_split(const std::string& key, double eval_fraction);
@@ -48,8 +55,11 @@ class DatasetTask : public Task {
   struct Item {  // one example as read from the file, in this task's ids
     std::vector<int32_t> input, target;
   };
+  DatasetTask(const std::string& path, const std::string& vocab_file, double eval_fraction,
+              std::vector<std::string> names, std::string missing);  // vocabulary only
   void load(const std::string& text);  // fills vocab_, pad_, eos_ and every example, then splits
   Example make(const Item& item) const;
+  void require_examples() const;       // fl::Error naming the missing file in vocabulary-only mode
 
   std::string path_, vocab_file_;
   double eval_fraction_;
@@ -57,6 +67,7 @@ class DatasetTask : public Task {
   int32_t pad_ = 0, eos_ = 1;
   std::vector<Item> train_, eval_;
   std::map<int64_t, std::vector<size_t>> eval_by_len_;  // target length → indices into eval_
+  std::string missing_;  // vocabulary-only mode: "<file> (task.path)", the file that is gone; else ""
 };
 
 }  // namespace fl

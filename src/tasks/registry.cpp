@@ -20,6 +20,8 @@ struct Entry {
   std::string name;
   std::function<std::vector<ParamSpec>()> specs;
   std::function<std::unique_ptr<Task>(const ParamValues&)> create;
+  // For tasks that read files: built from a recorded vocabulary when the files are gone.
+  std::function<std::unique_ptr<Task>(const ParamValues&, const std::vector<std::string>&)> restore = nullptr;
 };
 
 const std::vector<Entry>& entries() {
@@ -33,7 +35,7 @@ const std::vector<Entry>& entries() {
       {"lis", LisTask::specs, LisTask::create},
       {"edit_distance", EditDistanceTask::specs, EditDistanceTask::create},
       {"arithmetic", ArithmeticTask::specs, ArithmeticTask::create},
-      {"dataset", DatasetTask::specs, DatasetTask::create},
+      {"dataset", DatasetTask::specs, DatasetTask::create, DatasetTask::restore},
   };
   return all;
 }
@@ -57,6 +59,17 @@ std::vector<ParamSpec> task_param_specs(const std::string& name) { return find(n
 
 std::unique_ptr<Task> make_task(const std::string& name, const ParamValues& params) {
   return find(name).create(params);
+}
+
+std::unique_ptr<Task> restore_task(const std::string& name, const ParamValues& params,
+                                   const std::vector<std::string>& names) {
+  const Entry& entry = find(name);
+  auto task = entry.restore ? entry.restore(params, names) : entry.create(params);
+  require(task->vocab().names() == names,
+          "task " + name + ": its vocabulary (" + std::to_string(task->vocab().size()) +
+              " tokens) is not the one recorded with the model (" + std::to_string(names.size()) +
+              " tokens): its files changed since the checkpoint was written");
+  return task;
 }
 
 }  // namespace fl

@@ -26,6 +26,9 @@ struct Example {
   // True when every position after the prompt is a target: the model writes the whole rest
   // (free generation until EOS). Otherwise the environment interleaves inputs at fixed positions.
   bool free_form() const;
+  // About the memory a stored example takes (its vectors, the key a set of examples indexes it
+  // by, container overhead), for up-front estimates of evaluation and fixed training sets.
+  double memory_bytes() const;
 };
 
 // A verifier's judgement of one generated continuation.
@@ -56,6 +59,9 @@ class Task {
   // True when sample() can never produce an evaluation example (a data file split in two), so
   // the evaluation set need not leave room for training (see EvalSet).
   virtual bool disjoint_splits() const { return false; }
+  // True when the examples come from the user's files (task.path): a checkpoint then records the
+  // vocabulary (vocab.json), which restore_task uses when the files have moved.
+  virtual bool reads_files() const { return false; }
 
   // The expected continuation after the prompt (targets through EOS).
   std::vector<int32_t> expected_output(const Example& example) const {
@@ -67,5 +73,10 @@ class Task {
 std::vector<std::string> task_names();
 std::vector<ParamSpec> task_param_specs(const std::string& name);  // fl::Error for unknown names
 std::unique_ptr<Task> make_task(const std::string& name, const ParamValues& params);
+// The task of a checkpoint that recorded `names` as its vocabulary: as make_task, but a task
+// whose files are gone is built from the names alone (it names the missing file when asked for
+// examples), and fl::Error if the task's vocabulary is no longer `names` (its files changed).
+std::unique_ptr<Task> restore_task(const std::string& name, const ParamValues& params,
+                                   const std::vector<std::string>& names);
 
 }  // namespace fl

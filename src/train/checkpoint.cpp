@@ -1,7 +1,10 @@
 #include "train/checkpoint.h"
 
+#include <algorithm>
+
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "train/checksum.h"
 #include "train/tensor_bytes.h"
 
@@ -49,11 +52,11 @@ Json read_manifest(const fs::path& dir) {
 
 std::string read_checkpoint_file(const fs::path& dir, const std::string& name, const Json& manifest) {
   const fs::path path = dir / name;
-  if (manifest.is_null()) return read_file(path);
+  if (manifest.is_null()) return read_file(path, memory_budget_bytes());
   const Json& files = manifest["files"];
   require(files.contains(name), path.string() + ": not listed in " + (dir / kManifestName).string());
   require(fs::exists(path), path.string() + ": missing (listed in " + (dir / kManifestName).string() + ")");
-  std::string bytes = read_file(path);
+  std::string bytes = read_file(path, memory_budget_bytes());
   const Json& expected = files[name];
   require(expected["bytes"].get<uint64_t>() == bytes.size(),
           path.string() + ": damaged: " + std::to_string(bytes.size()) + " bytes, the manifest says " +
@@ -72,12 +75,35 @@ CheckpointFile weights_file(const LanguageModel& model) {
   return {"model.safetensors", safetensors::serialize(file)};
 }
 
-CheckpointFile config_file(const RunConfig& config) { return {"config.json", config.to_json().dump(2) + "\n"}; }
+std::vector<CheckpointFile> config_files(const RunConfig& config) {
+  std::vector<CheckpointFile> files;
+  if (!config.recorded_vocab.empty()) files.push_back({kVocabName, Json(config.recorded_vocab).dump() + "\n"});
+  files.push_back({"config.json", config.to_json().dump(2) + "\n"});
+  return files;
+}
 
 void save_checkpoint(const fs::path& dir, const LanguageModel& model, const RunConfig& config) {
   // Weights first, config next, manifest last: a directory with a config.json always has its weights.
-  write_checkpoint_dir(dir, {weights_file(model), config_file(config)});
+  std::vector<CheckpointFile> files = {weights_file(model)};
+  for (auto& file : config_files(config)) files.push_back(std::move(file));
+  write_checkpoint_dir(dir, files);
 }
+
+namespace {
+
+// The vocabulary a checkpoint recorded (vocab.json, verified against the manifest), or empty if
+// it has none (a task without files, or a checkpoint older than vocab.json).
+std::vector<std::string> read_recorded_vocab(const fs::path& dir, const Json& manifest) {
+  const bool listed = manifest.is_null() ? fs::exists(dir / kVocabName) : manifest["files"].contains(kVocabName);
+  if (!listed) return {};
+  const Json names = Json::parse(read_checkpoint_file(dir, kVocabName, manifest), nullptr, false);
+  const bool valid = names.is_array() && !names.empty() &&
+                     std::all_of(names.begin(), names.end(), [](const Json& n) { return n.is_string(); });
+  require(valid, (dir / kVocabName).string() + ": not a list of token names (damaged?)");
+  return names.get<std::vector<std::string>>();
+}
+
+}  // namespace
 
 void load_weights(const safetensors::File& file, const std::string& source, LanguageModel& model) {
   std::map<std::string, torch::Tensor> expected;
@@ -107,18 +133,32 @@ void load_weights(const fs::path& path, LanguageModel& model) {
   load_weights(safetensors::load(path), path.string(), model);
 }
 
-LoadedCheckpoint load_checkpoint(const fs::path& dir) {
+namespace {
+
+// The directory's manifest (null for a directory without one), after checking it is a checkpoint.
+Json checkpoint_manifest(const fs::path& dir) {
   require(fs::is_directory(dir), dir.string() + ": not a checkpoint directory");
-  const fs::path config_path = dir / "config.json";
-  require(fs::exists(config_path),
+  require(fs::exists(dir / "config.json"),
           dir.string() + ": missing config.json" +
               (fs::exists(dir / "checkpoints") ? " (an unfinished run: its checkpoints are in " +
                                                      (dir / "checkpoints").string() + ")"
                                                : std::string()));
+  return read_manifest(dir);
+}
+
+RunConfig checkpoint_config(const fs::path& dir, const Json& manifest) {
+  read_checkpoint_file(dir, "config.json", manifest);  // verified before it is trusted
+  return RunConfig::load(dir / "config.json", {}, read_recorded_vocab(dir, manifest));
+}
+
+}  // namespace
+
+RunConfig load_checkpoint_config(const fs::path& dir) { return checkpoint_config(dir, checkpoint_manifest(dir)); }
+
+LoadedCheckpoint load_checkpoint(const fs::path& dir) {
   LoadedCheckpoint ck;
-  ck.manifest = read_manifest(dir);
-  read_checkpoint_file(dir, "config.json", ck.manifest);  // verified before it is trusted
-  ck.config = RunConfig::load(config_path, {});
+  ck.manifest = checkpoint_manifest(dir);
+  ck.config = checkpoint_config(dir, ck.manifest);
   ck.task = ck.config.make_task();
   ck.model = LanguageModel(ck.config.model);
   const fs::path weights = dir / "model.safetensors";

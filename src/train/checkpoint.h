@@ -40,11 +40,14 @@ Json read_manifest(const std::filesystem::path& dir);
 // size and checksum match ("damaged"); without one (null), just the content.
 std::string read_checkpoint_file(const std::filesystem::path& dir, const std::string& name, const Json& manifest);
 
-// The two files every checkpoint has: model.safetensors (float32, lm_head.weight included) and
-// config.json.
+inline constexpr const char* kVocabName = "vocab.json";
+
+// The files every checkpoint has: model.safetensors (float32, lm_head.weight included), and the
+// configuration: vocab.json (only for tasks that read files: the task's token names, a JSON
+// array, so the checkpoint loads without them) then config.json.
 CheckpointFile weights_file(const LanguageModel& model);
-CheckpointFile config_file(const RunConfig& config);
-// A model-only checkpoint: model.safetensors, config.json, checkpoint.json.
+std::vector<CheckpointFile> config_files(const RunConfig& config);
+// A model-only checkpoint: model.safetensors, [vocab.json,] config.json, checkpoint.json.
 void save_checkpoint(const std::filesystem::path& dir, const LanguageModel& model, const RunConfig& config);
 
 struct LoadedCheckpoint {
@@ -54,6 +57,8 @@ struct LoadedCheckpoint {
   Json manifest;                 // null for a directory without one
 };
 LoadedCheckpoint load_checkpoint(const std::filesystem::path& dir);
+// Only its configuration (config.json verified, with the recorded vocabulary), not the weights.
+RunConfig load_checkpoint_config(const std::filesystem::path& dir);
 
 // Weights into an existing model of matching configuration: every tensor present with the
 // model's name, dtype F32 and shape, nothing else, and the head equal to the embedding.

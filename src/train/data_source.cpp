@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace fl {
 
@@ -45,6 +46,15 @@ Example example_from_json(const Json& j) {
 DataSource::DataSource(const Task& task, const EvalSet& held_out, int64_t fixed_samples, uint64_t seed)
     : task_(task), held_out_(held_out), data_rng_(seed, kStreamTrainData), shuffle_rng_(seed, kStreamShuffle) {
   if (fixed_samples == 0) return;
+  {  // up front, from a few examples drawn from a copy of the stream (the set stays the same)
+    constexpr int kProbes = 8;
+    Rng probe = data_rng_;
+    double bytes = 0;
+    for (int i = 0; i < kProbes; ++i) bytes += task.sample(probe).memory_bytes();
+    require_within_memory(bytes / kProbes * static_cast<double>(fixed_samples),
+                          "train.samples = " + std::to_string(fixed_samples) + " (a fixed training set held in memory)",
+                          "lower train.samples (0 = fresh examples every step)");
+  }
   std::unordered_set<std::string> seen;
   for (int64_t attempts = 0; static_cast<int64_t>(fixed_.size()) < fixed_samples; ++attempts) {
     require(attempts < 20 * fixed_samples + 1000,

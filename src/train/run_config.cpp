@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/rng.h"
 
 namespace fl {
 
@@ -62,7 +63,7 @@ EvalConfig EvalConfig::from(const ParamValues& v) {
 
 std::vector<ParamSpec> RunConfig::general_specs() {
   std::vector<ParamSpec> specs = {
-      {"seed", Kind::Int, 1, "one seed for data, initialisation and order", 0, 9.0e15},
+      {"seed", Kind::Int, 1, "one seed for data, initialisation and order", 0, static_cast<double>(kMaxSeed)},
       {"task.name", Kind::String, "copy", "task to train and evaluate on"},
   };
   for (auto* group : {&ModelConfig::specs, &TrainConfig::specs, &EvalConfig::specs})
@@ -70,8 +71,9 @@ std::vector<ParamSpec> RunConfig::general_specs() {
   return specs;
 }
 
-RunConfig RunConfig::from_raw(RawConfig raw) {
+RunConfig RunConfig::from_raw(RawConfig raw, const std::vector<std::string>& recorded_vocab) {
   RunConfig rc;
+  rc.recorded_vocab = recorded_vocab;
   auto general = general_specs();
   rc.values = resolve(raw, general);
   rc.task_name = rc.values.get_string("task.name");
@@ -85,17 +87,19 @@ RunConfig RunConfig::from_raw(RawConfig raw) {
   rc.train = TrainConfig::from(rc.values);
   rc.eval = EvalConfig::from(rc.values);
   const auto task = rc.make_task();  // validates the task's own constraints
+  if (task->reads_files()) rc.recorded_vocab = task->vocab().names();
   rc.model = ModelConfig::from(rc.values, task->vocab().size());
   return rc;
 }
 
-RunConfig RunConfig::load(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+RunConfig RunConfig::load(const std::filesystem::path& path, const std::vector<std::string>& overrides,
+                          const std::vector<std::string>& recorded_vocab) {
   RawConfig raw = RawConfig::from_file(path);
   for (const auto& o : overrides) raw.apply_override(o);
   std::set<std::string> given;  // the keys the user set, in the file or with --set
   for (const auto& [key, value] : raw.values) given.insert(key);
   for (const auto& [key, text] : raw.overrides) given.insert(key);
-  RunConfig rc = from_raw(std::move(raw));
+  RunConfig rc = from_raw(std::move(raw), recorded_vocab);
   const std::string source = path.string() + ": ";
   require(given.count("model.type") != 0, source + "model.type is not set (mamba, transformer or window); every other "
                                                    "key has a default (docs/CONFIG.md)");
@@ -110,7 +114,9 @@ RunConfig RunConfig::load(const std::filesystem::path& path, const std::vector<s
   return rc;
 }
 
-std::unique_ptr<Task> RunConfig::make_task() const { return fl::make_task(task_name, values); }
+std::unique_ptr<Task> RunConfig::make_task() const {
+  return recorded_vocab.empty() ? fl::make_task(task_name, values) : restore_task(task_name, values, recorded_vocab);
+}
 
 Json RunConfig::to_json() const {
   Json j = values.to_nested_json();

@@ -35,9 +35,14 @@ struct RunConfig {
   ModelConfig model;
   TrainConfig train;
   EvalConfig eval;
+  // For a task that reads files (Task::reads_files): its vocabulary, recorded in checkpoints
+  // (vocab.json) so that they load when the files have moved; empty for other tasks.
+  std::vector<std::string> recorded_vocab;
 
-  static RunConfig load(const std::filesystem::path& path, const std::vector<std::string>& overrides);
-  static RunConfig from_raw(RawConfig raw);
+  // `recorded_vocab`: the vocabulary a checkpoint recorded (restore_task), or empty.
+  static RunConfig load(const std::filesystem::path& path, const std::vector<std::string>& overrides,
+                        const std::vector<std::string>& recorded_vocab = {});
+  static RunConfig from_raw(RawConfig raw, const std::vector<std::string>& recorded_vocab = {});
   // Every key but the task's own ("task.*" parameters come from task_param_specs).
   static std::vector<ParamSpec> general_specs();
   std::unique_ptr<Task> make_task() const;

@@ -87,10 +87,11 @@ void save_training_checkpoint(const fs::path& dir, const LanguageModel& model, c
     state.tensors.emplace(prefix + "exp_avg_sq", to_safetensor(s.exp_avg_sq()));  // (shape of p)
   }
   state.tensors.emplace(kGenerator, to_safetensor(generator_state()));
-  write_checkpoint_dir(dir, {weights_file(model),
-                             {kStateFile, safetensors::serialize(state)},
-                             {kProgressFile, progress.to_json().dump(2) + "\n"},
-                             config_file(config)});
+  std::vector<CheckpointFile> files = {weights_file(model),
+                                      {kStateFile, safetensors::serialize(state)},
+                                      {kProgressFile, progress.to_json().dump(2) + "\n"}};
+  for (auto& file : config_files(config)) files.push_back(std::move(file));
+  write_checkpoint_dir(dir, files);
 }
 
 TrainingProgress load_training_state(const fs::path& dir, const Json& manifest, LanguageModel& model,

@@ -39,6 +39,10 @@ class CliInputValidation : public testing::Test {
                       "seed = 2\n[model]\ntype = \"mamba\"\nd_model = 8\nn_layer = 1\n"
                       "[task]\nvocab = 4\nmin_len = 1\nmax_len = 3\n"
                       "[train]\nsteps = 2\nbatch_size = 2\nwarmup = 1\n[eval]\nsamples = 1\ngenerate = false\n");
+    // The same model on a dataset (task.path given by each test): copy's task keys would be unknown.
+    write_file_atomic(*dir_ / "dataset.toml",
+                      "seed = 2\n[model]\ntype = \"mamba\"\nd_model = 8\nn_layer = 1\n[task]\nname = \"dataset\"\n"
+                      "[train]\nsteps = 2\nbatch_size = 2\nwarmup = 1\n[eval]\nsamples = 1\ngenerate = false\n");
     const auto r = run_command(kBin + " --threads 1 train --quiet --config " + config() + " --out " + run());
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
@@ -144,6 +148,68 @@ TEST_F(CliInputValidation, DamagedConfigJson) {
   write_file_atomic(copy / "config.json", "{\"model\": {\"d_model\": \"wide\"}}");
   EXPECT_EQ(user_error(run_command(kBin + " info --checkpoint " + copy.string())),
             (copy / "config.json").string() + ": 'model.d_model' must be an integer, got \"wide\"");
+}
+
+TEST_F(CliInputValidation, JsonKeysGivenTwice) {
+  // The last d_model won silently; a sweep file or a dataset line the same.
+  write_file_atomic(*dir_ / "d.json", R"({"model": {"d_model": 16, "d_model": 8}})");
+  EXPECT_EQ(user_error(run_command(kBin + " train --quiet --config " + (*dir_ / "d.json").string() + " --out " +
+                                   (*dir_ / "never").string())),
+            (*dir_ / "d.json").string() + ": key 'd_model' is given twice in one object");
+  write_file_atomic(*dir_ / "s.json", R"({"grid": {"seed": [1]}, "grid": {"seed": [2]}})");
+  EXPECT_TRUE(contains(user_error(run_command(kBin + " sweep --quiet " + (*dir_ / "s.json").string() + " --dir " +
+                                              (*dir_ / "never").string())),
+                       "s.json: key 'grid' is given twice"));
+  write_file_atomic(*dir_ / "data.jsonl", "{\"input\": \"a\", \"target\": \"b\"}\n"
+                                          "{\"input\": \"a\", \"target\": \"b\", \"target\": \"c\"}\n");
+  EXPECT_EQ(user_error(run_command(kBin + " train --quiet --config " + (*dir_ / "dataset.toml").string() + " --set " +
+                                   "task.path=" + (*dir_ / "data.jsonl").string() + " --out " +
+                                   (*dir_ / "never").string())),
+            (*dir_ / "data.jsonl").string() + ":2: key 'target' is given twice in one object");
+  EXPECT_FALSE(fs::exists(*dir_ / "never"));
+}
+
+TEST_F(CliInputValidation, NegativeSeedsAreRefusedByEveryCommand) {
+  // An unsigned flag read -1 as 2^64 - 1, and that seed was recorded.
+  const std::vector<std::string> commands = {
+      "sample --task copy --seed -1", "theory copy --quiet --seed -1", "theory local-dp --quiet --seed -1",
+      "cost --quiet --seed -1", "attention --checkpoint " + run() + " --sample --seed -1",
+      "speed-worker decode --checkpoint " + run() + " --seed -1"};
+  for (const auto& command : commands) {
+    SCOPED_TRACE(command);
+    EXPECT_EQ(user_error(run_command(kBin + " " + command)), "--seed: Value -1 not in range 0 to 9000000000000000");
+  }
+  EXPECT_TRUE(contains(user_error(run_command(kBin + " cost --quiet --seed 18446744073709551615")), "--seed"));
+}
+
+TEST_F(CliInputValidation, ValuesTooLargeForTheMachineAreRefusedUpFront) {
+  const auto quick = [](const std::string& args) { return user_error(run_command("timeout 60 " + kBin + " " + args)); };
+  // A fixed training set of 10^10 examples: memory grew until the kernel killed the process.
+  EXPECT_TRUE(contains(quick("train --quiet --config " + config() + " --set train.samples=10000000000 --out " +
+                             (*dir_ / "never").string()),
+                       "train.samples = 10000000000 (a fixed training set held in memory) needs about"));
+  // Thousands of threads.
+  EXPECT_TRUE(contains(quick("--threads 100000 tasks"), "--threads 100000: at most"));
+  // Evaluation sets beyond the memory, and beyond the range eval.samples has.
+  EXPECT_TRUE(contains(quick("eval --checkpoint " + run() + " --samples 10000000 --sizes 90000,100000"),
+                       "the evaluation set (10000000 examples for each of 2 sizes) needs about"));
+  EXPECT_EQ(quick("eval --checkpoint " + run() + " --samples 10000001"),
+            "--samples: Value 10000001 not in range 1 to 10000000");
+  // cost: positions, timed steps and the state they need.
+  write_file_atomic(*dir_ / "wide.toml", "[model]\ntype = \"transformer\"\nd_model = 1024\nn_layer = 64\n");
+  EXPECT_TRUE(contains(quick("cost --quiet --model " + (*dir_ / "wide.toml").string() + " --positions 16000000"),
+                       "the inference state at position 16000034 needs about"));
+  EXPECT_TRUE(contains(quick("cost --quiet --quick --positions 16777217"), "--positions: 16777217 is beyond"));
+  EXPECT_EQ(quick("cost --quiet --quick --tokens 100001"), "--tokens must be in 1 … 100000, got 100001");
+}
+
+TEST_F(CliInputValidation, FlagRangesReadAsNumbers) {
+  // CLI11's double bounds printed 309 digits ("Value 0 not in range 0.000000 to 179769313…").
+  EXPECT_EQ(user_error(run_command(kBin + " eval --checkpoint " + run() + " --samples 0")),
+            "--samples: Value 0 not in range 1 to 10000000");
+  EXPECT_EQ(user_error(run_command(kBin + " --threads -1 tasks")), "--threads must be ≥ 0 (0 = all cores), got -1");
+  EXPECT_EQ(user_error(run_command(kBin + " attention --checkpoint " + run() + " --sample --layer -1")),
+            "--layer: Value -1 not in range 0 to 9223372036854775807");
 }
 
 }  // namespace

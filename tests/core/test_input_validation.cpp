@@ -113,6 +113,32 @@ TEST(InputValidation, SetTextMustBeUtf8) {
   EXPECT_EQ(resolve(raw, {{"s", Kind::String, "", "doc"}}).get_string("s"), "caf\xc3\xa9");
 }
 
+TEST(InputValidation, SetValuesIgnoreSurroundingSpacesAndTakeSubnormals) {
+  const std::vector<ParamSpec> specs = {{"i", Kind::Int, 0, "doc"},      {"f", Kind::Float, 0.0, "doc"},
+                                        {"b", Kind::Bool, false, "doc"}, {"l", Kind::IntList, Json::array(), "doc"},
+                                        {"s", Kind::String, "", "doc"}};
+  const auto resolved = [&](const std::vector<std::string>& sets) {
+    RawConfig raw = RawConfig::from_json(Json::object(), "x");
+    for (const auto& s : sets) raw.apply_override(s);
+    return resolve(raw, specs);
+  };
+  // `k= 5` was accepted and `k=5 ` refused: now spaces on either side are ignored, for every
+  // kind but strings, which are taken as written.
+  for (const std::string five : {"i=5", "i= 5", "i=5 ", "i=\t5\t"}) EXPECT_EQ(resolved({five}).get_int("i"), 5) << five;
+  EXPECT_EQ(resolved({"b= true "}).get_bool("b"), true);
+  EXPECT_EQ(resolved({"l= [2, 4] "}).get_int_list("l"), (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(resolved({"s= a "}).get_string("s"), " a ");
+  EXPECT_EQ(error_of([&] { resolved({"i=5 6"}); }), "--set i: expected an integer, got '5 6'");
+  EXPECT_EQ(error_of([&] { resolved({"i= "}); }), "--set i: expected an integer, got ' '");
+  // 1e-320 is a (subnormal) number: std::stod called it out of range ("expected a number").
+  EXPECT_EQ(resolved({"f=1e-320"}).get_float("f"), 1e-320);
+  EXPECT_EQ(resolved({"f= 2.5 "}).get_float("f"), 2.5);
+  EXPECT_EQ(error_of([&] { resolved({"f=1e400"}); }),
+            "--set f: '1e400' is beyond the largest number a double holds (about 1.8e308)");
+  EXPECT_EQ(error_of([&] { resolved({"f=nan"}); }), "--set f: expected a finite number, got 'nan'");
+  EXPECT_EQ(error_of([&] { resolved({"f=2.5x"}); }), "--set f: expected a number, got '2.5x'");
+}
+
 TEST(InputValidation, ConfigPathIsCheckedBeforeReading) {
   // /dev/zero never ends: reading it first hung until memory ran out.
   const auto start = std::chrono::steady_clock::now();
