@@ -176,7 +176,7 @@ void write_frontier_plot(const CopyTheoryOptions& o, CopyTheoryResult& r) {
     const double B = first * std::pow(last / first, static_cast<double>(k) / 64);
     limit.x.push_back(B), limit.y.push_back(decay_limit(B, f.decay_cap, f.epsilon));
   }
-  plot.series = {measured, ring, limit, ceiling};
+  plot.series = {ring, limit, ceiling, measured};  // the measurement drawn last, on top
   add_files(write_plot(plot, o.out / "copy_score_frontier"), r.files);
 }
 

@@ -363,7 +363,7 @@ LocalDpTheoryResult run_local_dp_theory(const LocalDpTheoryOptions& o) {
                          ", p = " + std::to_string(p) + ", " + std::to_string(o.examples) +
                          " distinct problems per length, seed " + std::to_string(o.seed) +
                          ". Mechanism and definitions: docs/THEORY.md, \"Local DP through the SSM state\", "
-                         "\"Theorem 4 by construction\" and \"Local DP by construction\".\n\n";
+                         "\"Theorem 4 by construction\" and \"The conv-window baseline\".\n\n";
   r.files.push_back(o.out_dir / "summary.md");
   for (size_t i = 0; i < std::size(tables); ++i) {
     r.report += (i ? "\n" : "") + tables[i].text();
