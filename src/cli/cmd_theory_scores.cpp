@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdio>
 #include <memory>
+#include <system_error>
 
 #include "cli/commands.h"
 #include "cli/format.h"
@@ -53,6 +54,9 @@ void add_theory_scores_command(CLI::App& parent) {
     require(a->options.samples >= 1 && a->options.samples <= 10000, "--samples must be in 1..10000");
     require(a->options.epsilon > 0 && a->options.epsilon < 0.5, "--epsilon must be in (0, 0.5)");
     if (!a->sizes.empty()) a->options.sizes = parse_sizes(a->sizes, "--sizes");
+    std::error_code ec;
+    std::filesystem::create_directories(a->out, ec);
+    require(!ec && std::filesystem::is_directory(a->out), "--out " + a->out + ": cannot create the directory");
     for (const auto& dir : a->checkpoints) {
       auto ck = load_checkpoint(dir);
       const auto scores = theory::measure_copy_scores(ck.model, *ck.task, a->options);

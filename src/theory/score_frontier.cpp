@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "theory/one_thread.h"
 
 namespace fl::theory {
 
@@ -102,6 +103,7 @@ SelectiveSsm erase_ring(int64_t S, double decay_cap, double max_score, int64_t L
 }
 
 double optimise_copy(const ScoreFrontierOptions& o, double max_score, int64_t L, int64_t* restarts_run) {
+  const OneThread one_thread;  // a few hundred numbers per tensor
   const int64_t S = o.state, T = stream_length(S, L);
   const double log_cap = std::log(o.decay_cap);
   double best = std::numeric_limits<double>::infinity();

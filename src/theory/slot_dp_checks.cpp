@@ -8,6 +8,7 @@
 #include "cost/analytic_cost.h"
 #include "infer/step_engine.h"
 #include "kernels/kernel_mode.h"
+#include "theory/one_thread.h"
 
 namespace fl::theory {
 
@@ -147,6 +148,7 @@ RingRow check_ring(int64_t locality, int64_t modulus, int64_t n, int64_t example
 }
 
 PointerRow check_pointer(int64_t modulus, int64_t n, int64_t max_n, int64_t examples, uint64_t seed) {
+  const OneThread one_thread;  // models of a few thousand weights on sequences of ≤ 98 tokens
   const PointerDpTask task(max_n, modulus);
   Rng rng(seed, kStreamEvalData);
   std::vector<Example> problems;
