@@ -205,7 +205,8 @@ void write_plots(const LocalDpTheoryOptions& o, LocalDpTheoryResult& r) {
     add(gen, row.tokens, row.accuracy.gen.whole), add(tf, row.tokens, row.accuracy.tf.whole);
   for (const auto& row : r.prefix_fixed) add(prefix, tokens_of(row.n), row.accuracy.gen.whole);
   LinePlot exact{"local_dp by construction: exactness vs length", "sequence length T (tokens)",
-                 "fraction of sequences (positions) right", true, false, {ring_gen, ring_tf, ablated, chance, gen, tf, prefix}};
+                 "fraction of sequences (positions) right", true, false, {ring_gen, ring_tf, ablated, chance, gen, tf, prefix},
+                 "center right"};
   add_plot(exact, o.out_dir / "exactness_vs_T", r);
 
   Series ring_state{"SSM ring (m = " + m + "), live state", {}, {}};
@@ -222,7 +223,7 @@ void write_plots(const LocalDpTheoryOptions& o, LocalDpTheoryResult& r) {
     if (row.ring.slots > 0) add(pointer_ring, row.tokens, static_cast<double>(row.ring.state_bytes));
   }
   LinePlot bytes{"DP by construction: state vs length", "sequence length T (tokens)", "state (bytes)", true, true,
-                 {ring_state, pointer_ring, pointer_state, constant, growing}};
+                 {ring_state, pointer_ring, pointer_state, constant, growing}, "bottom right"};
   add_plot(bytes, o.out_dir / "state_bytes_vs_T", r);
 
   Series ring_flops{"local_dp, SSM ring (m = " + m + ")", {}, {}};

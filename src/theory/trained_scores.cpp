@@ -194,7 +194,8 @@ std::vector<std::filesystem::path> write_copy_scores(const CopyScores& s, const 
     point(series[0], r.distance, r.gap), point(series[1], r.distance, r.needed_gap);
   }
   write_file_atomic(dir / (stem + ".csv"), csv);
-  LinePlot plot{title, "copy distance L (tokens)", mamba ? "score (log scale)" : "logit gap (nats)", true, mamba, {}};
+  LinePlot plot{title, "copy distance L (tokens)", mamba ? "score (log scale)" : "logit gap (nats)", true, mamba, {},
+                "center right"};
   for (auto& [layer, series] : per_layer)
     for (auto& one : series) plot.series.push_back(std::move(one));
   std::vector<std::filesystem::path> files = {dir / (stem + ".csv")};
