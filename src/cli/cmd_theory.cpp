@@ -1,4 +1,4 @@
-// freelunch theory copy|local-dp: the paper's constructions and bounds as runnable checks
+// freelunch theory copy|local-dp|scores: the paper's constructions and bounds as runnable checks
 // (docs/THEORY.md). Each subcommand lives in its own file.
 #include "cli/commands.h"
 
@@ -9,6 +9,7 @@ void add_theory_command(CLI::App& root) {
   theory->require_subcommand(1);
   add_theory_copy_command(*theory);
   add_theory_local_dp_command(*theory);
+  add_theory_scores_command(*theory);
 }
 
 }  // namespace fl::cli

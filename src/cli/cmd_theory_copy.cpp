@@ -27,17 +27,33 @@ void add_theory_copy_command(CLI::App& parent) {  // parent = the `theory` comma
   cmd->add_option("--epsilon", o->epsilon, "error allowed (Theorems 1 and 2)")->capture_default_str();
   cmd->add_option("--dtype", o->dtype, "float64 or float32 for Theorems 2 and 3 (Theorem 1 runs in float64)")
       ->capture_default_str();
+  cmd->add_option("--frontier-state", o->frontier.state, "Theorem 1 measured: state size S (1..32)")
+      ->capture_default_str();
+  cmd->add_option("--frontier-decay", o->frontier.decay_cap, "Theorem 1 measured: the decay cap a in (0, 1]")
+      ->capture_default_str();
+  cmd->add_option("--frontier-max-score", o->frontier.max_score,
+                  "Theorem 1 measured: score bounds B = 1, 2, 4, ... up to this")
+      ->capture_default_str();
+  cmd->add_option("--frontier-restarts", o->frontier.restarts, "Theorem 1 measured: L-BFGS restarts per (B, L)")
+      ->capture_default_str();
+  cmd->add_option("--frontier-epsilon", o->frontier.epsilon, "Theorem 1 measured: the error allowed")
+      ->capture_default_str();
+  auto no_frontier = std::make_shared<bool>(false);
+  cmd->add_flag("--no-frontier", *no_frontier, "skip Theorem 1 measured (the gradient-descent frontier)");
   cmd->add_flag("--quiet", *quiet, "no progress bar");
-  cmd->callback([o, out, quiet] {
+  cmd->callback([o, out, quiet, no_frontier] {
     o->out = *out;
     require_output_directory(o->out, "--out");
     o->progress = !*quiet;
+    o->measure_frontier = !*no_frontier;
     const auto r = theory::run_copy_theory(*o);
     std::printf("%s\n%s\nPer copy distance at N = %lld (every distance in the CSV files):\n%s\n", r.verdict.c_str(),
                 r.length_table.c_str(), static_cast<long long>(o->max_n), r.distance_table.c_str());
+    if (!r.frontier_table.empty()) std::printf("Theorem 1 measured, per score bound B:\n%s\n", r.frontier_table.c_str());
     if (!r.files.empty())
       std::printf("Wrote %zu files to %s: summary.md, copy_theory.csv (per N), copy_distances.csv (per L), plots "
-                  "copy_{error_vs_distance,needed_score,logit_scale,state_bytes}.{png,svg} with their CSV.\n",
+                  "copy_{error_vs_distance,needed_score,logit_scale,state_bytes,score_frontier}.{png,svg} with their "
+                  "CSV.\n",
                   r.files.size(), o->out.string().c_str());
   });
 }

@@ -17,6 +17,7 @@ void add_speed_command(CLI::App& root);
 void add_theory_command(CLI::App& root);      // `theory` with the subcommands below
 void add_theory_copy_command(CLI::App& theory);
 void add_theory_local_dp_command(CLI::App& theory);
+void add_theory_scores_command(CLI::App& theory);
 void add_attention_command(CLI::App& root);
 void add_cost_command(CLI::App& root);
 void add_sweep_command(CLI::App& root);

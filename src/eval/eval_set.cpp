@@ -1,6 +1,7 @@
 #include "eval/eval_set.h"
 
 #include <cstring>
+#include <utility>
 
 #include "core/memory_budget.h"
 
@@ -33,6 +34,11 @@ EvalSet::EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t sa
     for (const auto& ex : examples) keys_.insert(key(ex.tokens));
     by_size_.emplace_back(size, std::move(examples));
   }
+}
+
+EvalSet::EvalSet(std::vector<std::pair<int64_t, std::vector<Example>>> by_size) : by_size_(std::move(by_size)) {
+  for (const auto& [size, examples] : by_size_)
+    for (const auto& ex : examples) keys_.insert(key(ex.tokens));
 }
 
 }  // namespace fl

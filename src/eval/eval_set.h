@@ -16,6 +16,8 @@ class EvalSet {
   // of the distinct ones found, so that training still has examples of that size (unless the
   // task's splits are disjoint by construction).
   EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t samples, uint64_t seed);
+  // A set of given examples (e.g. chosen problems of a hand-built model's check), as they are.
+  explicit EvalSet(std::vector<std::pair<int64_t, std::vector<Example>>> by_size);
   bool contains(const std::vector<int32_t>& tokens) const { return keys_.count(key(tokens)) != 0; }
   const std::vector<std::pair<int64_t, std::vector<Example>>>& by_size() const { return by_size_; }
   static std::string key(const std::vector<int32_t>& tokens);

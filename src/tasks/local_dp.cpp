@@ -1,32 +1,47 @@
 #include "tasks/local_dp.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace fl {
 
 namespace {
 constexpr int64_t kMaxSteps = 100000;  // most steps n, for training and for evaluation sizes
+constexpr int64_t kMaxInputTokens = 1000000;  // p · max(P, 1): the vocabulary must stay an embedding table
 
-std::vector<std::string> local_dp_vocab(int64_t modulus) {
+std::vector<std::string> local_dp_vocab(int64_t modulus, int64_t phase) {
   std::vector<std::string> names = {"*", "$", "|", "."};
-  for (int64_t v = 0; v < modulus; ++v) names.push_back("s" + std::to_string(v));
+  for (int64_t k = 0; k < std::max<int64_t>(phase, 1); ++k)
+    for (int64_t v = 0; v < modulus; ++v)
+      names.push_back("s" + std::to_string(v) + (phase > 0 ? "@" + std::to_string(k) : ""));
   for (int64_t v = 0; v < modulus; ++v) names.push_back(std::to_string(v));
   return names;
 }
+
+std::vector<std::string> checked_vocab(int64_t modulus, int64_t phase) {
+  require(phase >= 0, "task.phase = " + std::to_string(phase) + " must be at least 0 (0 = inputs carry no phase)");
+  require(modulus >= 2, "task.modulus = " + std::to_string(modulus) + " must be at least 2");
+  require(modulus * std::max<int64_t>(phase, 1) <= kMaxInputTokens,
+          "task.modulus × task.phase = " + std::to_string(modulus) + " × " + std::to_string(phase) +
+              " input tokens is more than " + std::to_string(kMaxInputTokens));
+  return local_dp_vocab(modulus, phase);
+}
 }  // namespace
 
-LocalDpTask::LocalDpTask(Format format, int64_t min_n, int64_t max_n, int64_t locality, int64_t modulus)
+LocalDpTask::LocalDpTask(Format format, int64_t min_n, int64_t max_n, int64_t locality, int64_t modulus,
+                         int64_t phase)
     : format_(format),
       min_n_(min_n),
       max_n_(max_n),
       locality_(locality),
       modulus_(modulus),
-      vocab_(local_dp_vocab(modulus)) {
+      phase_(phase),
+      vocab_(checked_vocab(modulus, phase)) {
   require(min_n >= 1, "task.min_n = " + std::to_string(min_n) + " must be at least 1");
   require(min_n <= max_n,
           "task.min_n = " + std::to_string(min_n) + " is larger than task.n = " + std::to_string(max_n));
   require(locality >= 1, "task.m = " + std::to_string(locality) + " must be at least 1");
-  require(modulus >= 2, "task.modulus = " + std::to_string(modulus) + " must be at least 2");
 }
 
 std::vector<ParamSpec> LocalDpTask::specs() {
@@ -38,6 +53,8 @@ std::vector<ParamSpec> LocalDpTask::specs() {
       {"task.format", Kind::String, "interleaved",
        "interleaved: '$ s_1 dp_1 ... s_n dp_n .'; prefix: '$ s_1 ... s_n | dp_1 ... dp_n .'", std::nullopt,
        std::nullopt, {"interleaved", "prefix"}},
+      {"task.phase", Kind::Int, 0,
+       "inputs carry their position mod P: s_i is the token 's{v}@{i mod P}' (0 = plain 's{v}')", 0, 100000},
   };
 }
 
@@ -47,7 +64,7 @@ std::unique_ptr<Task> LocalDpTask::create(const ParamValues& p) {
           "task.format = '" + format + "' is not one of interleaved, prefix");
   return std::make_unique<LocalDpTask>(format == "prefix" ? Format::Prefix : Format::Interleaved,
                                        p.get_int("task.min_n"), p.get_int("task.n"), p.get_int("task.m"),
-                                       p.get_int("task.modulus"));
+                                       p.get_int("task.modulus"), p.get_int("task.phase"));
 }
 
 std::vector<int64_t> LocalDpTask::default_eval_sizes() const {
@@ -85,9 +102,9 @@ Example LocalDpTask::sample_at(Rng& rng, int64_t n) const {
   push(kBos, 0, 0);
   if (format_ == Format::Interleaved) {
     ex.prompt_len = 1;  // "$"
-    for (int64_t i = 0; i < n; ++i) push(input_id(inputs[i]), 0, 0), push(result_id(dp[i]), 1, i == n - 1);
+    for (int64_t i = 0; i < n; ++i) push(input_id(inputs[i], i + 1), 0, 0), push(result_id(dp[i]), 1, i == n - 1);
   } else {
-    for (int64_t i = 0; i < n; ++i) push(input_id(inputs[i]), 0, 0);
+    for (int64_t i = 0; i < n; ++i) push(input_id(inputs[i], i + 1), 0, 0);
     push(kSep, 0, 0);
     ex.prompt_len = static_cast<int64_t>(ex.tokens.size());  // "$ s_1 … s_n |"
     for (int64_t i = 0; i < n; ++i) push(result_id(dp[i]), 1, i == n - 1);
@@ -100,7 +117,7 @@ Verdict LocalDpTask::verify(const Example& example, const std::vector<int32_t>& 
   // The problem is read back from the example's input tokens and solved again.
   std::vector<int64_t> inputs;
   for (int32_t t : example.tokens)
-    if (t >= input_id(0) && t < input_id(modulus_)) inputs.push_back(t - input_id(0));
+    if (is_input(t)) inputs.push_back(input_value(t));
   const auto dp = solve(inputs);
   if (dp.empty()) return {};
   return format_ == Format::Interleaved ? verify_interleaved(dp, inputs, generated) : verify_prefix(dp, generated);
@@ -112,7 +129,7 @@ Verdict LocalDpTask::verify_interleaved(const std::vector<int64_t>& dp, const st
   const size_t n = dp.size();
   bool chain = true, answer = false;
   for (size_t i = 0; i < n; ++i) {
-    if (2 * i + 1 >= generated.size() || generated[2 * i] != input_id(inputs[i])) {
+    if (2 * i + 1 >= generated.size() || generated[2 * i] != input_id(inputs[i], static_cast<int64_t>(i) + 1)) {
       chain = false;
       break;
     }
@@ -143,6 +160,7 @@ std::string LocalDpTask::describe() const {
                                                           : "prefix '$ s_1 ... s_n | dp_1 ... dp_n .'";
   return "local_dp (" + form + "): dp_i = (dp_{i-1} + dp_{i-" + std::to_string(locality_) + "} + s_i) mod " +
          std::to_string(modulus_) + ", n = " + std::to_string(min_n_) + ".." + std::to_string(max_n_) +
+         (phase_ > 0 ? ", inputs tagged with i mod " + std::to_string(phase_) : "") +
          "; loss on every dp_i and '.', answer dp_n";
 }
 

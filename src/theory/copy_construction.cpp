@@ -71,6 +71,7 @@ void validate(const CopyTheoryOptions& o) {
           "--max-n " + std::to_string(o.max_n) + " with --state " + std::to_string(o.state) +
               " and --epsilon " + shortest(o.epsilon) + " needs Theorem 1 scores up to e^" +
               std::to_string(static_cast<int64_t>(log_score)) + ", beyond float64; lower --max-n or raise --state");
+  if (o.measure_frontier) validate(o.frontier);
 }
 
 CopyTheoryResult run_copy_theory(const CopyTheoryOptions& o) {
@@ -126,6 +127,12 @@ CopyTheoryResult run_copy_theory(const CopyTheoryOptions& o) {
     for (int64_t L = 2; L <= n; ++L)
       r.distances.push_back({L, exact_worst[L], constant_worst[L], attention_worst[L], needed.needed[L],
                              std::pow(1 / needed.a_min, static_cast<double>(L - 1))});
+  }
+  if (o.measure_frontier) {
+    progress.update(done, "Theorem 1 measured: the score frontier");
+    ScoreFrontierOptions frontier = o.frontier;
+    frontier.seed = o.seed;
+    r.frontier = measure_score_frontier(frontier);
   }
   progress.finish();
   render_copy_report(o, r);

@@ -9,6 +9,9 @@
 //   Theorem 2  one softmax-attention layer copies from any position ≤ N with error ≤ ε at logit
 //              scale β = log((N−1)(1−ε)/ε) (theory/copy_transformer.h), found by bisection on the
 //              layer itself.
+//   Theorem 1 measured  the longest distance a one-layer selective SSM with state S copies within
+//              ε when its scores are bounded by B, found by gradient descent for B = 1, 2, 4, …
+//              beside the bound 1 + log B / log(1/ā) (theory/score_frontier.h).
 // For each N in 4, 8, 16, … (and max_n) the three constructions run on the same random sequences
 // (copy_sequences.h distance_sweep: `samples` sequences per distance), forward path on all of
 // them, step path and head on one sample per distance. Results: a table per N, error and needed score per
@@ -20,6 +23,8 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "theory/score_frontier.h"
 
 namespace fl::theory {
 
@@ -33,6 +38,8 @@ struct CopyTheoryOptions {
   double epsilon = 1e-3;           // --epsilon: the error allowed (Theorems 1 and 2)
   std::string dtype = "float64";   // --dtype: float64 | float32 for Theorems 2 and 3 (Theorem 1: float64)
   bool progress = true;            // progress bar on stderr
+  bool measure_frontier = true;    // Theorem 1 measured (--no-frontier skips it)
+  ScoreFrontierOptions frontier;   // --frontier-*: its grid (seed = --seed)
 };
 
 // Throws fl::Error naming the flag when an option is out of range.
@@ -67,7 +74,8 @@ struct CopyTheoryResult {
   double decay = 0;  // a of the constant-size construction
   std::vector<CopyLengthRow> lengths;
   std::vector<CopyDistanceRow> distances;  // L = 2 … max_n
-  std::string length_table, distance_table, verdict;  // as printed (TextTable) and the checks in words
+  ScoreFrontier frontier;                  // empty without measure_frontier
+  std::string length_table, distance_table, frontier_table, verdict;  // as printed and the checks in words
   std::vector<std::filesystem::path> files;           // written (empty without out)
 };
 

@@ -56,6 +56,24 @@ TextTable distance_table(const CopyTheoryOptions& o, const CopyTheoryResult& r) 
   return t;
 }
 
+TextTable frontier_table(const CopyTheoryOptions& o, const CopyTheoryResult& r) {
+  TextTable t({"B (score bound)", "longest L, gradient descent", "longest L, erase-on-write ring",
+               "decay limit 1+log(B/(1-eps))/log(1/a)", "state limit S"});
+  for (const auto& row : r.frontier.rows)
+    t.add({num(row.max_score, "%g"), std::to_string(row.longest), std::to_string(row.ring_longest),
+           num(row.decay_limit, "%.3f"), std::to_string(o.frontier.state)});
+  return t;
+}
+
+std::string frontier_legend(const CopyTheoryOptions& o) {
+  const auto& f = o.frontier;
+  return "Theorem 1 measured: a one-layer selective SSM, state S = " + std::to_string(f.state) +
+         ", keys/queries/decays per phase t mod S, |c|,|b| <= sqrt(B), decays <= a = " + num(f.decay_cap, "%g") +
+         "; a stream writing at every position and querying distance L at every position; longest L with the " +
+         "worst-case error <= " + num(f.epsilon, "%g") + " (best of " + std::to_string(f.restarts) +
+         " L-BFGS restarts, float64). docs/THEORY.md \"Theorem 1 measured\".\n";
+}
+
 std::string legend(const CopyTheoryOptions& o, const CopyTheoryResult& r) {
   return "T3 = Mamba with d_state = N (Theorem 3, " + o.dtype + "); T1 = Mamba with d_state = S = " +
          std::to_string(o.state) + ", decay a = " + num(r.decay, "%.6f") + " (Theorem 1, float64); T2 = one " +
@@ -63,6 +81,25 @@ std::string legend(const CopyTheoryOptions& o, const CopyTheoryResult& r) {
          "queries and value channels (\"-\" = no query); L = copy distance (T1 holds the last S positions: "
          "L ≤ S + 1); head acc on one sequence per distance; state = inference state after N " +
          "tokens at 4 bytes per value.\n";
+}
+
+// Where the measured frontier sits: at, below or (impossibly) above min(decay limit, S) for each B.
+std::string frontier_verdict(const CopyTheoryOptions& o, const CopyTheoryResult& r) {
+  int64_t at = 0, below = 0, above = 0, ring_at = 0;
+  for (const auto& row : r.frontier.rows) {
+    const double limit = std::min(row.decay_limit, static_cast<double>(o.frontier.state));
+    const int64_t reachable = std::max<int64_t>(0, static_cast<int64_t>(std::floor(limit + 1e-9)));
+    const int64_t expect = reachable >= 2 ? reachable : 0;  // distances start at 2
+    (row.longest == expect ? at : row.longest < expect ? below : above) += 1;
+    ring_at += row.ring_longest == expect;
+  }
+  const auto n = std::to_string(r.frontier.rows.size());
+  return "- Theorem 1 measured (state S = " + std::to_string(o.frontier.state) + ", decay cap a = " +
+         num(o.frontier.decay_cap, "%g") + "): the longest distance gradient descent copies within " +
+         num(o.frontier.epsilon, "%g") + " equals the largest integer L <= min(1 + log(B/(1-eps))/log(1/a), S) for " +
+         std::to_string(at) + " of " + n + " score bounds B, falls below it for " + std::to_string(below) +
+         " and exceeds it for " + std::to_string(above) + " (a bound violated: " + (above ? "YES" : "no") +
+         "); the erase-on-write ring reaches it for " + std::to_string(ring_at) + " of " + n + ".\n";
 }
 
 std::string verdict(const CopyTheoryOptions& o, const CopyTheoryResult& r) {
@@ -105,6 +142,7 @@ std::string verdict(const CopyTheoryOptions& o, const CopyTheoryResult& r) {
   out += "- Theorem 2 (attention): needed β = log((N-1)(1-ε)/ε) within " + sci(beta_gap) +
          " for every N; max error at that β " + sci(attention) + " (≤ ε: " + yes(attention <= o.epsilon + slack) +
          "); worst-case error at β − 2: " + sci(below) + " (> ε: " + yes(below > o.epsilon) + ").\n";
+  if (!r.frontier.rows.empty()) out += frontier_verdict(o, r);
   return out;
 }
 
@@ -117,6 +155,29 @@ std::vector<double> column(const CopyTheoryResult& r, double CopyDistanceRow::*f
 void add_files(const PlotFiles& f, std::vector<std::filesystem::path>& files) {
   files.insert(files.end(), {f.csv, f.script});
   if (f.rendered) files.insert(files.end(), {f.png, f.svg});
+}
+
+void write_frontier_plot(const CopyTheoryOptions& o, CopyTheoryResult& r) {
+  const auto& f = o.frontier;
+  LinePlot plot{"Theorem 1 measured: longest copy distance vs score bound (S = " + std::to_string(f.state) +
+                    ", decay <= " + num(f.decay_cap, "%g") + ")",
+                "score bound B = max |c.b|", "longest distance L copied within eps", true, false, {}};
+  Series measured{"gradient descent (best of " + std::to_string(f.restarts) + " restarts)", {}, {}, SeriesStyle::points};
+  Series ring{"erase-on-write ring construction", {}, {}, SeriesStyle::linespoints};
+  Series limit{"1 + log(B/(1-eps))/log(1/a) (Thm 1 with a = decay cap)", {}, {}, SeriesStyle::line};
+  Series ceiling{"state S (rank limit)", {}, {}, SeriesStyle::line};
+  for (const auto& row : r.frontier.rows) {
+    measured.x.push_back(row.max_score), measured.y.push_back(static_cast<double>(row.longest));
+    ring.x.push_back(row.max_score), ring.y.push_back(static_cast<double>(row.ring_longest));
+    ceiling.x.push_back(row.max_score), ceiling.y.push_back(static_cast<double>(f.state));
+  }
+  const double first = r.frontier.rows.front().max_score, last = r.frontier.rows.back().max_score;
+  for (int64_t k = 0; k <= 64; ++k) {  // the limit as a smooth curve
+    const double B = first * std::pow(last / first, static_cast<double>(k) / 64);
+    limit.x.push_back(B), limit.y.push_back(decay_limit(B, f.decay_cap, f.epsilon));
+  }
+  plot.series = {ring, limit, ceiling, measured};  // the measurement drawn last, on top
+  add_files(write_plot(plot, o.out / "copy_score_frontier"), r.files);
 }
 
 void write_plots(const CopyTheoryOptions& o, CopyTheoryResult& r) {
@@ -158,6 +219,8 @@ void write_plots(const CopyTheoryOptions& o, CopyTheoryResult& r) {
   beta.series.push_back({"log((N-1)(1-eps)/eps) (Thm 2)", dense_n, dense_beta, SeriesStyle::line});
   add_files(write_plot(beta, o.out / "copy_logit_scale"), r.files);
 
+  if (!r.frontier.rows.empty()) write_frontier_plot(o, r);
+
   LinePlot bytes{"Inference state after N tokens", "sequence length N (tokens)", "bytes (4 per value)", true, true, {}};
   bytes.series.push_back({"Mamba, d_state = N (Thm 3)", N, exact_bytes});
   bytes.series.push_back({"  of which value channels x slots, V*N (what Thm 3 counts)", N, copy_memory});
@@ -174,6 +237,14 @@ std::string distances_csv(const CopyTheoryResult& r) {  // every distance, zeros
       out += num(x, ",%.17g");
     out += "\n";
   }
+  return out;
+}
+
+std::string frontier_csv(const CopyTheoryResult& r) {  // every (B, L) optimised
+  std::string out = "max_score,distance,error,restarts,ring_error\n";
+  for (const auto& c : r.frontier.cells)
+    out += num(c.max_score, "%.17g") + "," + std::to_string(c.distance) + num(c.error, ",%.17g") + "," +
+           std::to_string(c.restarts) + num(c.ring_error, ",%.17g") + "\n";
   return out;
 }
 
@@ -200,12 +271,14 @@ void render_copy_report(const CopyTheoryOptions& o, CopyTheoryResult& r) {
   r.length_table = length_table(r).render() + legend(o, r);
   r.distance_table = distance_table(o, r).render();
   r.verdict = verdict(o, r);
+  if (!r.frontier.rows.empty()) r.frontier_table = frontier_table(o, r).render() + frontier_legend(o);
 }
 
 void write_copy_files(const CopyTheoryOptions& o, CopyTheoryResult& r) {
   std::filesystem::create_directories(o.out);
-  const std::pair<const char*, std::string> tables[] = {{"copy_theory.csv", lengths_csv(r)},
-                                                        {"copy_distances.csv", distances_csv(r)}};
+  std::vector<std::pair<const char*, std::string>> tables = {{"copy_theory.csv", lengths_csv(r)},
+                                                             {"copy_distances.csv", distances_csv(r)}};
+  if (!r.frontier.cells.empty()) tables.emplace_back("copy_score_frontier_cells.csv", frontier_csv(r));
   for (const auto& [name, text] : tables) {
     write_file_atomic(o.out / name, text);
     r.files.push_back(o.out / name);
@@ -219,6 +292,9 @@ void write_copy_files(const CopyTheoryOptions& o, CopyTheoryResult& r) {
   md += "## Checks\n\n" + r.verdict + "\n## Per sequence length N\n\n" + length_table(r).render_markdown() + "\n" +
         legend(o, r) + "\n## Per copy distance L (N = " + std::to_string(o.max_n) + ", selected)\n\n" +
         distance_table(o, r).render_markdown() + "\nEvery distance: copy_distances.csv (−1 = no query at that distance).\n";
+  if (!r.frontier.rows.empty())
+    md += "\n## Theorem 1 measured: the score frontier\n\n" + frontier_table(o, r).render_markdown() + "\n" +
+          frontier_legend(o) + "\nEvery (B, L) optimised: copy_score_frontier_cells.csv.\n";
   if (!gnuplot_available()) md += "\ngnuplot was not found: the plots are CSV files and gnuplot scripts only.\n";
   write_file_atomic(o.out / "summary.md", md);
   r.files.push_back(o.out / "summary.md");

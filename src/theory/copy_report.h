@@ -4,11 +4,12 @@
 
 namespace fl::theory {
 
-// Fills r.length_table, r.distance_table (terminal tables with their legends) and r.verdict.
+// Fills r.length_table, r.distance_table, r.frontier_table (terminal tables with their legends)
+// and r.verdict.
 void render_copy_report(const CopyTheoryOptions& o, CopyTheoryResult& r);
 
-// Writes copy_theory.csv, summary.md and the four plots (report/plot.h) into o.out (created);
-// lists them in r.files.
+// Writes copy_theory.csv, copy_distances.csv, copy_score_frontier.csv (when measured),
+// summary.md and the plots (report/plot.h) into o.out (created); lists them in r.files.
 void write_copy_files(const CopyTheoryOptions& o, CopyTheoryResult& r);
 
 }  // namespace fl::theory

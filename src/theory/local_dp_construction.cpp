@@ -7,15 +7,12 @@
 
 #include "core/error.h"
 #include "models/mamba.h"
+#include "theory/hand_set.h"
+#include "theory/ramp_units.h"
 
 namespace fl::theory {
 
 namespace {
-
-constexpr double kSharpness = 20.0;  // β: SiLU(β z)/β = ReLU(z) within β e^{−β} ≈ 4e-8 at integer z ≠ 0
-constexpr double kGate = 20.0;       // γ: the SiLU(z) gate input on every token (SiLU(γ) ≈ γ)
-constexpr double kOwnToken = 0.01;   // δ: a result's (and "."'s) own embedding entry on its output dimension
-constexpr double kEosScore = 2.0;    // the EOS unit's output; a hat sum never exceeds 1
 
 // Embedding dimensions; the output dimensions follow: kFirstOut + v for result v, kFirstOut + p for ".".
 enum Dim : int64_t { kValue = 0, kIsResult = 1, kIsSep = 2, kConst = 3, kFill = 4, kFirstOut = 5 };
@@ -50,16 +47,6 @@ std::vector<Tap> sum_taps(const LocalDpConstruction& c) {
   }
   return taps;
 }
-
-// Coefficient of the ramp at threshold c in Σ_{k ≡ v (mod p), 0 ≤ k ≤ S_max} hat_k.
-double hat_coefficient(int64_t threshold, int64_t v, int64_t p, int64_t s_max) {
-  double coef = 0.0;
-  for (int64_t k = threshold - 1; k <= threshold + 1; ++k)
-    if (k >= 0 && k <= s_max && k % p == v) coef += k == threshold ? -2.0 : 1.0;
-  return coef;
-}
-
-double silu(double z) { return z / (1.0 + std::exp(-z)); }
 
 // Token embeddings (V, D): f, flags, output entries, then the filler that equalises the norms.
 torch::Tensor token_embeddings(const LocalDpConstruction& c, const LocalDpTask& task, int64_t D) {
@@ -131,7 +118,7 @@ LanguageModel build_local_dp_mamba(const LocalDpConstruction& c) {
     in[Di + j][kConst] = kGate;
     for (const Tap& t : taps) w[j][0][K - 1 - t.lag] = kSharpness * t.weight;
     b[j] = -kSharpness * static_cast<double>(threshold);
-    for (int64_t v = 0; v < p; ++v) out[kFirstOut + v][j] = hat_coefficient(threshold, v, p, s_max) / (kSharpness * gate);
+    for (int64_t v = 0; v < p; ++v) out[kFirstOut + v][j] = hat_mod_coefficient(threshold, v, p, s_max) / (kSharpness * gate);
   }
   // EOS unit: SiLU(β · flag at its lag) = β·flag (up to 4e-8), scaled to kEosScore.
   const int64_t eos_lag = is_prefix(c.format) ? c.prefix_n : 0;
@@ -143,13 +130,7 @@ LanguageModel build_local_dp_mamba(const LocalDpConstruction& c) {
   auto head_weight = torch::zeros({D}, torch::kFloat64);                // (D) norm_f: output dimensions only
   head_weight.narrow(0, kFirstOut, p + 1).fill_(1.0 / kOwnToken);
 
-  torch::NoGradGuard no_grad;
-  auto params = model->named_parameters();
-  const auto set = [&](const std::string& name, const torch::Tensor& value) {
-    torch::Tensor* param = params.find(name);
-    TORCH_CHECK(param != nullptr, "build_local_dp_mamba: no parameter ", name);
-    param->copy_(value.to(param->scalar_type()));
-  };
+  const auto set = [&](const std::string& name, const torch::Tensor& value) { set_weight(model, name, value); };
   const std::string mixer = "backbone.layers.0.mixer.";
   set("backbone.embedding.weight", E);
   set("backbone.layers.0.norm.weight", torch::full({D}, std::sqrt(C / static_cast<double>(D) + config.norm_eps)));

@@ -1,7 +1,9 @@
-// Local DP by construction (issue 5 §2; docs/THEORY.md "Local DP by construction"): the weights
+// The conv-window baseline (issue 5 §2; docs/THEORY.md "The conv-window baseline"): the weights
 // of a real one-layer fl::LanguageModel (model.type mamba) set by hand so that its greedy step
 // path writes the local_dp task's results exactly,
 //   dp_i = (dp_{i-1} + dp_{i-m} + s_i) mod p.
+// Kept as the baseline beside the SSM-state constructions (theory/slot_dp_construction.h): the SSM
+// is off and the memory is the conv, the analogue of a sliding-window Transformer.
 //
 // Mechanism. The memory is the block's causal conv window of K tokens (conv_state, K values per
 // channel); the SSM is switched off (x_proj = 0, so B = C = 0 and y = D ⊙ x). Every token carries

@@ -1,6 +1,13 @@
-// `freelunch theory local-dp` as a library: the checks of the hand-built local-DP Mamba
-// (theory/local_dp_construction.h) against Theorem 5 (m-local DP: constant state suffices) and
-// the Theorem 4 side (the prefix format: state must grow with n), with tables, CSVs and plots.
+// `freelunch theory local-dp` as a library: the hand-built Mamba models for the DP tasks against
+// Theorem 5 (m-local DP: constant state suffices) and Theorem 4 (steps that reach arbitrarily far
+// back: the state must grow with n), with tables, CSVs and plots.
+// Through the SSM state (theory/slot_dp_construction.h, theory/slot_dp_checks.h):
+//  A. Theorem 5: local_dp interleaved, inputs tagged i mod m, a ring of m slots in layer 1's SSM
+//     state, d_conv 4 < m: exact at every T up to max_tokens through both paths, live state flat in
+//     T, read-out error and logit margins; the ablation (SSM switched off) near chance.
+//  B. Theorem 4: pointer_dp, the smallest exact number of slots per n (d_state and ring layouts).
+// The conv-window baseline (theory/local_dp_construction.h; the SSM off, memory in a causal conv
+// of width K — the analogue of a sliding-window Transformer):
 //  1. interleaved, window K = 2m: on distinct problems at lengths T = 2n + 2 up to max_tokens,
 //     greedy generation through the model's step path (the project's evaluator, judged by the
 //     task's verifier) and teacher forcing (the parallel forward) are exact at every position;
@@ -20,21 +27,24 @@
 #include "eval/evaluator.h"
 #include "report/linear_fit.h"
 #include "theory/local_dp_construction.h"
+#include "theory/slot_dp_checks.h"
 
 namespace fl::theory {
 
 struct LocalDpTheoryOptions {
   std::filesystem::path out_dir = "results/theory/local-dp";  // created if missing
-  int64_t locality = 2;        // --m
+  int64_t locality = 6;        // --m (the SSM ring's slots; 6 > d_conv = 4)
   int64_t modulus = 10;        // --modulus, ≤ 100 (the prefix construction has ≈ p² channels)
   int64_t max_tokens = 10000;  // --max-t: the longest interleaved sequence T = 2n + 2
   int64_t max_prefix_n = 16;   // --max-n: prefix sweeps over n = 1 … this (≥ 2, for the fit)
+  int64_t max_pointer_n = 16;  // --pointer-max-n: pointer_dp sweeps over n = 1 … this (≤ 48)
   int64_t examples = 16;       // --examples: distinct problems per length (evaluation stream)
   uint64_t seed = 1;           // --seed
   bool progress = true;        // a progress bar on stderr
 };
 
-// fl::Error naming the flag (--m, --modulus, --max-t, --max-n, --examples, --out) on a bad value.
+// fl::Error naming the flag (--m, --modulus, --max-t, --max-n, --pointer-max-n, --examples, --out)
+// on a bad value.
 void validate(const LocalDpTheoryOptions& options);
 
 struct InterleavedRow {
@@ -54,6 +64,9 @@ struct SmallestStateRow {
   double bound_bits = 0;       // n·log2(p)
 };
 struct LocalDpTheoryResult {
+  std::vector<RingRow> ring;                // A: the SSM ring per length T
+  std::vector<PointerRow> pointer;          // B: pointer_dp, n = 1 … max_pointer_n
+  LinearFit ring_slots_fit;                 // B: ring state bytes = intercept + slope·n
   int64_t window = 0;                 // K = 2m of the interleaved construction
   int64_t interleaved_channels = 0, prefix_channels = 0;
   std::vector<InterleavedRow> interleaved;

@@ -147,9 +147,15 @@ TEST(CopyTheory, BadOptionsAreUserErrors) {
   rejects([](CopyTheoryOptions& o) { o.epsilon = 0.7; });
   rejects([](CopyTheoryOptions& o) { o.dtype = "half"; });
   rejects([](CopyTheoryOptions& o) { o.state = 1, o.epsilon = 1e-12, o.max_n = 256; });  // scores beyond float64
+  rejects([](CopyTheoryOptions& o) { o.frontier.decay_cap = 0; });
+  rejects([](CopyTheoryOptions& o) { o.frontier.state = 0; });
   EXPECT_NO_THROW(validate(CopyTheoryOptions{}));
+  CopyTheoryOptions skipped;
+  skipped.measure_frontier = false, skipped.frontier.state = 0;  // not measured: not checked
+  EXPECT_NO_THROW(validate(skipped));
 
-  for (const char* args : {"copy --max-n 1 --quiet", "copy --dtype half --quiet", "copy --epsilon 2 --quiet"}) {
+  for (const char* args : {"copy --max-n 1 --quiet", "copy --dtype half --quiet", "copy --epsilon 2 --quiet",
+                           "copy --frontier-decay 1.5 --quiet", "copy --frontier-restarts 0 --quiet"}) {
     CLI::App parent{"theory"};
     cli::add_theory_copy_command(parent);
     EXPECT_THROW(parent.parse(args, false), Error) << args;
@@ -161,7 +167,13 @@ TEST(CopyTheory, RunWritesTableAndFiles) {
   CopyTheoryOptions o;
   o.out = dir / "copy";
   o.max_n = 10, o.samples = 1, o.state = 4, o.values = kValues, o.progress = false;
+  o.frontier.state = 2, o.frontier.max_score = 4, o.frontier.restarts = 1, o.frontier.iterations = 50;
+  o.frontier.epsilon = 0.05;
   const auto r = run_copy_theory(o);
+  ASSERT_EQ(r.frontier.rows.size(), 3u);  // B = 1, 2, 4
+  EXPECT_EQ(r.frontier.rows.back().ring_longest, 2);
+  EXPECT_NE(r.frontier_table.find("longest L, gradient descent"), std::string::npos);
+  EXPECT_NE(r.verdict.find("Theorem 1 measured"), std::string::npos);
   ASSERT_EQ(r.lengths.size(), 3u);  // N = 4, 8, 10
   EXPECT_EQ(r.lengths.back().n, 10);
   ASSERT_EQ(r.distances.size(), 9u);  // L = 2 … 10
@@ -177,7 +189,8 @@ TEST(CopyTheory, RunWritesTableAndFiles) {
   EXPECT_GT(r.lengths.back().constant_error_beyond, 1.0);
   EXPECT_EQ(r.verdict.find("NO"), std::string::npos) << r.verdict;
   for (const char* name : {"summary.md", "copy_theory.csv", "copy_error_vs_distance.csv", "copy_needed_score.csv",
-                           "copy_logit_scale.csv", "copy_state_bytes.csv"})
+                           "copy_logit_scale.csv", "copy_state_bytes.csv", "copy_score_frontier.csv", "copy_score_frontier_cells.csv",
+                           "copy_score_frontier.gp"})
     EXPECT_TRUE(std::filesystem::exists(o.out / name)) << name;
 }
 

@@ -8,6 +8,7 @@
 //   - the whole run writes its tables and files; bad options and flags → fl::Error naming the flag.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -103,8 +104,17 @@ TEST(LocalDpTheory, RunWritesTablesAndFiles) {
   test_support::TempDir dir;
   LocalDpTheoryOptions o;
   o.out_dir = dir / "out";
-  o.locality = 2, o.modulus = 5, o.max_tokens = 200, o.max_prefix_n = 5, o.examples = 4, o.progress = false;
+  o.locality = 2, o.modulus = 5, o.max_tokens = 200, o.max_prefix_n = 5, o.max_pointer_n = 4, o.examples = 4;
+  o.progress = false;
   const LocalDpTheoryResult r = run_local_dp_theory(o);
+  ASSERT_EQ(r.ring.size(), 5u);  // the SSM ring at the same lengths
+  for (const auto& row : r.ring) {
+    EXPECT_DOUBLE_EQ(row.accuracy.gen.whole, 1.0) << row.tokens;
+    EXPECT_EQ(row.state_bytes, r.ring.front().state_bytes);
+  }
+  EXPECT_DOUBLE_EQ(r.ring.back().ablated.gen.whole, 0.0);
+  ASSERT_EQ(r.pointer.size(), 4u);
+  for (const auto& row : r.pointer) EXPECT_EQ(row.ring.slots, std::max<int64_t>(1, row.n - 1)) << row.n;
   ASSERT_EQ(r.interleaved.size(), 5u);  // T = 4, 10, 30, 100, 200
   EXPECT_EQ(r.interleaved.back().tokens, 200);
   for (const auto& row : r.interleaved) {
@@ -117,8 +127,9 @@ TEST(LocalDpTheory, RunWritesTablesAndFiles) {
   for (const auto& row : r.smallest) EXPECT_EQ(row.window, row.n + 1);
   EXPECT_NEAR(r.smallest_fit.slope, 4.0 * static_cast<double>(r.prefix_channels), 1e-9);
   EXPECT_NE(r.report.find("smallest K"), std::string::npos);
-  for (const auto* name : {"summary.md", "interleaved.csv", "prefix_fixed_window.csv", "prefix_smallest_state.csv",
-                           "exactness_vs_T.csv", "state_bytes_vs_T.csv", "prefix_smallest_state_vs_n.csv"})
+  for (const auto* name : {"summary.md", "ssm_ring.csv", "pointer_dp_smallest_state.csv", "interleaved.csv",
+                           "prefix_fixed_window.csv", "prefix_smallest_state.csv", "exactness_vs_T.csv",
+                           "state_bytes_vs_T.csv", "scan_flops_vs_T.csv", "prefix_smallest_state_vs_n.csv"})
     EXPECT_TRUE(std::filesystem::exists(o.out_dir / name)) << name;
 }
 
@@ -133,6 +144,8 @@ TEST(LocalDpTheory, BadOptionsThrowNamingTheFlag) {
   EXPECT_NE(bad([](auto& o) { o.modulus = 101; }).find("--modulus"), std::string::npos);
   EXPECT_NE(bad([](auto& o) { o.max_tokens = 3; }).find("--max-t"), std::string::npos);
   EXPECT_NE(bad([](auto& o) { o.max_prefix_n = 1; }).find("--max-n"), std::string::npos);
+  EXPECT_NE(bad([](auto& o) { o.max_pointer_n = 49; }).find("--pointer-max-n"), std::string::npos);
+  EXPECT_NE(bad([](auto& o) { o.locality = 101; }).find("--m"), std::string::npos);
   EXPECT_NE(bad([](auto& o) { o.examples = 0; }).find("--examples"), std::string::npos);
   EXPECT_NE(bad([](auto& o) { o.out_dir.clear(); }).find("--out"), std::string::npos);
   EXPECT_EQ(bad([](auto&) {}), "");
@@ -141,7 +154,7 @@ TEST(LocalDpTheory, BadOptionsThrowNamingTheFlag) {
 
 TEST(LocalDpTheory, CommandRejectsBadFlagsWithFlError) {
   test_support::TempDir dir;
-  for (const std::string flags : {"--m 0", "--modulus 1", "--max-t 2", "--examples 0"}) {
+  for (const std::string flags : {"--m 0", "--modulus 1", "--max-t 2", "--examples 0", "--pointer-max-n 1"}) {
     CLI::App app;
     auto* theory_cmd = app.add_subcommand("theory");
     cli::add_theory_local_dp_command(*theory_cmd);
