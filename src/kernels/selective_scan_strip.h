@@ -37,6 +37,14 @@ struct Rows {
   const T* at(int64_t b, int64_t t) const { return data + b * batch_stride + t * time_stride; }
 };
 
+// The same for a buffer written row by row.
+template <typename T>
+struct MutableRows {
+  T* data = nullptr;  // null when the output is not wanted
+  int64_t batch_stride = 0, time_stride = 0;
+  T* at(int64_t b, int64_t t) const { return data + b * batch_stride + t * time_stride; }
+};
+
 template <typename T>
 Rows<T> rows(const torch::Tensor& x) {
   return x.defined() ? Rows<T>{x.data_ptr<T>(), x.stride(0), x.stride(1)} : Rows<T>{};
