@@ -4,7 +4,7 @@
 //   dx   dX = dY W  (rows, out) · (out, in)
 //   dw   dW = dYᵀ X (rows, out)ᵀ · (rows, in)
 // Run: build/freelunch_bench --benchmark_filter=Gemm [--benchmark_counters_tabular=true]
-// (threads: all cores; prefix `taskset -c 0` and set --threads through OMP_NUM_THREADS=1 for one).
+// Arguments: rows, in, out, threads.
 // The rule in gemm.cpp (gemm_prefers_blocked) was set from these figures (docs/PERFORMANCE.md).
 #include <benchmark/benchmark.h>
 
@@ -20,6 +20,8 @@ enum class Product { kForward, kInput, kWeight };
 
 void BM_Gemm(benchmark::State& state, Product product, bool blocked) {
   const int64_t rows = state.range(0), in = state.range(1), out = state.range(2);
+  const int threads_before = at::get_num_threads();
+  at::set_num_threads(static_cast<int>(state.range(3)));
   torch::manual_seed(1);
   const auto X = torch::randn({rows, in}), W = torch::randn({out, in}), dY = torch::randn({rows, out});
   const auto Wt = W.t().contiguous();  // (in, out): the packed forward operand
@@ -49,19 +51,21 @@ void BM_Gemm(benchmark::State& state, Product product, bool blocked) {
     }
     benchmark::ClobberMemory();
   }
+  at::set_num_threads(threads_before);
   state.counters["GFLOP/s"] =
       benchmark::Counter(2.0 * rows * in * out, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }
 
-// (rows, in, out) of every Linear in the quick suite's and config A's models.
+// (rows, in, out) of every Linear in the quick suite's models (1,008 rows, one thread) and config
+// A's (4,064 rows, two threads).
 void Shapes(benchmark::internal::Benchmark* b) {
-  for (int64_t rows : {1008, 4064}) {
+  for (const auto& [rows, threads] : std::vector<std::pair<int64_t, int64_t>>{{1008, 1}, {4064, 2}}) {
     for (const auto& [in, out] : std::vector<std::pair<int64_t, int64_t>>{
              {32, 128}, {64, 18}, {2, 64}, {64, 32}, {32, 12},                  // Mamba d32, N 8; head
              {64, 192}, {64, 64}, {64, 256}, {256, 64},                         // Transformer d64
              {128, 512}, {256, 40}, {8, 256}, {256, 128},                       // Mamba d128, N 16
              {128, 384}, {128, 128}, {512, 128}, {128, 16}})                    // Transformer d128; head
-      b->Args({rows, in, out});
+      b->Args({rows, in, out, threads});
   }
 }
 
