@@ -16,6 +16,11 @@
 // (n_strips, B, L, N), and its own entries of the per-batch dA, dD and d(delta_bias) partials;
 // all partials are summed afterwards in a fixed order. Results are therefore bit-identical run to
 // run, whatever the thread count.
+#if defined(__AVX512F__)
+// The lane blocks are 16 channels wide (selective_scan_strip.h): let GCC vectorise their loops
+// with whole 512-bit vectors (its default on AVX-512 machines is 256).
+#pragma GCC target("prefer-vector-width=512")
+#endif
 #include "kernels/selective_scan.h"
 
 #include <torch/torch.h>
@@ -106,18 +111,30 @@ struct ChunkScratch {
   alignas(64) T dD[kStrip], dbias[kStrip];
 };
 
-// out[n] += Σ_j tile[n][j] for an (N, kLanes) tile, in a fixed order.
+// Row n of an (N, kLanes) tile folded to 8 lanes: lanes j and j + 8 added when kLanes is 16.
+template <typename T>
+inline SimdVector<T, 8> folded_row(const T* tile, int64_t n) {
+  static_assert(kLanes == 8 || kLanes == 16, "lane blocks of 8 or 16 channels");
+  using V8 = SimdVector<T, 8>;
+  if constexpr (kLanes == 8) return simd_load<V8>(tile + n * kLanes);
+  return simd_load<V8>(tile + n * kLanes) + simd_load<V8>(tile + n * kLanes + 8);
+}
+
+// out[n] += Σ_j tile[n][j] for an (N, kLanes) tile, in a fixed order: eight rows at a time
+// through row_sums8, the rest one by one.
 template <typename T>
 inline void add_lane_sums(const T* tile, int64_t N, T* out) {
-  static_assert(kLanes == 8, "row_sums8 sums rows of 8 lanes");
+  using V8 = SimdVector<T, 8>;
   int64_t n = 0;
-  for (; n + kLanes <= N; n += kLanes) {
-    Lanes<T> rows[kLanes];
-    for (int64_t k = 0; k < kLanes; ++k) rows[k] = simd_load<Lanes<T>>(tile + (n + k) * kLanes);
-    simd_store(out + n, simd_load<Lanes<T>>(out + n) + row_sums8<T>(rows));
+  for (; n + 8 <= N; n += 8) {
+    V8 rows[8];
+    for (int64_t k = 0; k < 8; ++k) rows[k] = folded_row(tile, n + k);
+    simd_store(out + n, simd_load<V8>(out + n) + row_sums8<T>(rows));
   }
-  for (; n < N; ++n)
-    for (int64_t j = 0; j < kLanes; ++j) out[n] += tile[n * kLanes + j];
+  for (; n < N; ++n) {
+    const V8 row = folded_row(tile, n);
+    for (int64_t j = 0; j < 8; ++j) out[n] += row[j];
+  }
 }
 
 // The backward of step t = t0 + s of a strip (see the header for the formulas), and the prefetch
