@@ -18,16 +18,25 @@ Linear<T>::Linear(FlatParameters<T>& params, const std::string& prefix, bool wit
 }
 
 template <typename T>
-void Linear<T>::forward(int64_t M, const T* X, int64_t ldx, T* Y, int64_t ldy, bool accumulate) {
-  if (bias_) {
+void Linear<T>::forward(int64_t M, const T* X, int64_t ldx, T* Y, int64_t ldy, const T* residual) {
+  // Y starts as R + b, R or b (one pass); the product is then added to it.
+  bool accumulate = residual != nullptr || bias_ != nullptr;
+  if (accumulate && (bias_ || residual != Y)) {
     at::parallel_for(0, M, kernels::grain(out_), [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
         T* y = Y + r * ldy;
+        const T* res = residual ? residual + r * ldy : nullptr;
+        if (res && bias_) {
 #pragma omp simd
-        for (int64_t c = 0; c < out_; ++c) y[c] = accumulate ? y[c] + bias_[c] : bias_[c];
+          for (int64_t c = 0; c < out_; ++c) y[c] = res[c] + bias_[c];
+        } else if (res) {
+          std::copy(res, res + out_, y);
+        } else {
+#pragma omp simd
+          for (int64_t c = 0; c < out_; ++c) y[c] = bias_[c];
+        }
       }
     });
-    accumulate = true;
   }
   if (kernels::gemm_prefers_blocked(Trans::kNo, Trans::kTrans, M, out_, in_)) {
     packed_.resize(in_ * out_);

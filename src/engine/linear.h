@@ -22,8 +22,9 @@ class Linear {
   int64_t in() const { return in_; }
   int64_t out() const { return out_; }
 
-  // Y (M, out), rows ldy apart = X (M, in), rows ldx apart · Wᵀ + b; Y += … when accumulate.
-  void forward(int64_t M, const T* X, int64_t ldx, T* Y, int64_t ldy, bool accumulate = false);
+  // Y (M, out), rows ldy apart = X (M, in), rows ldx apart · Wᵀ + b, plus R (M, out) rows ldy
+  // apart when `residual` is given (a residual stream: Y = R + …; Y may be R itself).
+  void forward(int64_t M, const T* X, int64_t ldx, T* Y, int64_t ldy, const T* residual = nullptr);
   // dW = dYᵀ X and db = Σ_rows dY (written); dX (M, in) = dY W, written or added to when
   // accumulate_dx (dX null: not wanted).
   void backward(int64_t M, const T* X, int64_t ldx, const T* dY, int64_t ldy, T* dX, int64_t lddx,

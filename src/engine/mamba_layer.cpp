@@ -97,8 +97,7 @@ void MambaLayer<T>::forward(const T* h_in /* (M, D) */, T* h_out /* (M, D) */) {
   dt_proj_.forward(M, xdbl_, W, dt_, Di_);
   for (int64_t i = 0; i < Di_ * N_; ++i) A_[i] = -std::exp(A_log_[i]);
   kernels::selective_scan_forward(scan_inputs(), y_, chunk_states_);
-  std::copy(h_in, h_in + M * D_, h_out);
-  out_proj_.forward(M, y_, Di_, h_out, D_, /*accumulate=*/true);
+  out_proj_.forward(M, y_, Di_, h_out, D_, /*residual=*/h_in);
 }
 
 template <typename T>

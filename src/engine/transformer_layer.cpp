@@ -11,21 +11,21 @@ namespace fl::engine {
 
 namespace {
 
-// g = GELU(f) over n values.
+// g = GELU(f) and d = GELU'(f) over n values; d overwrites f.
 template <typename T>
-void gelu(const T* f, int64_t n, T* g) {
+void gelu(T* f_then_d, int64_t n, T* g) {
   at::parallel_for(0, n, 4096, [&](int64_t begin, int64_t end) {
 #pragma omp simd
-    for (int64_t i = begin; i < end; ++i) g[i] = kernels::vgelu(f[i]);
+    for (int64_t i = begin; i < end; ++i) kernels::vgelu_and_derivative(f_then_d[i], g[i], f_then_d[i]);
   });
 }
 
-// dg ⊙= GELU'(f) over n values.
+// dg ⊙= d over n values.
 template <typename T>
-void gelu_backward(const T* f, int64_t n, T* dg) {
+void multiply(const T* d, int64_t n, T* dg) {
   at::parallel_for(0, n, 4096, [&](int64_t begin, int64_t end) {
 #pragma omp simd
-    for (int64_t i = begin; i < end; ++i) dg[i] *= kernels::vgelu_derivative(f[i]);
+    for (int64_t i = begin; i < end; ++i) dg[i] *= d[i];
   });
 }
 
@@ -92,20 +92,18 @@ void TransformerLayer<T>::forward(const T* h_in /* (M, D) */, T* h_out /* (M, D)
   norm_.forward(h_in, M, n1_);
   in_proj_.forward(M, n1_, D_, qkv_, 3 * D_);
   kernels::causal_attention_forward(attention_args(), o_, lse_);
-  std::copy(h_in, h_in + M * D_, h_mid_);
-  out_proj_.forward(M, o_, D_, h_mid_, D_, /*accumulate=*/true);
+  out_proj_.forward(M, o_, D_, h_mid_, D_, /*residual=*/h_in);
   norm2_.forward(h_mid_, M, n2_);
   fc1_.forward(M, n2_, D_, f_, F_);
-  gelu(f_, M * F_, g_);
-  std::copy(h_mid_, h_mid_ + M * D_, h_out);
-  fc2_.forward(M, g_, F_, h_out, D_, /*accumulate=*/true);
+  gelu(f_, M * F_, g_);  // f_ now holds GELU'(f)
+  fc2_.forward(M, g_, F_, h_out, D_, /*residual=*/h_mid_);
 }
 
 template <typename T>
 void TransformerLayer<T>::backward(const T* h_in /* (M, D) */, T* dh /* (M, D) */) {
   const int64_t M = B_ * L_;
   fc2_.backward(M, g_, F_, dh, D_, dg_, F_, false);
-  gelu_backward(f_, M * F_, dg_);
+  multiply(f_, M * F_, dg_);
   fc1_.backward(M, n2_, D_, dg_, F_, dn_, D_, false);
   norm2_.backward(h_mid_, dn_, M, dh, /*accumulate=*/true, work_);
   out_proj_.backward(M, o_, D_, dh, D_, do_, D_, false);

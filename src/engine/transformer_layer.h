@@ -6,8 +6,9 @@
 //   n2    = Norm2(h_mid)                     (M, D)
 //   f     = n2 · W_fc1ᵀ + b_fc1              (M, F)
 //   h_out = h_mid + GELU(f) · W_fc2ᵀ + b_fc2 (M, D)   exact (erf) GELU
-// Kept for the backward: n1, qkv, o, lse, h_mid, n2, f, GELU(f) and the norms' statistics (the
-// tensors the libtorch path's autograd keeps).
+// Kept for the backward: n1, qkv, o, lse, h_mid, n2, GELU(f), GELU'(f) (computed with GELU(f)
+// in the forward, in f's place) and the norms' statistics: as many values as the libtorch
+// path's autograd keeps (f and GELU(f)).
 #pragma once
 #include <string>
 #include <vector>
@@ -40,7 +41,7 @@ class TransformerLayer : public EngineLayer<T> {
   std::vector<T> cos_, sin_;  // (L, hd/2) RoPE tables of the planned length
   // Activations (M = B·L rows).
   T *n1_ = nullptr, *qkv_ = nullptr, *o_ = nullptr, *lse_ = nullptr, *h_mid_ = nullptr, *n2_ = nullptr,
-    *f_ = nullptr, *g_ = nullptr;
+    *f_ = nullptr, *g_ = nullptr;  // f_: fc1's output, then GELU' of it
   // Scratch of the backward.
   T *dg_ = nullptr, *dn_ = nullptr, *do_ = nullptr, *dqkv_ = nullptr, *work_ = nullptr;
 };

@@ -14,6 +14,7 @@ namespace fl::kernels {
 namespace {
 
 using attention_detail::accumulate_block;
+using attention_detail::dot_block;
 using attention_detail::kRows;
 
 constexpr int64_t kBlockRows = 8 * kRows;  // rows of C per work unit
@@ -40,11 +41,12 @@ struct StridedA {
 
 // C[m0 … m0+rows, n0 … n0+cols) += A[m0…, k0 … k0+depth) · B[k0…, n0…) for one work unit,
 // rows ≤ kBlockRows; the B panel has whole vectors of columns (cols ≤ width, padded with
-// zeros up to `width` when it is a padded copy); C columns past `cols` are not touched.
+// zeros up to `width` when it is a padded copy); C columns past `cols` are not touched. With
+// `overwrite` (A's rows contiguous), C = … instead, without reading C.
 template <class Ops>
 void unit_product(const StridedA<typename Ops::Scalar>& A, const typename Ops::Scalar* B, int64_t ldb, int64_t k0,
                   int64_t depth, int64_t m0, int64_t rows, int64_t n0, int64_t cols, int64_t width,
-                  typename Ops::Scalar* C, int64_t ldc) {
+                  typename Ops::Scalar* C, int64_t ldc, bool overwrite) {
   using T = typename Ops::Scalar;
   constexpr int64_t W = Ops::W;
   alignas(64) T tile[kRows * 2 * W];  // a register tile's worth of C, for the ragged last columns
@@ -58,12 +60,16 @@ void unit_product(const StridedA<typename Ops::Scalar>& A, const typename Ops::S
       const bool ragged = valid < nc;
       T* target = ragged ? tile : c;
       const int64_t ld_target = ragged ? 2 * W : ldc;
-      if (ragged)
+      if (ragged && !overwrite)
         for (int64_t i = 0; i < nr; ++i)
           for (int64_t j = 0; j < nc; ++j) tile[i * 2 * W + j] = j < valid ? c[i * ldc + j] : T(0);
       attention_detail::with_rows(nr, [&](auto rows_constant) {
         constexpr int R = decltype(rows_constant)::value;
-        if (nc == 2 * W)
+        if (overwrite && nc == 2 * W)
+          dot_block<Ops, R, 2>(a, A.ars, b, ldb, depth, target, ld_target);
+        else if (overwrite)
+          dot_block<Ops, R, 1>(a, A.ars, b, ldb, depth, target, ld_target);
+        else if (nc == 2 * W)
           accumulate_block<Ops, R, 2>(a, A.ars, A.acs, b, ldb, depth, target, ld_target);
         else
           accumulate_block<Ops, R, 1>(a, A.ars, A.acs, b, ldb, depth, target, ld_target);
@@ -98,11 +104,14 @@ void blocked_product(const StridedA<typename Ops::Scalar>& A, int64_t M, int64_t
                        const int64_t rows = std::min(kBlockRows, M - m0);
                        const int64_t unit_width = std::min(block_cols, width - n0);
                        const int64_t cols = std::min(unit_width, N - n0);
-                       if (!accumulate)
+                       // The first block of K writes C when A's rows are contiguous (dot_block);
+                       // otherwise C starts from zero.
+                       const bool overwrite = !accumulate && A.acs == 1;
+                       if (!accumulate && (!overwrite || K == 0))
                          for (int64_t r = 0; r < rows; ++r) std::fill_n(C + (m0 + r) * ldc + n0, cols, T(0));
                        for (int64_t k0 = 0; k0 < K; k0 += kBlockDepth)
                          unit_product<Ops>(A, B, ldb, k0, std::min(kBlockDepth, K - k0), m0, rows, n0, cols,
-                                           unit_width, C, ldc);
+                                           unit_width, C, ldc, overwrite && k0 == 0);
                      }
                    });
 }
