@@ -57,9 +57,9 @@ void BM_Gemm(benchmark::State& state, Product product, bool blocked) {
 }
 
 // (rows, in, out) of every Linear in the quick suite's models (1,008 rows, one thread) and config
-// A's (4,064 rows, two threads).
+// A's (4,064 rows, one and two threads).
 void Shapes(benchmark::internal::Benchmark* b) {
-  for (const auto& [rows, threads] : std::vector<std::pair<int64_t, int64_t>>{{1008, 1}, {4064, 2}}) {
+  for (const auto& [rows, threads] : std::vector<std::pair<int64_t, int64_t>>{{1008, 1}, {4064, 1}, {4064, 2}}) {
     for (const auto& [in, out] : std::vector<std::pair<int64_t, int64_t>>{
              {32, 128}, {64, 18}, {2, 64}, {64, 32}, {32, 12},                  // Mamba d32, N 8; head
              {64, 192}, {64, 64}, {64, 256}, {256, 64},                         // Transformer d64

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/subprocess.h"
+#include "engine/engine_mode.h"
 #include "kernels/kernel_mode.h"
 #include "reproduce/reproduce.h"
 
@@ -70,6 +71,8 @@ void add_reproduce_command(CLI::App& root) {
                                       std::to_string(threads),
                                       "--kernels",
                                       kernels::mode_name(kernels::mode()),
+                                      "--engine",
+                                      engine::mode_name(engine::mode()),
                                       "sweep",
                                       file.string(),
                                       "--dir",

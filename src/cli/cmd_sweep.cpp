@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "core/subprocess.h"
 #include "experiments/sweep_runner.h"
+#include "engine/engine_mode.h"
 #include "kernels/kernel_mode.h"
 
 namespace fl::cli {
@@ -44,6 +45,7 @@ void add_sweep_command(CLI::App& root) {
     const int threads = std::max(1, at::get_num_threads() / args->workers);
     options.worker_command = {self_executable(), "--threads", std::to_string(threads),
                               "--kernels", kernels::mode_name(kernels::mode()),
+                              "--engine", engine::mode_name(engine::mode()),
                               "sweep", std::filesystem::absolute(args->file).string(),
                               "--dir", std::filesystem::absolute(options.dir).string(),
                               "--quiet", "--worker"};

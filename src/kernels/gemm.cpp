@@ -148,14 +148,15 @@ void pack_transposed(const T* src, int64_t N, int64_t K, T* dst) {
         for (int64_t k = k0; k < std::min(K, k0 + kTile); ++k) dst[k * N + n] = src[n * K + k];
 }
 
-// Measured with bench/bench_gemm.cpp at the shapes of the quick suite's models (1,008 rows, one
-// thread; docs/PERFORMANCE.md): our kernel was 0–60% faster than OpenBLAS wherever N fills whole
-// 16-wide vectors and K is not tiny, except for weight gradients (kTrans A, K = rows) of wide
-// layers (M·N > 16,384), where OpenBLAS's packing pays off; with N = 2…12 or ragged N it lost
-// (up to 10× at N = 2). B's layout does not enter: a transposed B is packed first.
+// Measured with bench/bench_gemm.cpp at the shapes of the quick suite's and config A's models
+// (1,008 and 4,064 rows, one thread; docs/PERFORMANCE.md): our kernel was 0–80% faster than
+// OpenBLAS wherever N fills whole 16-wide vectors and K is not tiny, except for the weight
+// gradients (kTrans A, K = rows) of wide layers over many rows, where OpenBLAS's packing pays
+// off (M·N·K above 2^24: e.g. 128 × 128 outputs over 4,064 rows ran at 0.88×); with N = 2…12 or
+// ragged N it lost (up to 10× at N = 2). B's layout does not enter: a transposed B is packed first.
 bool gemm_prefers_blocked(Trans ta, Trans /*tb*/, int64_t M, int64_t N, int64_t K) {
   if (N % 16 != 0 || K < 16) return false;
-  return ta == Trans::kNo || M * N <= 16384;
+  return ta == Trans::kNo || M * N * K <= (int64_t(1) << 24);
 }
 
 template <typename T>
