@@ -13,6 +13,7 @@
 #include "core/output_path.h"
 #include "core/progress.h"
 #include "core/subprocess.h"
+#include "engine/engine_mode.h"
 #include "kernels/kernel_mode.h"
 #include "reproduce/reproduce.h"
 
@@ -72,6 +73,8 @@ void add_reproduce_command(CLI::App& root) {
                                       std::to_string(threads),
                                       "--kernels",
                                       kernels::mode_name(kernels::mode()),
+                                      "--engine",
+                                      engine::mode_name(engine::mode()),
                                       "sweep",
                                       file.string(),
                                       "--dir",

@@ -9,6 +9,7 @@
 #include "core/output_path.h"
 #include "core/subprocess.h"
 #include "experiments/sweep_runner.h"
+#include "engine/engine_mode.h"
 #include "kernels/kernel_mode.h"
 
 namespace fl::cli {
@@ -43,6 +44,7 @@ void add_sweep_command(CLI::App& root) {
     const int threads = threads_per_worker(args->workers);
     options.worker_command = {self_executable(), "--threads", std::to_string(threads),
                               "--kernels", kernels::mode_name(kernels::mode()),
+                              "--engine", engine::mode_name(engine::mode()),
                               "sweep", std::filesystem::absolute(args->file).string(),
                               "--dir", std::filesystem::absolute(options.dir).string(),
                               "--quiet", "--worker"};

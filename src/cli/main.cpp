@@ -12,6 +12,7 @@
 #include "core/allocator.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "engine/engine_mode.h"
 #include "kernels/kernel_mode.h"
 #include "train/trainer.h"
 
@@ -50,9 +51,14 @@ int main(int argc, char** argv) {
   std::string kernels = "fused";
   app.add_option("--kernels", kernels, "fused (default): the hand-written CPU kernels and torch-free step engine; "
                                        "reference: the plain-libtorch paths they are tested against");
+  std::string engine = "flat";
+  app.add_option("--engine", engine, "training path: flat (default): whole-block forward and backward on flat "
+                                     "buffers; libtorch: the modules with autograd, which flat is tested against "
+                                     "(also used whenever --kernels reference)");
   app.parse_complete_callback([&] {
     fl::configure_threads(threads);
     fl::kernels::set_mode(fl::kernels::parse_mode(kernels));
+    fl::engine::set_mode(fl::engine::parse_mode(engine));
   });
   fl::cli::add_train_command(app);
   fl::cli::add_eval_command(app);
@@ -73,7 +79,7 @@ int main(int argc, char** argv) {
     // CLI11 reports a mistyped command as "A subcommand is required": name it instead.
     for (int i = 1; i < argc; ++i) {
       const std::string arg = argv[i];
-      if (arg == "--threads" || arg == "--kernels") {
+      if (arg == "--threads" || arg == "--kernels" || arg == "--engine") {
         ++i;
         continue;
       }

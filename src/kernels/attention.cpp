@@ -160,25 +160,25 @@ void check_inputs(const char* fn, const torch::Tensor& qkv, int64_t n_head, int6
   TORCH_CHECK(qkv.device().is_cpu(), fn, ": CPU tensors only, got ", qkv.device());
 }
 
-Geometry geometry(const torch::Tensor& qkv, int64_t n_head, int64_t window, double rope_base, AttentionSimd simd) {
-  const int64_t D = qkv.size(2) / 3, hd = D / n_head;
-  int64_t width = 1;
-  AT_DISPATCH_FLOATING_TYPES(qkv.scalar_type(), "attention_geometry",
-                             [&] { width = simd_width<scalar_t>(simd); });
-  return {qkv.size(0), qkv.size(1), n_head, hd, D, window, (hd + width - 1) / width * width, rope_base > 0};
-}
-
-// cos and sin (L, hd/2) of the rotation, or undefined tensors without RoPE.
-std::pair<torch::Tensor, torch::Tensor> rotation_tables(const Geometry& g, double rope_base, torch::Dtype dtype) {
-  if (!g.rope) return {};
-  auto [cos, sin] = rope_cos_sin(0, g.L, g.hd, rope_base, dtype);
-  return {cos.contiguous(), sin.contiguous()};
+template <typename T>
+Geometry geometry(const AttentionArgs<T>& a, AttentionSimd simd) {
+  const int64_t hd = a.D / a.H, width = simd_width<T>(simd);
+  return {a.B, a.L, a.H, hd, a.D, a.W, (hd + width - 1) / width * width, a.cos != nullptr};
 }
 
 template <typename T>
-Rotation<T> rotation_view(const std::pair<torch::Tensor, torch::Tensor>& tables) {
-  if (!tables.first.defined()) return {};
-  return {tables.first.data_ptr<T>(), tables.second.data_ptr<T>()};
+AttentionArgs<T> args_of(const torch::Tensor& qkv, int64_t n_head, int64_t window,
+                         const std::pair<torch::Tensor, torch::Tensor>& tables) {
+  const bool rope = tables.first.defined();
+  return {qkv.data_ptr<T>(), qkv.stride(0), qkv.stride(1), qkv.size(0), qkv.size(1), qkv.size(2) / 3, n_head, window,
+          rope ? tables.first.data_ptr<T>() : nullptr, rope ? tables.second.data_ptr<T>() : nullptr};
+}
+
+// cos and sin (L, hd/2) of the rotation, or undefined tensors without RoPE.
+std::pair<torch::Tensor, torch::Tensor> rotation_tables(const torch::Tensor& qkv, int64_t n_head, double rope_base) {
+  if (rope_base <= 0) return {};
+  auto [cos, sin] = rope_cos_sin(0, qkv.size(1), qkv.size(2) / (3 * n_head), rope_base, qkv.scalar_type());
+  return {cos.contiguous(), sin.contiguous()};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,21 +189,18 @@ struct CausalAttentionFunction : torch::autograd::Function<CausalAttentionFuncti
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& qkv, int64_t n_head,
                                int64_t window, double rope_base) {
     const AttentionSimd simd = simd_choice.load();
-    const Geometry g = geometry(qkv, n_head, window, rope_base, simd);
     const auto opts = qkv.options();
-    const auto tables = rotation_tables(g, rope_base, qkv.scalar_type());  // (L, hd/2) each
-    auto out = torch::empty({g.B, g.L, g.D}, opts);
-    auto lse = torch::empty({g.B, g.H, g.L}, opts);
+    const auto tables = rotation_tables(qkv, n_head, rope_base);  // (L, hd/2) each
+    const int64_t B = qkv.size(0), L = qkv.size(1), D = qkv.size(2) / 3;
+    auto out = torch::empty({B, L, D}, opts);
+    auto lse = torch::empty({B, n_head, L}, opts);
     AT_DISPATCH_FLOATING_TYPES(qkv.scalar_type(), "causal_attention_forward", [&] {
       using T = scalar_t;
-      const ForwardArgs<T> args{g,   qkv.data_ptr<T>(), qkv.stride(0), qkv.stride(1), rotation_view<T>(tables),
-                                out.data_ptr<T>(), lse.data_ptr<T>()};
-      with_ops<T>(simd, [&](auto ops) { attention_forward<decltype(ops)>(args); });
+      causal_attention_forward(args_of<T>(qkv, n_head, window, tables), out.data_ptr<T>(), lse.data_ptr<T>(), simd);
     });
     ctx->save_for_backward({qkv, out, lse, tables.first, tables.second});
     ctx->saved_data["n_head"] = n_head;
     ctx->saved_data["window"] = window;
-    ctx->saved_data["rope_base"] = rope_base;
     ctx->saved_data["simd"] = static_cast<int64_t>(simd);
     return out;
   }
@@ -213,24 +210,14 @@ struct CausalAttentionFunction : torch::autograd::Function<CausalAttentionFuncti
     const auto saved = ctx->get_saved_variables();
     const auto &qkv = saved[0], &out = saved[1], &lse = saved[2];
     const std::pair<torch::Tensor, torch::Tensor> tables{saved[3], saved[4]};  // (L, hd/2) each, or undefined
-    const double rope_base = ctx->saved_data["rope_base"].toDouble();
     const auto simd = static_cast<AttentionSimd>(ctx->saved_data["simd"].toInt());
-    const Geometry g = geometry(qkv, ctx->saved_data["n_head"].toInt(), ctx->saved_data["window"].toInt(), rope_base,
-                                simd);
+    const int64_t n_head = ctx->saved_data["n_head"].toInt(), window = ctx->saved_data["window"].toInt();
     const auto dout = grad_outputs[0].contiguous();  // (B, L, D)
-    auto dqkv = torch::empty({g.B, g.L, 3 * g.D}, qkv.options());
+    auto dqkv = torch::empty({qkv.size(0), qkv.size(1), qkv.size(2)}, qkv.options());
     AT_DISPATCH_FLOATING_TYPES(qkv.scalar_type(), "causal_attention_backward", [&] {
       using T = scalar_t;
-      const BackwardArgs<T> args{g,
-                                 qkv.data_ptr<T>(),
-                                 qkv.stride(0),
-                                 qkv.stride(1),
-                                 out.data_ptr<T>(),
-                                 lse.data_ptr<T>(),
-                                 dout.data_ptr<T>(),
-                                 rotation_view<T>(tables),
-                                 dqkv.data_ptr<T>()};
-      attention_backward(args, simd);
+      causal_attention_backward(args_of<T>(qkv, n_head, window, tables), out.data_ptr<T>(), lse.data_ptr<T>(),
+                                dout.data_ptr<T>(), dqkv.data_ptr<T>(), simd);
     });
     return {dqkv, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
@@ -259,6 +246,29 @@ torch::Tensor masked_probabilities(const torch::Tensor& q, const torch::Tensor& 
 }
 
 }  // namespace
+
+AttentionSimd attention_simd() { return simd_choice.load(); }
+
+template <typename T>
+void causal_attention_forward(const AttentionArgs<T>& args, T* out, T* lse, AttentionSimd simd) {
+  const ForwardArgs<T> a{geometry(args, simd), args.qkv, args.stride_b, args.stride_l, {args.cos, args.sin}, out, lse};
+  with_ops<T>(simd, [&](auto ops) { attention_forward<decltype(ops)>(a); });
+}
+
+template <typename T>
+void causal_attention_backward(const AttentionArgs<T>& args, const T* out, const T* lse, const T* dout, T* dqkv,
+                               AttentionSimd simd) {
+  const BackwardArgs<T> a{geometry(args, simd), args.qkv, args.stride_b, args.stride_l, out, lse, dout,
+                          {args.cos, args.sin}, dqkv};
+  attention_backward(a, simd);
+}
+
+template void causal_attention_forward<float>(const AttentionArgs<float>&, float*, float*, AttentionSimd);
+template void causal_attention_forward<double>(const AttentionArgs<double>&, double*, double*, AttentionSimd);
+template void causal_attention_backward<float>(const AttentionArgs<float>&, const float*, const float*, const float*,
+                                               float*, AttentionSimd);
+template void causal_attention_backward<double>(const AttentionArgs<double>&, const double*, const double*,
+                                                const double*, double*, AttentionSimd);
 
 AttentionSimdGuard::AttentionSimdGuard(AttentionSimd simd) : previous_(simd_choice.exchange(simd)) {}
 AttentionSimdGuard::~AttentionSimdGuard() { simd_choice.store(previous_); }

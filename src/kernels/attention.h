@@ -60,6 +60,26 @@ torch::Tensor attention_probabilities(const torch::Tensor& qkv, int64_t n_head, 
 // (AVX-512, else AVX2+FMA, else portable scalar code); the tests pin each narrower one too.
 enum class AttentionSimd { kWidest, kAvx2, kPortable };
 
+// The current choice (kWidest unless a guard below is alive).
+AttentionSimd attention_simd();
+
+// The fused kernel on raw buffers (the flat training engine, src/engine/; the autograd Function
+// above calls the same code). T = float or double.
+template <typename T>
+struct AttentionArgs {
+  const T* qkv;  // (B, L, 3D): row (b, t) at qkv + b·stride_b + t·stride_l, contiguous inside
+  int64_t stride_b, stride_l;
+  int64_t B, L, D, H, W;       // W = 0: full causal
+  const T *cos, *sin;          // (L, hd/2) each, rope_cos_sin(0, L, hd, base); null: no RoPE
+};
+// out (B, L, D) and lse (B, H, L) written.
+template <typename T>
+void causal_attention_forward(const AttentionArgs<T>& args, T* out, T* lse, AttentionSimd simd = attention_simd());
+// out, lse of the forward; dout (B, L, D) → dqkv (B, L, 3D) written.
+template <typename T>
+void causal_attention_backward(const AttentionArgs<T>& args, const T* out, const T* lse, const T* dout, T* dqkv,
+                               AttentionSimd simd = attention_simd());
+
 // Sets the micro-kernels for the guard's lifetime, then restores the previous choice. kAvx2 on a
 // build without AVX2 runs the portable ones.
 class AttentionSimdGuard {

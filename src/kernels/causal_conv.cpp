@@ -38,6 +38,14 @@ struct ConvInputs {
 
 int64_t padded_taps(int64_t K) { return (K + kTapGroup - 1) / kTapGroup * kTapGroup; }
 
+// A (B, L, Di) output written row by row: row (b, t) at data + b·batch_stride + t·time_stride.
+template <typename T>
+struct StridedRows {
+  T* data;
+  int64_t batch_stride, time_stride;
+  T* at(int64_t b, int64_t t) const { return data + b * batch_stride + t * time_stride; }
+};
+
 // One work unit: batch b, channels [d0, d0 + width).
 struct Unit {
   int64_t b, d0, width;
@@ -104,14 +112,14 @@ void forward_unit(const ConvInputs<T>& in, const Unit& u, ScratchRows<T>& rows,
 // rows 0 … Kp-1 and dbias_b in row Kp; the unit owns its channels' columns of parts[b].
 template <typename T>
 void backward_unit(const ConvInputs<T>& in, const Unit& u, ScratchRows<T>& rows,
-                   const T* dy /* (B, L, Di) */, T* dx /* (B, L, Di) */,
+                   const T* dy /* (B, L, Di) */, const StridedRows<T>& dx /* (B, L, Di) */,
                    T* parts /* (B, Kp + 1, Di), zero-initialised */) {
   const int64_t L = in.L, Di = in.Di, Kp = in.Kp;
   T* dw_b = parts + u.b * (Kp + 1) * Di + u.d0;  // (Kp, width), row stride Di
   T* dbias_b = dw_b + Kp * Di;                   // (width)
   T* g = rows.work.data();                       // (width)  p_t, then g_t
   const auto x_row = [&](int64_t s) { return in.x_row(u.b, s) + u.d0; };
-  const auto dx_row = [&](int64_t s) { return dx + (u.b * L + s) * Di + u.d0; };
+  const auto dx_row = [&](int64_t s) { return dx.at(u.b, s) + u.d0; };
   for (int64_t t = 0; t < L; ++t) {
     const T* dy_t = dy + (u.b * L + t) * Di + u.d0;  // (width)
     pre_activation(in, u, t, rows.zeros.data(), g);
@@ -174,33 +182,33 @@ void check_inputs(const char* fn, const torch::Tensor& x, const torch::Tensor& w
                 ", got ", t->scalar_type());
 }
 
-// weight (Di, K) → (Kp, Di): transposed, with Kp - K zero taps in front.
-torch::Tensor padded_weight(const torch::Tensor& weight) {
-  const int64_t Di = weight.size(0), K = weight.size(1), Kp = padded_taps(K);
-  auto padded = torch::zeros({Kp, Di}, weight.options());  // (Kp, Di)
-  padded.narrow(0, Kp - K, K).copy_(weight.t());
-  return padded;
+// The kernel's view of `a`, its weight (Di, K) transposed into `padded` (Kp, Di) with Kp - K
+// zero taps in front.
+template <typename T>
+ConvInputs<T> padded_inputs(const CausalConvArgs<T>& a, T* padded) {
+  const int64_t Kp = padded_taps(a.K);
+  std::fill(padded, padded + (Kp - a.K) * a.Di, T(0));
+  for (int64_t k = 0; k < a.K; ++k)
+    for (int64_t d = 0; d < a.Di; ++d) padded[(Kp - a.K + k) * a.Di + d] = a.weight[d * a.K + k];
+  return {a.x, padded, a.bias, a.B, a.L, a.Di, Kp, a.x_batch_stride, a.x_time_stride};
 }
 
 template <typename T>
-ConvInputs<T> views(const torch::Tensor& x, const torch::Tensor& weight_padded,
-                    const torch::Tensor& bias) {
-  return {x.data_ptr<T>(), weight_padded.data_ptr<T>(), bias.data_ptr<T>(), x.size(0),  x.size(1),
-          x.size(2),       weight_padded.size(0),       x.stride(0),        x.stride(1)};
+CausalConvArgs<T> args_of(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  return {x.data_ptr<T>(), x.stride(0), x.stride(1), weight.data_ptr<T>(), bias.data_ptr<T>(),
+          x.size(0),       x.size(1),   x.size(2),   weight.size(1)};
 }
 
 struct CausalConvSiluFunction : torch::autograd::Function<CausalConvSiluFunction> {
   // x has a unit channel stride; weight (Di, K) and bias are contiguous; all checked, on the CPU.
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& weight, const torch::Tensor& bias) {
-    const auto weight_padded = padded_weight(weight);                       // (Kp, Di)
     auto y = torch::empty({x.size(0), x.size(1), x.size(2)}, x.options());  // (B, L, Di)
+    auto workspace = torch::empty(
+        {causal_conv1d_silu_workspace(x.size(0), x.size(2), weight.size(1), false)}, x.options());
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "causal_conv1d_silu_forward", [&] {
-      const auto in = views<scalar_t>(x, weight_padded, bias);
-      scalar_t* y_data = y.data_ptr<scalar_t>();
-      for_each_unit(in, [&](const Unit& u, ScratchRows<scalar_t>& rows) {
-        forward_unit(in, u, rows, y_data);
-      });
+      using T = scalar_t;
+      causal_conv1d_silu_forward(args_of<T>(x, weight, bias), y.data_ptr<T>(), workspace.data_ptr<T>());
     });
     ctx->save_for_backward({x, weight, bias});
     return y;
@@ -210,29 +218,61 @@ struct CausalConvSiluFunction : torch::autograd::Function<CausalConvSiluFunction
                                                  torch::autograd::variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
     const auto &x = saved[0], &weight = saved[1], &bias = saved[2];
-    const auto dy = grad_outputs[0].contiguous();      // (B, L, Di)
-    const auto weight_padded = padded_weight(weight);  // (Kp, Di)
-    const int64_t B = x.size(0), L = x.size(1), Di = x.size(2), K = weight.size(1),
-                  Kp = weight_padded.size(0);
-    auto dx = torch::empty({B, L, Di}, x.options());          // (B, L, Di)
-    auto parts = torch::zeros({B, Kp + 1, Di}, x.options());  // (B, Kp + 1, Di)
-    auto totals = torch::empty({Kp + 1, Di}, x.options());    // (Kp + 1, Di)
+    const auto dy = grad_outputs[0].contiguous();  // (B, L, Di)
+    const int64_t B = x.size(0), L = x.size(1), Di = x.size(2), K = weight.size(1);
+    auto dx = torch::empty({B, L, Di}, x.options());       // (B, L, Di)
+    auto dweight = torch::empty({Di, K}, x.options());     // (Di, K)
+    auto dbias = torch::empty({Di}, x.options());          // (Di)
+    auto workspace = torch::empty({causal_conv1d_silu_workspace(B, Di, K, true)}, x.options());
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "causal_conv1d_silu_backward", [&] {
       using T = scalar_t;
-      const auto in = views<T>(x, weight_padded, bias);
-      const T* dy_data = dy.data_ptr<T>();
-      T *dx_data = dx.data_ptr<T>(), *parts_data = parts.data_ptr<T>();
-      for_each_unit(in, [&](const Unit& u, ScratchRows<T>& rows) {
-        backward_unit(in, u, rows, dy_data, dx_data, parts_data);
-      });
-      sum_parts(parts.data_ptr<T>(), B, (Kp + 1) * Di, totals.data_ptr<T>());
+      causal_conv1d_silu_backward(args_of<T>(x, weight, bias), dy.data_ptr<T>(), dx.data_ptr<T>(), L * Di, Di,
+                                  dweight.data_ptr<T>(), dbias.data_ptr<T>(), workspace.data_ptr<T>());
     });
-    // The padding taps' rows of totals are dropped.
-    return {dx, totals.narrow(0, Kp - K, K).t().contiguous(), totals[Kp].clone()};
+    return {dx, dweight, dbias};
   }
 };
 
 }  // namespace
+
+int64_t causal_conv1d_silu_workspace(int64_t B, int64_t Di, int64_t K, bool backward) {
+  const int64_t Kp = padded_taps(K);
+  return Kp * Di + (backward ? (B + 1) * (Kp + 1) * Di : 0);
+}
+
+template <typename T>
+void causal_conv1d_silu_forward(const CausalConvArgs<T>& a, T* y /* (B, L, Di) */, T* workspace) {
+  const auto in = padded_inputs(a, workspace);
+  for_each_unit(in, [&](const Unit& u, ScratchRows<T>& rows) { forward_unit(in, u, rows, y); });
+}
+
+// Workspace: the padded weight (Kp, Di), the per-batch partials (B, Kp + 1, Di) and their
+// totals (Kp + 1, Di); the padding taps' rows of the totals are dropped.
+template <typename T>
+void causal_conv1d_silu_backward(const CausalConvArgs<T>& a, const T* dy /* (B, L, Di) */, T* dx,
+                                 int64_t dx_batch_stride, int64_t dx_time_stride, T* dweight /* (Di, K) */,
+                                 T* dbias /* (Di) */, T* workspace) {
+  const auto in = padded_inputs(a, workspace);
+  const int64_t Kp = in.Kp, Di = a.Di, K = a.K;
+  T* parts = workspace + Kp * Di;              // (B, Kp + 1, Di)
+  T* totals = parts + a.B * (Kp + 1) * Di;     // (Kp + 1, Di)
+  std::fill(parts, totals, T(0));
+  const StridedRows<T> dx_rows{dx, dx_batch_stride, dx_time_stride};
+  for_each_unit(in, [&](const Unit& u, ScratchRows<T>& rows) { backward_unit(in, u, rows, dy, dx_rows, parts); });
+  sum_parts(parts, a.B, (Kp + 1) * Di, totals);
+  for (int64_t d = 0; d < Di; ++d) {
+    for (int64_t k = 0; k < K; ++k) dweight[d * K + k] = totals[(Kp - K + k) * Di + d];
+    dbias[d] = totals[Kp * Di + d];
+  }
+}
+
+#define FL_CAUSAL_CONV_INSTANTIATE(T)                                                                    \
+  template void causal_conv1d_silu_forward<T>(const CausalConvArgs<T>&, T*, T*);                         \
+  template void causal_conv1d_silu_backward<T>(const CausalConvArgs<T>&, const T*, T*, int64_t, int64_t, T*, \
+                                               T*, T*);
+FL_CAUSAL_CONV_INSTANTIATE(float)
+FL_CAUSAL_CONV_INSTANTIATE(double)
+#undef FL_CAUSAL_CONV_INSTANTIATE
 
 torch::Tensor causal_conv1d_silu(const torch::Tensor& x, const torch::Tensor& weight,
                                  const torch::Tensor& bias) {

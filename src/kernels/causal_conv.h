@@ -17,7 +17,7 @@
 // in_proj output it points into stays alive; weight; bias). The pre-activation p is recomputed
 // in the backward (K multiply-adds and one exp per element) rather than stored: no (B, L, Di)
 // tensor is kept per layer. Transient in the backward: per-batch partials (B, Kp + 1, Di), Kp =
-// K rounded up to a multiple of 4.
+// K rounded up to a multiple of 4, and their totals.
 // Determinism: dweight and dbias are reduced over (B, L) through the per-batch partials, each
 // column owned by one work unit and accumulated in increasing t, then summed over b in
 // increasing order: bit-identical run to run and whatever the thread count.
@@ -37,5 +37,26 @@ torch::Tensor causal_conv1d_silu_fused(const torch::Tensor& x, const torch::Tens
 // Plain libtorch (pad, K shifted multiply-adds, silu), autograd by libtorch: the yardstick.
 torch::Tensor causal_conv1d_silu_reference(const torch::Tensor& x, const torch::Tensor& weight,
                                            const torch::Tensor& bias);
+
+// The fused kernel on raw buffers (the flat training engine, src/engine/; the autograd Function
+// above calls the same code). T = float or double.
+template <typename T>
+struct CausalConvArgs {
+  const T* x;  // (B, L, Di): row (b, t) at x + b·x_batch_stride + t·x_time_stride, channels contiguous
+  int64_t x_batch_stride, x_time_stride;
+  const T* weight;  // (Di, K), conv1d's (Di, 1, K)
+  const T* bias;    // (Di)
+  int64_t B, L, Di, K;
+};
+// Elements of scratch the forward (backward = false) or the backward needs.
+int64_t causal_conv1d_silu_workspace(int64_t B, int64_t Di, int64_t K, bool backward);
+// y (B, L, Di) contiguous.
+template <typename T>
+void causal_conv1d_silu_forward(const CausalConvArgs<T>& args, T* y, T* workspace);
+// dy (B, L, Di) contiguous → dx (B, L, Di) written at dx + b·dx_batch_stride + t·dx_time_stride
+// (channels contiguous), dweight (Di, K) and dbias (Di) written.
+template <typename T>
+void causal_conv1d_silu_backward(const CausalConvArgs<T>& args, const T* dy, T* dx, int64_t dx_batch_stride,
+                                 int64_t dx_time_stride, T* dweight, T* dbias, T* workspace);
 
 }  // namespace fl::kernels

@@ -229,20 +229,10 @@ void layer_norm(const float* x, const float* weight, const float* bias, float ep
   for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * scale * weight[i] + bias[i];
 }
 
-// GELU(x) = ½ x (1 + erf(u)), u = x/√2. With erfc(|u|) ≈ t·P(t)·e^{−u²}, t = 1/(1 + p|u|)
-// (Abramowitz–Stegun 7.1.26): 1 + erf(u) = 2 − erfc(|u|) for u ≥ 0 and erfc(|u|) for u < 0, so
-// the negative side keeps its relative accuracy instead of cancelling.
+// GELU(x) = x Φ(x), Φ by vnormal_cdf (vector_math.h).
 void gelu(float* x, int64_t n) {
-  constexpr float p = 0.3275911f, a1 = 0.254829592f, a2 = -0.284496736f, a3 = 1.421413741f,
-                  a4 = -1.453152027f, a5 = 1.061405429f;
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) {
-    const float u = x[i] * 0.70710678118654752f;
-    const float a = std::fabs(u);
-    const float t = 1.0f / (1.0f + p * a);
-    const float erfc = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5)))) * vexp(-a * a);
-    x[i] = 0.5f * x[i] * (u < 0.0f ? erfc : 2.0f - erfc);
-  }
+  for (int64_t i = 0; i < n; ++i) x[i] = vgelu(x[i]);
 }
 
 void silu(float* x, int64_t n) {

@@ -5,6 +5,8 @@
 #pragma once
 #include <string>
 
+#include "core/mode_guard.h"
+
 namespace fl::kernels {
 
 enum class Mode { kFused, kReference };
@@ -17,15 +19,6 @@ Mode parse_mode(const std::string& name);  // "fused" | "reference"; fl::Error n
 const char* mode_name(Mode mode);
 
 // Sets a mode for the lifetime of the guard (tests, benchmarks), then restores the previous one.
-class ModeGuard {
- public:
-  explicit ModeGuard(Mode m) : previous_(mode()) { set_mode(m); }
-  ~ModeGuard() { set_mode(previous_); }
-  ModeGuard(const ModeGuard&) = delete;
-  ModeGuard& operator=(const ModeGuard&) = delete;
-
- private:
-  Mode previous_;
-};
+using ModeGuard = fl::ModeGuard<Mode, mode, set_mode>;
 
 }  // namespace fl::kernels

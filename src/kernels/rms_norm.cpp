@@ -31,7 +31,8 @@ T row_forward(const T* x /* (D) */, const T* weight /* (D) */, T eps, int64_t D,
 
 // One row, with x̂ = x · rstd and g = weight ⊙ dy:
 //   c = Σ x̂ ⊙ g / D;   dx = rstd · (g − x̂ · c);   dweight += dy ⊙ x̂
-template <typename T>
+// dx is written, or added to when kAccumulate.
+template <bool kAccumulate, typename T>
 void row_backward(const T* x /* (D) */, const T* weight /* (D) */, const T* dy /* (D) */, T rstd,
                   int64_t D, T* dx /* (D) */, T* dweight /* (D) */) {
   T dot = 0;  // Σ x ⊙ g, so c = dot · rstd / D
@@ -41,33 +42,49 @@ void row_backward(const T* x /* (D) */, const T* weight /* (D) */, const T* dy /
 #pragma omp simd
   for (int64_t d = 0; d < D; ++d) {
     const T x_hat = x[d] * rstd;
-    dx[d] = rstd * (weight[d] * dy[d] - x_hat * c);
+    const T grad = rstd * (weight[d] * dy[d] - x_hat * c);
+    dx[d] = kAccumulate ? dx[d] + grad : grad;
     dweight[d] += dy[d] * x_hat;
   }
 }
 
-// Forward, parallel over rows.
+}  // namespace
+
 template <typename T>
-void norm_forward(const T* x /* (R, D) */, const T* weight /* (D) */, T eps, int64_t R, int64_t D,
-                  T* y /* (R, D) */, T* rstd /* (R) */) {
+void rms_norm_forward(const T* x /* (R, D) */, const T* weight /* (D) */, T eps, int64_t R, int64_t D,
+                      T* y /* (R, D) */, T* rstd /* (R) */) {
   at::parallel_for(0, R, grain(D), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r)
       rstd[r] = row_forward(x + r * D, weight, eps, D, y + r * D);
   });
 }
 
-// Backward, parallel over blocks of kRowBlock rows; each block adds into its own dweight partial.
+int64_t rms_norm_backward_parts(int64_t R, int64_t D) { return n_row_blocks(R) * D; }
+
+// Parallel over blocks of kRowBlock rows; each block adds into its own dweight partial, and the
+// partials are summed in block order.
 template <typename T>
-void norm_backward(const T* x /* (R, D) */, const T* weight /* (D) */, const T* rstd /* (R) */,
-                   const T* dy /* (R, D) */, int64_t R, int64_t D, T* dx /* (R, D) */,
-                   T* dweight_parts /* (n_row_blocks, D), zero-initialised */) {
+void rms_norm_backward(const T* x /* (R, D) */, const T* weight /* (D) */, const T* rstd /* (R) */,
+                       const T* dy /* (R, D) */, int64_t R, int64_t D, T* dx /* (R, D) */, bool accumulate,
+                       T* parts /* (n_row_blocks, D) */, T* dweight /* (D) */) {
+  std::fill(parts, parts + rms_norm_backward_parts(R, D), T(0));
   at::parallel_for(0, n_row_blocks(R), grain(kRowBlock * D), [&](int64_t begin, int64_t end) {
     for (int64_t block = begin; block < end; ++block)
       for (int64_t r = block * kRowBlock; r < std::min(R, (block + 1) * kRowBlock); ++r)
-        row_backward(x + r * D, weight, dy + r * D, rstd[r], D, dx + r * D,
-                     dweight_parts + block * D);
+        (accumulate ? row_backward<true, T> : row_backward<false, T>)(x + r * D, weight, dy + r * D, rstd[r], D,
+                                                                      dx + r * D, parts + block * D);
   });
+  sum_parts(parts, n_row_blocks(R), D, dweight);
 }
+
+template void rms_norm_forward<float>(const float*, const float*, float, int64_t, int64_t, float*, float*);
+template void rms_norm_forward<double>(const double*, const double*, double, int64_t, int64_t, double*, double*);
+template void rms_norm_backward<float>(const float*, const float*, const float*, const float*, int64_t, int64_t,
+                                       float*, bool, float*, float*);
+template void rms_norm_backward<double>(const double*, const double*, const double*, const double*, int64_t,
+                                        int64_t, double*, bool, double*, double*);
+
+namespace {
 
 void check_inputs(const char* fn, const torch::Tensor& x, const torch::Tensor& weight, double eps) {
   TORCH_CHECK(x.dim() >= 1 && x.size(-1) >= 1, fn, ": x must be (..., D) with D ≥ 1, got ",
@@ -91,8 +108,8 @@ struct RmsNormFunction : torch::autograd::Function<RmsNormFunction> {
     auto rstd = torch::empty({R}, x.options());  // (R)
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rms_norm_forward", [&] {
       using T = scalar_t;
-      norm_forward(x.data_ptr<T>(), weight.data_ptr<T>(), static_cast<T>(eps), R, D,
-                   y.data_ptr<T>(), rstd.data_ptr<T>());
+      rms_norm_forward(x.data_ptr<T>(), weight.data_ptr<T>(), static_cast<T>(eps), R, D,
+                       y.data_ptr<T>(), rstd.data_ptr<T>());
     });
     ctx->save_for_backward({x, weight, rstd});
     return y;
@@ -103,15 +120,14 @@ struct RmsNormFunction : torch::autograd::Function<RmsNormFunction> {
     const auto saved = ctx->get_saved_variables();
     const auto &x = saved[0], &weight = saved[1], &rstd = saved[2];
     const auto dy = grad_outputs[0].contiguous();  // (..., D)
-    const int64_t D = x.size(-1), R = x.numel() / D, n_blocks = n_row_blocks(R);
-    auto dx = torch::empty_like(x);                                 // (..., D)
-    auto dweight_parts = torch::zeros({n_blocks, D}, x.options());  // (n_blocks, D)
-    auto dweight = torch::empty({D}, x.options());                  // (D)
+    const int64_t D = x.size(-1), R = x.numel() / D;
+    auto dx = torch::empty_like(x);                                                // (..., D)
+    auto dweight_parts = torch::empty({rms_norm_backward_parts(R, D)}, x.options());  // (n_blocks · D)
+    auto dweight = torch::empty({D}, x.options());                                 // (D)
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rms_norm_backward", [&] {
       using T = scalar_t;
-      norm_backward(x.data_ptr<T>(), weight.data_ptr<T>(), rstd.data_ptr<T>(), dy.data_ptr<T>(), R,
-                    D, dx.data_ptr<T>(), dweight_parts.data_ptr<T>());
-      sum_parts(dweight_parts.data_ptr<T>(), n_blocks, D, dweight.data_ptr<T>());
+      rms_norm_backward(x.data_ptr<T>(), weight.data_ptr<T>(), rstd.data_ptr<T>(), dy.data_ptr<T>(), R, D,
+                        dx.data_ptr<T>(), false, dweight_parts.data_ptr<T>(), dweight.data_ptr<T>());
     });
     return {dx, dweight, torch::Tensor()};
   }

@@ -25,4 +25,16 @@ torch::Tensor rms_norm_fused(const torch::Tensor& x, const torch::Tensor& weight
 // Plain libtorch (x · rsqrt(mean x² + eps) · weight), autograd by libtorch: the yardstick.
 torch::Tensor rms_norm_reference(const torch::Tensor& x, const torch::Tensor& weight, double eps);
 
+// The fused kernel on raw row-major buffers (the flat training engine, src/engine/; the autograd
+// Function above calls the same code). T = float or double; rows of x, y, dy, dx contiguous.
+//   forward:  y (R, D), rstd (R)
+//   backward: dx (R, D) written, or added to when accumulate (a residual stream's gradient);
+//             dweight (D) written; parts: scratch of rms_norm_backward_parts(R, D) elements.
+template <typename T>
+void rms_norm_forward(const T* x, const T* weight, T eps, int64_t R, int64_t D, T* y, T* rstd);
+template <typename T>
+void rms_norm_backward(const T* x, const T* weight, const T* rstd, const T* dy, int64_t R, int64_t D, T* dx,
+                       bool accumulate, T* parts, T* dweight);
+int64_t rms_norm_backward_parts(int64_t R, int64_t D);
+
 }  // namespace fl::kernels

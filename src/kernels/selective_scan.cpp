@@ -16,6 +16,11 @@
 // (n_strips, B, L, N), and its own entries of the per-batch dA, dD and d(delta_bias) partials;
 // all partials are summed afterwards in a fixed order. Results are therefore bit-identical run to
 // run, whatever the thread count.
+#if defined(__AVX512F__)
+// The lane blocks are 16 channels wide (selective_scan_strip.h): let GCC vectorise their loops
+// with whole 512-bit vectors (its default on AVX-512 machines is 256).
+#pragma GCC target("prefer-vector-width=512")
+#endif
 #include "kernels/selective_scan.h"
 
 #include <torch/torch.h>
@@ -73,9 +78,9 @@ void scan_forward(const ScanInputs<T>& in, T* out /* (B, L, Di) */,
 // Raw views of the gradient buffers the backward writes.
 template <typename T>
 struct ScanGrads {
-  T* du;           // (B, L, Di)
-  T* ddelta;       // (B, L, Di)
-  T* dz;           // (B, L, Di), null without gate
+  MutableRows<T> du;      // (B, L, Di)
+  MutableRows<T> ddelta;  // (B, L, Di)
+  MutableRows<T> dz;      // (B, L, Di), null without gate
   T* dA_parts;     // (B, Di, N)          summed over B afterwards
   T* dD_parts;     // (B, Di)             summed over B afterwards
   T* dbias_parts;  // (B, Di)             summed over B afterwards; null without bias
@@ -106,18 +111,30 @@ struct ChunkScratch {
   alignas(64) T dD[kStrip], dbias[kStrip];
 };
 
-// out[n] += Σ_j tile[n][j] for an (N, kLanes) tile, in a fixed order.
+// Row n of an (N, kLanes) tile folded to 8 lanes: lanes j and j + 8 added when kLanes is 16.
+template <typename T>
+inline SimdVector<T, 8> folded_row(const T* tile, int64_t n) {
+  static_assert(kLanes == 8 || kLanes == 16, "lane blocks of 8 or 16 channels");
+  using V8 = SimdVector<T, 8>;
+  if constexpr (kLanes == 8) return simd_load<V8>(tile + n * kLanes);
+  return simd_load<V8>(tile + n * kLanes) + simd_load<V8>(tile + n * kLanes + 8);
+}
+
+// out[n] += Σ_j tile[n][j] for an (N, kLanes) tile, in a fixed order: eight rows at a time
+// through row_sums8, the rest one by one.
 template <typename T>
 inline void add_lane_sums(const T* tile, int64_t N, T* out) {
-  static_assert(kLanes == 8, "row_sums8 sums rows of 8 lanes");
+  using V8 = SimdVector<T, 8>;
   int64_t n = 0;
-  for (; n + kLanes <= N; n += kLanes) {
-    Lanes<T> rows[kLanes];
-    for (int64_t k = 0; k < kLanes; ++k) rows[k] = simd_load<Lanes<T>>(tile + (n + k) * kLanes);
-    simd_store(out + n, simd_load<Lanes<T>>(out + n) + row_sums8<T>(rows));
+  for (; n + 8 <= N; n += 8) {
+    V8 rows[8];
+    for (int64_t k = 0; k < 8; ++k) rows[k] = folded_row(tile, n + k);
+    simd_store(out + n, simd_load<V8>(out + n) + row_sums8<T>(rows));
   }
-  for (; n < N; ++n)
-    for (int64_t j = 0; j < kLanes; ++j) out[n] += tile[n * kLanes + j];
+  for (; n < N; ++n) {
+    const V8 row = folded_row(tile, n);
+    for (int64_t j = 0; j < 8; ++j) out[n] += row[j];
+  }
 }
 
 // The backward of step t = t0 + s of a strip (see the header for the formulas), and the prefetch
@@ -128,12 +145,11 @@ void backward_step(const ScanInputs<T>& in, const Strip<T>& strip, const Rows<T>
                    T* dB_t /* (N) */, T* dC_t /* (N) */) {
   using V = Lanes<T>;
   const int64_t N = in.N, width = strip.width;
-  const int64_t i = (b * in.L + t) * in.Di + strip.d0;  // row (b, t) of (B, L, Di)
   if (t >= kPrefetchSteps) {
     prefetch_strip(dout.at(b, t - kPrefetchSteps) + strip.d0);
     if (in.z.data) prefetch_strip(in.z.at(b, t - kPrefetchSteps) + strip.d0);
-    for (T* grad : {out.du, out.ddelta, out.dz})
-      if (grad) prefetch_strip<true>(grad + i - kPrefetchSteps * in.Di);
+    for (const MutableRows<T>* grad : {&out.du, &out.ddelta, &out.dz})
+      if (grad->data) prefetch_strip<true>(grad->at(b, t - kPrefetchSteps) + strip.d0);
   }
   const StepLanes<T>& st = w.steps[s];
   const T* a = &w.a[s * N * kStrip];
@@ -150,7 +166,7 @@ void backward_step(const ScanInputs<T>& in, const Strip<T>& strip, const Rows<T>
       dz[j] = dy[j] * (w.y[s * kStrip + j] + strip.D[j] * st.u[j]) * vsilu_derivative(z[j]);
       dy[j] *= vsilu(z[j]);
     }
-    store_clipped(dz, width, out.dz + i);
+    store_clipped(dz, width, out.dz.at(b, t) + strip.d0);
   }
   // Per lane block: dy, δ, δu, and the sums over n of g_t B_t and of g_t A a_t h_{t-1}. As
   // SimdVectors they stay in registers across the loop over n.
@@ -187,14 +203,14 @@ void backward_step(const ScanInputs<T>& in, const Strip<T>& strip, const Rows<T>
     simd_store(ddelta + c, u_v * gB_v[lb] + gAah_v[lb]);  // dδ
     simd_store(w.dD + c, simd_load<V>(w.dD + c) + dy_v[lb] * u_v);
   }
-  store_clipped(du, width, out.du + i);
+  store_clipped(du, width, out.du.at(b, t) + strip.d0);
   if (in.delta_softplus) {
 #pragma omp simd
     for (int64_t j = 0; j < kStrip; ++j) ddelta[j] *= st.ddt[j];
   }
 #pragma omp simd
   for (int64_t j = 0; j < kStrip; ++j) w.dbias[j] += ddelta[j];
-  store_clipped(ddelta, width, out.ddelta + i);
+  store_clipped(ddelta, width, out.ddelta.at(b, t) + strip.d0);
 }
 
 // Backward, per (b, strip); chunks in reverse order: recompute δ, a_t, h_t and the readout
@@ -236,6 +252,24 @@ void scan_backward(const ScanInputs<T>& in, const T* chunk_states /* (B, n_chunk
         for (int64_t n = 0; n < N; ++n) out.dA_parts[(b * Di + d) * N + n] = w.dA[n * kStrip + c];
         out.dD_parts[b * Di + d] = w.dD[c];
         if (out.dbias_parts) out.dbias_parts[b * Di + d] = w.dbias[c];
+      }
+    }
+  });
+}
+
+// out[b, t, :] = Σ_p parts[p, b, t, :] for (n_parts, B, L, N) parts, added in increasing p, into
+// rows that may be strided (dB, dC inside x_proj's output gradient).
+template <typename T>
+void sum_parts_into_rows(const T* parts, int64_t n_parts, int64_t B, int64_t L, int64_t N,
+                         const MutableRows<T>& out) {
+  at::parallel_for(0, B * L, grain(n_parts * N), [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      T* o = out.at(row / L, row % L);
+      std::copy(parts + row * N, parts + (row + 1) * N, o);
+      for (int64_t p = 1; p < n_parts; ++p) {
+        const T* part = parts + (p * B * L + row) * N;
+#pragma omp simd
+        for (int64_t n = 0; n < N; ++n) o[n] += part[n];
       }
     }
   });
@@ -305,10 +339,10 @@ struct SelectiveScanFunction : torch::autograd::Function<SelectiveScanFunction> 
     const auto delta_bias = bias_or_none.value_or(torch::Tensor());
     const int64_t B = u.size(0), L = u.size(1), Di = u.size(2), N = A.size(1);
     auto out = torch::empty({B, L, Di}, u.options());  // (B, L, Di)
-    auto chunk_states = torch::empty({B, (L + kChunk - 1) / kChunk, N, Di}, u.options());
+    auto chunk_states = torch::empty({selective_scan_chunk_states(B, L, Di, N)}, u.options());  // (B, n_chunks, N, Di)
     AT_DISPATCH_FLOATING_TYPES(u.scalar_type(), "selective_scan_forward", [&] {
-      scan_forward(views<scalar_t>({u, delta, A, Bm, Cm, D, z, delta_bias}, delta_softplus),
-                   out.data_ptr<scalar_t>(), chunk_states.data_ptr<scalar_t>());
+      selective_scan_forward(views<scalar_t>({u, delta, A, Bm, Cm, D, z, delta_bias}, delta_softplus),
+                             out.data_ptr<scalar_t>(), chunk_states.data_ptr<scalar_t>());
     });
     ctx->save_for_backward({u, delta, A, Bm, Cm, D, z, delta_bias, chunk_states});
     ctx->saved_data["delta_softplus"] = delta_softplus;
@@ -323,35 +357,72 @@ struct SelectiveScanFunction : torch::autograd::Function<SelectiveScanFunction> 
     const bool delta_softplus = ctx->saved_data["delta_softplus"].toBool();
     const auto dout = rows_contiguous(grad_outputs[0]);  // (B, L, Di)
     const int64_t B = u.size(0), L = u.size(1), Di = u.size(2), N = A.size(1);
-    const int64_t n_strips = (Di + kStrip - 1) / kStrip;
     const auto opts = u.options();
     auto du = torch::empty({B, L, Di}, opts), ddelta = torch::empty({B, L, Di}, opts);
     auto dz = z.defined() ? torch::empty({B, L, Di}, opts) : torch::Tensor();
     auto dA = torch::empty({Di, N}, opts), dD = torch::empty({Di}, opts);
     auto dBm = torch::empty({B, L, N}, opts), dCm = torch::empty({B, L, N}, opts);
     auto dbias = delta_bias.defined() ? torch::empty({Di}, opts) : torch::Tensor();
-    auto dA_parts = torch::empty({B, Di, N}, opts), dD_parts = torch::empty({B, Di}, opts);
-    auto dbias_parts = delta_bias.defined() ? torch::empty({B, Di}, opts) : torch::Tensor();
-    auto dB_parts = torch::empty({n_strips, B, L, N}, opts);
-    auto dC_parts = torch::empty({n_strips, B, L, N}, opts);
+    auto workspace = torch::empty({selective_scan_backward_workspace(B, L, Di, N)}, opts);
     AT_DISPATCH_FLOATING_TYPES(u.scalar_type(), "selective_scan_backward", [&] {
       using T = scalar_t;
-      const ScanGrads<T> grads{du.data_ptr<T>(),       ddelta.data_ptr<T>(),
-                               data_or_null<T>(dz),    dA_parts.data_ptr<T>(),
-                               dD_parts.data_ptr<T>(), data_or_null<T>(dbias_parts),
-                               dB_parts.data_ptr<T>(), dC_parts.data_ptr<T>()};
-      scan_backward(views<T>(x, delta_softplus), chunk_states.data_ptr<T>(), rows<T>(dout), grads);
-      sum_parts(dA_parts.data_ptr<T>(), B, Di * N, dA.data_ptr<T>());
-      sum_parts(dD_parts.data_ptr<T>(), B, Di, dD.data_ptr<T>());
-      if (dbias.defined()) sum_parts(dbias_parts.data_ptr<T>(), B, Di, dbias.data_ptr<T>());
-      sum_parts(dB_parts.data_ptr<T>(), n_strips, B * L * N, dBm.data_ptr<T>());
-      sum_parts(dC_parts.data_ptr<T>(), n_strips, B * L * N, dCm.data_ptr<T>());
+      const auto out_rows = [](const torch::Tensor& g) {
+        return g.defined() ? MutableRows<T>{g.data_ptr<T>(), g.stride(0), g.stride(1)} : MutableRows<T>{};
+      };
+      const ScanGradients<T> grads{out_rows(du),      out_rows(ddelta),   out_rows(dz),
+                                   out_rows(dBm),     out_rows(dCm),      dA.data_ptr<T>(),
+                                   dD.data_ptr<T>(),  data_or_null<T>(dbias)};
+      selective_scan_backward(views<T>(x, delta_softplus), chunk_states.data_ptr<T>(), rows<T>(dout), grads,
+                              workspace.data_ptr<T>());
     });
     return {du, ddelta, dA, dBm, dCm, dD, dz, dbias, torch::Tensor()};
   }
 };
 
 }  // namespace
+
+int64_t selective_scan_chunk_states(int64_t B, int64_t L, int64_t Di, int64_t N) {
+  return B * ((L + kChunk - 1) / kChunk) * N * Di;
+}
+
+int64_t selective_scan_backward_workspace(int64_t B, int64_t L, int64_t Di, int64_t N) {
+  const int64_t n_strips = (Di + kStrip - 1) / kStrip;
+  return B * Di * N + 2 * B * Di + 2 * n_strips * B * L * N;
+}
+
+template <typename T>
+void selective_scan_forward(const ScanInputs<T>& in, T* out /* (B, L, Di) */,
+                            T* chunk_states /* (B, n_chunks, N, Di) */) {
+  scan_forward(in, out, chunk_states);
+}
+
+// Workspace: the per-batch dA, dD, d(delta_bias) partials and the per-strip dB, dC partials,
+// summed in a fixed order into the gradients.
+template <typename T>
+void selective_scan_backward(const ScanInputs<T>& in, const T* chunk_states, const Rows<T>& dout,
+                             const ScanGradients<T>& g, T* workspace) {
+  const int64_t B = in.B, L = in.L, Di = in.Di, N = in.N, n_strips = in.n_strips();
+  T* dA_parts = workspace;                   // (B, Di, N)
+  T* dD_parts = dA_parts + B * Di * N;       // (B, Di)
+  T* dbias_parts = dD_parts + B * Di;        // (B, Di)
+  T* dB_parts = dbias_parts + B * Di;        // (n_strips, B, L, N)
+  T* dC_parts = dB_parts + n_strips * B * L * N;  // (n_strips, B, L, N)
+  const ScanGrads<T> parts{g.du,     g.ddelta, g.dz, dA_parts, dD_parts, g.dbias ? dbias_parts : nullptr,
+                           dB_parts, dC_parts};
+  scan_backward(in, chunk_states, dout, parts);
+  sum_parts(dA_parts, B, Di * N, g.dA);
+  sum_parts(dD_parts, B, Di, g.dD);
+  if (g.dbias) sum_parts(dbias_parts, B, Di, g.dbias);
+  sum_parts_into_rows(dB_parts, n_strips, B, L, N, g.dB);
+  sum_parts_into_rows(dC_parts, n_strips, B, L, N, g.dC);
+}
+
+template void selective_scan_forward<float>(const ScanInputs<float>&, float*, float*);
+template void selective_scan_forward<double>(const ScanInputs<double>&, double*, double*);
+template void selective_scan_backward<float>(const ScanInputs<float>&, const float*, const Rows<float>&,
+                                             const ScanGradients<float>&, float*);
+template void selective_scan_backward<double>(const ScanInputs<double>&, const double*, const Rows<double>&,
+                                              const ScanGradients<double>&, double*);
 
 torch::Tensor selective_scan_fused(const torch::Tensor& u, const torch::Tensor& delta,
                                    const torch::Tensor& A, const torch::Tensor& Bm,

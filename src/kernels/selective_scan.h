@@ -34,6 +34,8 @@
 #pragma once
 #include <torch/types.h>
 
+#include "kernels/selective_scan_strip.h"
+
 namespace fl::kernels {
 
 // Dispatches on fl::kernels::fused() (kernel_mode.h) to one of the two below. Models call this.
@@ -61,5 +63,26 @@ torch::Tensor selective_scan_reference(const torch::Tensor& u, const torch::Tens
                                        const torch::Tensor& z = {},
                                        const torch::Tensor& delta_bias = {},
                                        bool delta_softplus = false);
+
+// The fused kernel on raw buffers (the flat training engine, src/engine/; the autograd Function
+// above calls the same code). T = float or double. Inputs as scan_detail::ScanInputs (rows read
+// through their strides); out (B, L, Di) contiguous; chunk_states of selective_scan_chunk_states
+// elements, written by the forward and read by the backward.
+template <typename T>
+struct ScanGradients {
+  scan_detail::MutableRows<T> du, ddelta, dz;  // (B, L, Di), written; dz null without gate
+  scan_detail::MutableRows<T> dB, dC;          // (B, L, N), written
+  T* dA;                                       // (Di, N) written
+  T* dD;                                       // (Di) written
+  T* dbias;                                    // (Di) written; null without delta_bias
+};
+int64_t selective_scan_chunk_states(int64_t B, int64_t L, int64_t Di, int64_t N);
+int64_t selective_scan_backward_workspace(int64_t B, int64_t L, int64_t Di, int64_t N);
+template <typename T>
+void selective_scan_forward(const scan_detail::ScanInputs<T>& in, T* out, T* chunk_states);
+// dout (B, L, Di) rows; workspace of selective_scan_backward_workspace elements.
+template <typename T>
+void selective_scan_backward(const scan_detail::ScanInputs<T>& in, const T* chunk_states,
+                             const scan_detail::Rows<T>& dout, const ScanGradients<T>& grads, T* workspace);
 
 }  // namespace fl::kernels

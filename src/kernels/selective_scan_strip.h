@@ -13,7 +13,13 @@
 namespace fl::kernels::scan_detail {
 
 constexpr int64_t kChunk = 64;                // time steps between saved states
-constexpr int kLanes = 8;                     // channels per lane block, one per SIMD lane
+// Channels per lane block, one per SIMD lane: 16 (a 512-bit vector of floats) where the build
+// has AVX-512, else 8. selective_scan.cpp asks GCC for 512-bit vectors in that case.
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#else
+constexpr int kLanes = 8;
+#endif
 constexpr int64_t kStrip = 32;                // channels per work unit (and per dB/dC partial)
 constexpr int64_t kBlocks = kStrip / kLanes;  // lane blocks per strip
 // The (B, L, Di) rows a strip reads at successive steps are Di elements apart, beyond the hardware
@@ -35,6 +41,14 @@ struct Rows {
   const T* data = nullptr;  // null when the tensor is absent
   int64_t batch_stride = 0, time_stride = 0;
   const T* at(int64_t b, int64_t t) const { return data + b * batch_stride + t * time_stride; }
+};
+
+// The same for a buffer written row by row.
+template <typename T>
+struct MutableRows {
+  T* data = nullptr;  // null when the output is not wanted
+  int64_t batch_stride = 0, time_stride = 0;
+  T* at(int64_t b, int64_t t) const { return data + b * batch_stride + t * time_stride; }
 };
 
 template <typename T>

@@ -14,6 +14,12 @@
 //   vsoftplus_derivative(x)  its derivative: 1 if x > 20, else sigmoid(x) = e^x / (1 + e^x).
 //   vsigmoid(x)  1 / (1 + e^-x).
 //   vsilu(x)     x sigmoid(x);  vsilu_derivative(x) = sigmoid(x) (1 + x (1 - sigmoid(x))).
+//   vnormal_cdf(x)  Φ(x) = ½ (1 + erf(x/√2)). float: erfc(|u|) ≈ t·P(t)·e^{−u²}, t = 1/(1 + p|u|)
+//                (Abramowitz–Stegun 7.1.26, |error| ≤ 1.5e-7, the formula of libtorch's AVX2 erf),
+//                1 + erf(u) = 2 − erfc(|u|) for u ≥ 0 and erfc(|u|) for u < 0, so the negative side
+//                keeps its relative accuracy; double: std::erf (exact, not vectorised).
+//   vgelu(x)     x Φ(x), the exact (erf) GELU;  vgelu_derivative(x) = Φ(x) + x e^{−x²/2} / √(2π).
+//   vgelu_and_derivative(x, g, d)  both at once (float: one exp serves Φ and the density).
 //
 // For code that needs values held in SIMD registers across a loop (GCC keeps lane accumulators
 // that live in arrays in memory, one store and reload per iteration), explicit vectors:
@@ -26,9 +32,11 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 namespace fl::kernels {
 namespace vector_math_detail {
@@ -163,6 +171,46 @@ inline T vsilu_derivative(T x) {
   const T s = T(1) / (T(1) + e);                  // sigmoid(x)
   const T s_minus = x > T(0) ? e * s : T(1) - s;  // sigmoid(-x) = 1 - s, without cancellation
   return s * (T(1) + x * s_minus);
+}
+
+// Φ(x), given e^{−x²/2} (which the float formula needs anyway).
+template <typename T>
+inline T vnormal_cdf_with(T x, T gauss) {
+  if constexpr (std::is_same_v<T, float>) {
+    constexpr float p = 0.3275911f, a1 = 0.254829592f, a2 = -0.284496736f, a3 = 1.421413741f,
+                    a4 = -1.453152027f, a5 = 1.061405429f;
+    const float u = x * 0.70710678118654752f;
+    const float t = 1.0f / (1.0f + p * (u < 0.0f ? -u : u));
+    const float erfc = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5)))) * gauss;
+    return 0.5f * (u < 0.0f ? erfc : 2.0f - erfc);
+  } else {
+    return T(0.5) * (T(1) + std::erf(x * T(0.70710678118654752440)));
+  }
+}
+
+template <typename T>
+inline T vnormal_cdf(T x) {
+  return vnormal_cdf_with(x, vexp(T(-0.5) * x * x));
+}
+
+template <typename T>
+inline T vgelu(T x) {
+  return x * vnormal_cdf(x);
+}
+
+template <typename T>
+inline void vgelu_and_derivative(T x, T& gelu, T& derivative) {
+  const T gauss = vexp(T(-0.5) * x * x);
+  const T cdf = vnormal_cdf_with(x, gauss);
+  gelu = x * cdf;
+  derivative = cdf + x * gauss * T(0.39894228040143267794);
+}
+
+template <typename T>
+inline T vgelu_derivative(T x) {
+  T gelu, derivative;
+  vgelu_and_derivative(x, gelu, derivative);
+  return derivative;
 }
 
 template <typename T, int kWidth>

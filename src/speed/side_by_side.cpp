@@ -3,13 +3,16 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "core/allocator.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/subprocess.h"
+#include "engine/engine_mode.h"
 #include "kernels/kernel_mode.h"
 #include "speed/roofline.h"
+#include "speed/training_flops.h"
 #include "speed/workers.h"
 #include "train/checkpoint.h"
 
@@ -39,18 +42,26 @@ struct Sides {
   const SpeedOptions& o;
   std::string threads = std::to_string(at::get_num_threads());
 
-  std::vector<std::string> freelunch(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv = {self_executable(), "--threads", threads, "--kernels",
-                                     kernels::mode_name(kernels::mode()), "speed-worker"};
+  // A freelunch worker on `engine` with `threads_override` threads (0: the run's).
+  std::vector<std::string> freelunch(const std::vector<std::string>& args, engine::Mode engine = engine::mode(),
+                                     int64_t threads_override = 0) const {
+    std::vector<std::string> argv = {self_executable(),
+                                     "--threads",
+                                     threads_override > 0 ? std::to_string(threads_override) : threads,
+                                     "--kernels",
+                                     kernels::mode_name(kernels::mode()),
+                                     "--engine",
+                                     engine::mode_name(engine),
+                                     "speed-worker"};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
   // Same allocator policy on both sides: freelunch sets it itself (keep_freed_memory).
-  std::vector<std::string> pytorch(const std::vector<std::string>& args) const {
+  std::vector<std::string> pytorch(const std::vector<std::string>& args, int64_t threads_override = 0) const {
     std::vector<std::string> argv = {"env", "GLIBC_TUNABLES=" + allocator_tunables(), o.mirror.python,
                                      (o.mirror.reference_dir / "bench.py").string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"--threads", threads});
+    argv.insert(argv.end(), {"--threads", threads_override > 0 ? std::to_string(threads_override) : threads});
     return argv;
   }
 };
@@ -109,38 +120,53 @@ Json run_side_by_side(const SpeedOptions& o) {
   result["logits"] = logits_agreement(o, checkpoints);
 
   const Sides sides{o};
-  const int64_t runs = plan.rounds * 2 * static_cast<int64_t>(plan.train.size() + plan.decode.size());
+  const int64_t runs =
+      plan.rounds * (3 * static_cast<int64_t>(plan.train.size()) + 2 * static_cast<int64_t>(plan.decode.size()));
   Progress progress("speed", runs, o.progress);
   int64_t done = 0;
-  // Runs one child of each side per round, alternating which side goes first.
-  auto alternate = [&](const std::string& what, const std::vector<std::string>& fl_argv,
-                       const std::vector<std::string>& pt_argv, auto&& collect) {
+  // Runs one child of each side per round; the order of the sides rotates round by round.
+  auto alternate = [&](const std::string& what, const std::vector<std::vector<std::string>>& argvs,
+                       const std::vector<std::string>& names, auto&& collect) {
+    const size_t n = argvs.size();
     for (int64_t round = 0; round < plan.rounds; ++round) {
-      for (int side = 0; side < 2; ++side) {
-        const bool ours = (side == 0) == (round % 2 == 0);
-        const auto r = run_child(ours ? fl_argv : pt_argv);
-        collect(ours, worker_json(r, what + (ours ? " (freelunch)" : " (PyTorch)")), r);
+      for (size_t k = 0; k < n; ++k) {
+        const size_t side = (k + static_cast<size_t>(round)) % n;
+        const auto r = run_child(argvs[side]);
+        collect(side, worker_json(r, what + " (" + names[side] + ")"), r);
         progress.update(++done, what);
       }
     }
   };
 
+  // Training: the flat engine, the libtorch path and the PyTorch mirror.
+  const std::vector<std::string> train_sides = {"flat", "libtorch", "pytorch"};
+  std::set<int64_t> thread_counts;
   result["train"] = Json::array();
   for (const auto& c : plan.train) {
     const auto dir = checkpoints.at(c.model.label).string();
+    const int64_t steps = c.steps > 0 ? c.steps : plan.steps, warmup = c.steps > 0 ? c.warmup : plan.warmup;
+    const int64_t threads = c.threads > 0 ? c.threads : at::get_num_threads();
+    thread_counts.insert(threads);
     std::vector<std::string> args = {"train", "--checkpoint", dir, "--batch", std::to_string(c.batch),
-                                     "--length", std::to_string(c.length), "--steps", std::to_string(plan.steps),
-                                     "--warmup", std::to_string(plan.warmup), "--seed", "1"};
-    std::vector<double> ms[2];
-    std::vector<double> rss[2];
-    alternate("train " + c.model.label, sides.freelunch(args), sides.pytorch(args),
-              [&](bool ours, const Json& j, const ChildResult& r) {
-                for (double x : j.at("step_ms")) ms[ours].push_back(x);
-                rss[ours].push_back(static_cast<double>(r.peak_rss_kib) / 1024.0);
+                                     "--length", std::to_string(c.length), "--steps", std::to_string(steps),
+                                     "--warmup", std::to_string(warmup), "--seed", "1"};
+    std::vector<double> ms[3], rss[3];
+    alternate("train " + c.model.label,
+              {sides.freelunch(args, engine::Mode::kFlat, threads), sides.freelunch(args, engine::Mode::kLibtorch, threads),
+               sides.pytorch(args, threads)},
+              train_sides, [&](size_t side, const Json& j, const ChildResult& r) {
+                for (double x : j.at("step_ms")) ms[side].push_back(x);
+                rss[side].push_back(static_cast<double>(r.peak_rss_kib) / 1024.0);
               });
-    result["train"].push_back({{"model", c.model.label}, {"mamba", c.model.is_mamba()}, {"batch", c.batch},
-                               {"length", c.length}, {"freelunch_ms", median(ms[1])}, {"pytorch_ms", median(ms[0])},
-                               {"freelunch_rss_mib", median(rss[1])}, {"pytorch_rss_mib", median(rss[0])}});
+    const auto config = load_checkpoint(dir).config;
+    Json row = {{"model", c.model.label}, {"mamba", c.model.is_mamba()}, {"batch", c.batch}, {"length", c.length},
+                {"threads", threads}, {"flops", training_flops(config.model, c.batch, c.length)},
+                {"target_libtorch", c.target_libtorch}, {"target_pytorch", c.target_pytorch}};
+    for (size_t side = 0; side < 3; ++side) {
+      row[train_sides[side] + "_ms"] = median(ms[side]);
+      row[train_sides[side] + "_rss_mib"] = median(rss[side]);
+    }
+    result["train"].push_back(row);
   }
 
   result["decode"] = Json::array();
@@ -148,8 +174,8 @@ Json run_side_by_side(const SpeedOptions& o) {
     std::vector<std::string> args = {"decode", "--checkpoint", checkpoints.at(m.label).string(), "--positions",
                                      join(plan.positions), "--tokens", std::to_string(plan.decode_tokens), "--seed", "1"};
     std::map<int64_t, std::vector<double>> ms[2];
-    alternate("decode " + m.label, sides.freelunch(args), sides.pytorch(args),
-              [&](bool ours, const Json& j, const ChildResult&) {
+    alternate("decode " + m.label, {sides.pytorch(args), sides.freelunch(args)}, {"PyTorch", "freelunch"},
+              [&](size_t ours, const Json& j, const ChildResult&) {
                 for (int64_t p : plan.positions) ms[ours][p].push_back(j.at("ms_per_token").at(std::to_string(p)));
               });
     for (int64_t p : plan.positions)
@@ -164,6 +190,14 @@ Json run_side_by_side(const SpeedOptions& o) {
                                      {"fused_bytes_per_token", scan_saved_bytes_per_token(L, 256, 16, true)},
                                      {"reference_bytes_per_token", scan_saved_bytes_per_token(L, 256, 16, false)}});
   const int64_t reps = plan.roofline_repeats;
+  result["peaks"] = Json::array();  // the yardsticks at each thread count the training cases use
+  const int run_threads = at::get_num_threads();
+  for (int64_t threads : thread_counts) {
+    at::set_num_threads(static_cast<int>(threads));
+    result["peaks"].push_back(
+        {{"threads", threads}, {"fma_gflops", fma_peak_gflops()}, {"gemm_gflops", gemm_gflops(1024, reps)}});
+  }
+  at::set_num_threads(run_threads);
   result["roofline"] = {{"fma_peak_gflops", fma_peak_gflops()},
                         {"gemm_gflops", gemm_gflops(1024, reps)},
                         {"scan_forward_gflops", scan_forward_gflops(16, 128, 256, 16, reps)},

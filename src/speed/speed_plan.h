@@ -17,10 +17,14 @@ struct ModelCase {
 struct TrainCase {
   ModelCase model;
   int64_t batch, length;
+  int64_t threads = 0;              // 0: the run's --threads
+  int64_t steps = 0, warmup = 0;    // 0: the plan's
+  double target_libtorch = 0;       // the flat engine's speed-up to reach over the libtorch path (0: none)
+  double target_pytorch = 0;        // and over the PyTorch mirror
 };
 
 struct SpeedPlan {
-  std::vector<TrainCase> train;        // training-step time and peak memory, both sides
+  std::vector<TrainCase> train;        // training-step time and peak memory: flat engine, libtorch path, PyTorch
   std::vector<ModelCase> decode;       // per-token step latency, batch 1
   std::vector<int64_t> positions;      // decode positions measured, ascending
   int64_t decode_tokens;               // steps timed at each position
@@ -29,7 +33,7 @@ struct SpeedPlan {
   int64_t roofline_repeats;
 };
 
-// The full comparison (~15 minutes on 2 cores) or a tiny one that checks the machinery (~1 minute).
+// The full comparison (~8 minutes on 2 cores) or a tiny one that checks the machinery (~1 minute).
 SpeedPlan full_plan();
 SpeedPlan quick_plan();
 

@@ -11,7 +11,8 @@
 namespace fl::speed {
 
 // Training steps on random tokens (cross-entropy over all positions, clip 1.0, AdamW as the
-// trainer builds it): {"kind":"train","step_ms":[…],"median_ms","min_ms","threads"}.
+// trainer builds it), on the engine `--engine` selects (train/step_backend.h):
+// {"kind":"train","step_ms":[…],"median_ms","min_ms","threads","engine"}.
 Json train_timing(const std::filesystem::path& checkpoint, int64_t batch, int64_t length, int64_t steps,
                   int64_t warmup, uint64_t seed);
 

@@ -24,8 +24,8 @@ std::string step_name(int64_t step) {
 
 }  // namespace
 
-fs::path CheckpointSeries::save(const LanguageModel& model, const torch::optim::AdamW& optimizer,
-                                const RunConfig& config, const TrainingProgress& progress) {
+fs::path CheckpointSeries::save(const LanguageModel& model, const AdamWStates& optimizer, const RunConfig& config,
+                                const TrainingProgress& progress) {
   const auto before = latest();
   const std::string name = step_name(progress.step);
   require(!before || before->filename() != name, (dir_ / name).string() + ": this checkpoint exists already");

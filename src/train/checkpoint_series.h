@@ -18,8 +18,8 @@ class CheckpointSeries {
   explicit CheckpointSeries(const std::filesystem::path& run_dir) : dir_(run_dir / "checkpoints") {}
 
   // Writes the checkpoint of progress.step, makes it the latest, prunes; returns its directory.
-  std::filesystem::path save(const LanguageModel& model, const torch::optim::AdamW& optimizer,
-                             const RunConfig& config, const TrainingProgress& progress);
+  std::filesystem::path save(const LanguageModel& model, const AdamWStates& optimizer, const RunConfig& config,
+                             const TrainingProgress& progress);
   // The directory `latest` names; nullopt when there is none yet. fl::Error if `latest` is
   // malformed or names a directory that is not there.
   std::optional<std::filesystem::path> latest() const;

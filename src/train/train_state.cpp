@@ -42,6 +42,7 @@ Json TrainingProgress::to_json() const {
   return {{"step", step},
           {"threads", threads},
           {"kernels", kernels},
+          {"engine", engine},
           {"metrics_bytes", metrics_bytes},
           {"elapsed_s", elapsed_s},
           {"train_seconds", train_seconds},
@@ -57,6 +58,7 @@ TrainingProgress TrainingProgress::from_json(const Json& j, const std::string& s
     p.step = j.at("step").get<int64_t>();
     p.threads = j.at("threads").get<int64_t>();
     p.kernels = j.at("kernels").get<std::string>();
+    p.engine = j.value("engine", std::string("libtorch"));
     p.metrics_bytes = j.at("metrics_bytes").get<uint64_t>();
     p.elapsed_s = j.at("elapsed_s").get<double>();
     p.train_seconds = j.at("train_seconds").get<double>();
@@ -73,18 +75,41 @@ TrainingProgress TrainingProgress::from_json(const Json& j, const std::string& s
   }
 }
 
-void save_training_checkpoint(const fs::path& dir, const LanguageModel& model, const torch::optim::AdamW& optimizer,
-                              const RunConfig& config, const TrainingProgress& progress) {
-  safetensors::File state;
+AdamWStates adamw_states(const LanguageModel& model, const torch::optim::AdamW& optimizer) {
+  AdamWStates out;
   const auto& states = optimizer.state();
   for (const auto& p : model->named_parameters()) {
     const auto it = states.find(state_key(p.value()));
     if (it == states.end()) continue;  // no step taken yet
     const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+    out[p.key()] = {s.step(), s.exp_avg(), s.exp_avg_sq()};
+  }
+  return out;
+}
+
+void set_adamw_states(const LanguageModel& model, const AdamWStates& states, torch::optim::AdamW& optimizer) {
+  for (const auto& p : model->named_parameters()) {
+    const auto it = states.find(p.key());
+    if (it == states.end()) continue;
+    auto s = std::make_unique<torch::optim::AdamWParamState>();
+    s->step(it->second.step);
+    s->exp_avg(it->second.exp_avg);
+    s->exp_avg_sq(it->second.exp_avg_sq);
+    optimizer.state()[state_key(p.value())] = std::move(s);
+  }
+}
+
+void save_training_checkpoint(const fs::path& dir, const LanguageModel& model, const AdamWStates& optimizer,
+                              const RunConfig& config, const TrainingProgress& progress) {
+  safetensors::File state;
+  for (const auto& p : model->named_parameters()) {
+    const auto it = optimizer.find(p.key());
+    if (it == optimizer.end()) continue;  // no step taken yet
+    const auto& s = it->second;
     const std::string prefix = "adamw." + p.key() + ".";
-    state.tensors.emplace(prefix + "step", to_safetensor(torch::scalar_tensor(s.step(), torch::kInt64)));
-    state.tensors.emplace(prefix + "exp_avg", to_safetensor(s.exp_avg()));        // (shape of p)
-    state.tensors.emplace(prefix + "exp_avg_sq", to_safetensor(s.exp_avg_sq()));  // (shape of p)
+    state.tensors.emplace(prefix + "step", to_safetensor(torch::scalar_tensor(s.step, torch::kInt64)));
+    state.tensors.emplace(prefix + "exp_avg", to_safetensor(s.exp_avg));        // (shape of p)
+    state.tensors.emplace(prefix + "exp_avg_sq", to_safetensor(s.exp_avg_sq));  // (shape of p)
   }
   state.tensors.emplace(kGenerator, to_safetensor(generator_state()));
   std::vector<CheckpointFile> files = {weights_file(model),
@@ -94,39 +119,34 @@ void save_training_checkpoint(const fs::path& dir, const LanguageModel& model, c
   write_checkpoint_dir(dir, files);
 }
 
-TrainingProgress load_training_state(const fs::path& dir, const Json& manifest, LanguageModel& model,
-                                     torch::optim::AdamW& optimizer) {
+TrainingState load_training_state(const fs::path& dir, const Json& manifest, const LanguageModel& model) {
   require(!manifest.is_null(), dir.string() + ": no " + kManifestName + ": not a training checkpoint");
   const std::string source = (dir / kStateFile).string();
   const auto state = safetensors::parse(read_checkpoint_file(dir, kStateFile, manifest), source);
 
   std::set<std::string> known = {kGenerator};
-  std::vector<std::pair<std::string, torch::Tensor>> stepped;  // parameters with AdamW state
+  TrainingState out;
   for (const auto& p : model->named_parameters()) {
     const std::string prefix = "adamw." + p.key() + ".";
     if (state.tensors.count(prefix + "step") == 0) continue;
     for (const char* part : {"step", "exp_avg", "exp_avg_sq"}) known.insert(prefix + part);
-    stepped.emplace_back(prefix, p.value());
+    const auto shape = p.value().sizes().vec();
+    out.optimizer[p.key()] = {
+        from_safetensor(state, prefix + "step", source, safetensors::DType::I64, {}).item<int64_t>(),
+        from_safetensor(state, prefix + "exp_avg", source, safetensors::DType::F32, shape),
+        from_safetensor(state, prefix + "exp_avg_sq", source, safetensors::DType::F32, shape)};
   }
   for (const auto& [name, t] : state.tensors)
     require(known.count(name) != 0, source + ": unexpected tensor '" + name + "' for this model configuration");
 
-  auto& states = optimizer.state();
-  for (const auto& [prefix, parameter] : stepped) {
-    const auto shape = parameter.sizes().vec();
-    auto s = std::make_unique<torch::optim::AdamWParamState>();
-    s->step(from_safetensor(state, prefix + "step", source, safetensors::DType::I64, {}).item<int64_t>());
-    s->exp_avg(from_safetensor(state, prefix + "exp_avg", source, safetensors::DType::F32, shape));
-    s->exp_avg_sq(from_safetensor(state, prefix + "exp_avg_sq", source, safetensors::DType::F32, shape));
-    states[state_key(parameter)] = std::move(s);
-  }
   set_generator_state(
       from_safetensor(state, kGenerator, source, safetensors::DType::U8, generator_state().sizes().vec()));
 
   const std::string progress_path = (dir / kProgressFile).string();
   const Json progress = Json::parse(read_checkpoint_file(dir, kProgressFile, manifest), nullptr, false);
   require(!progress.is_discarded(), progress_path + ": not valid JSON");
-  return TrainingProgress::from_json(progress, progress_path);
+  out.progress = TrainingProgress::from_json(progress, progress_path);
+  return out;
 }
 
 }  // namespace fl

@@ -10,6 +10,7 @@
 //     interval's sums, the length of metrics.jsonl at this step, the clocks.
 #pragma once
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include <torch/torch.h>
@@ -24,6 +25,7 @@ struct TrainingProgress {
   int64_t step = 0;             // optimizer steps done
   int64_t threads = 0;          // at::get_num_threads() of the run that wrote it
   std::string kernels;          // and its --kernels mode (kernels::mode_name)
+  std::string engine;           // and the engine that trained it (engine::mode_name; "libtorch" if absent)
   uint64_t metrics_bytes = 0;   // length of metrics.jsonl after this step's lines
   double elapsed_s = 0;         // wall time since the run began, over all sessions
   double train_seconds = 0;     // wall time inside training steps
@@ -37,16 +39,31 @@ struct TrainingProgress {
   static TrainingProgress from_json(const Json& j, const std::string& source);
 };
 
+// AdamW's state of one parameter, as checkpoints store it, whichever engine trained it.
+struct AdamWMoments {
+  int64_t step = 0;                   // t
+  torch::Tensor exp_avg, exp_avg_sq;  // (shape of the parameter) float32
+};
+using AdamWStates = std::map<std::string, AdamWMoments>;  // by parameter name; empty before the first step
+
 // Writes the training checkpoint `dir`: model, train_state, progress, config, manifest.
 void save_training_checkpoint(const std::filesystem::path& dir, const LanguageModel& model,
-                              const torch::optim::AdamW& optimizer, const RunConfig& config,
-                              const TrainingProgress& progress);
+                              const AdamWStates& optimizer, const RunConfig& config, const TrainingProgress& progress);
+
+struct TrainingState {
+  TrainingProgress progress;
+  AdamWStates optimizer;
+};
 
 // Reads the training state of the checkpoint `dir` (its weights and config already loaded with
-// load_checkpoint, whose verified manifest is `manifest`): restores AdamW's state into
-// `optimizer` (built over `model` by make_optimizer) and libtorch's generator, and returns the
-// progress. fl::Error naming the file for anything missing, damaged or not fitting the model.
-TrainingProgress load_training_state(const std::filesystem::path& dir, const Json& manifest, LanguageModel& model,
-                                     torch::optim::AdamW& optimizer);
+// load_checkpoint, whose verified manifest is `manifest`): AdamW's state for the parameters of
+// `model` and the progress, and restores libtorch's generator. fl::Error naming the file for
+// anything missing, damaged or not fitting the model.
+TrainingState load_training_state(const std::filesystem::path& dir, const Json& manifest, const LanguageModel& model);
+
+// torch::optim::AdamW's state ↔ AdamWStates (the libtorch engine; optimizer built over `model`
+// by make_optimizer).
+AdamWStates adamw_states(const LanguageModel& model, const torch::optim::AdamW& optimizer);
+void set_adamw_states(const LanguageModel& model, const AdamWStates& states, torch::optim::AdamW& optimizer);
 
 }  // namespace fl

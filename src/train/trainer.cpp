@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/progress.h"
+#include "engine/engine_mode.h"
 #include "kernels/kernel_mode.h"
 #include "train/batch.h"
 #include "train/checkpoint.h"
@@ -16,11 +17,11 @@
 #include "train/data_source.h"
 #include "train/fault_injection.h"
 #include "train/metrics.h"
-#include "train/optimizer.h"
 #include "train/run_directory.h"
 #include "train/run_lock.h"
 #include "train/schedule.h"
 #include "train/sequence_limits.h"
+#include "train/step_backend.h"
 #include "train/stop_signal.h"
 #include "train/train_state.h"
 
@@ -86,7 +87,8 @@ class Trainer {
                   config_.eval.samples, config_.seed),
         data_(*task_, eval_set_, config_.train.samples, config_.seed),
         model_(std::move(model)),
-        optimizer_(make_optimizer(model_, config_.train)),
+        engine_(engine::effective_mode()),
+        backend_(make_step_backend(model_, config_.train, engine_)),
         options_(options),
         bar_(progress_label(config_.model), config_.train.steps, options.show_progress) {
     check_sequence_lengths(config_, *task_, eval_set_);
@@ -110,7 +112,9 @@ class Trainer {
   // verified): AdamW, generator, data position and counters, then metrics.jsonl cut back to that
   // step.
   void restore(const fs::path& out_dir, RunDirectoryLock lock, const fs::path& checkpoint, const Json& manifest) {
-    progress_ = load_training_state(checkpoint, manifest, model_, optimizer_);
+    auto state = load_training_state(checkpoint, manifest, model_);
+    progress_ = state.progress;
+    backend_->set_optimizer_state(state.optimizer, (checkpoint / "train_state.safetensors").string());
     data_.seek(progress_.data, (checkpoint / "progress.json").string());
     require(progress_.step < config_.train.steps,
             checkpoint.string() + ": step " + std::to_string(progress_.step) + " is not before train.steps");
@@ -121,14 +125,14 @@ class Trainer {
     metrics_.emplace(out_dir_ / "metrics.jsonl", progress_.metrics_bytes);
     elapsed_before_ = progress_.elapsed_s;
     last_saved_ = checkpoint, last_saved_step_ = progress_.step;
-    const std::string kernel_mode = kernels::mode_name(kernels::mode());
-    if (progress_.threads != at::get_num_threads() || progress_.kernels != kernel_mode)
+    const std::string kernel_mode = kernels::mode_name(kernels::mode()), engine = engine::mode_name(engine_);
+    if (progress_.threads != at::get_num_threads() || progress_.kernels != kernel_mode || progress_.engine != engine)
       std::fprintf(stderr,
-                   "freelunch: note: the run was checkpointed with %lld threads and %s kernels and continues with "
-                   "%d and %s: its losses will differ from an uninterrupted run's in the last bits "
-                   "(docs/RELIABILITY.md)\n",
-                   static_cast<long long>(progress_.threads), progress_.kernels.c_str(), at::get_num_threads(),
-                   kernel_mode.c_str());
+                   "freelunch: note: the run was checkpointed with %lld threads, %s kernels and the %s engine and "
+                   "continues with %d, %s and %s: its losses will differ from an uninterrupted run's in the last "
+                   "bits (docs/RELIABILITY.md)\n",
+                   static_cast<long long>(progress_.threads), progress_.kernels.c_str(), progress_.engine.c_str(),
+                   at::get_num_threads(), kernel_mode.c_str(), engine.c_str());
     bar_.update(progress_.step, "resumed");
   }
 
@@ -148,18 +152,13 @@ class Trainer {
     auto& p = progress_;
     const auto t0 = std::chrono::steady_clock::now();
     const double lr = learning_rate(p.step, t.steps, t.warmup, t.lr, t.min_lr_ratio);
-    for (auto& group : optimizer_.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
     Batch batch = make_batch(data_.next_batch(t.batch_size, t.pack_len), task_->pad_id());
-    optimizer_.zero_grad();
-    auto loss = masked_cross_entropy(model_->forward(batch.inputs), batch);  // () from (B, T, V) logits
-    const double loss_value = fault::nan_loss_at(p.step + 1) ? std::nan("") : loss.item<double>();
+    const double loss = backend_->forward_backward(batch);
+    const double loss_value = fault::nan_loss_at(p.step + 1) ? std::nan("") : loss;
     require_finite("the training loss", loss_value, p.step + 1);
-    loss.backward();
-    if (t.grad_clip > 0)
-      require_finite("the gradient norm", torch::nn::utils::clip_grad_norm_(model_->parameters(), t.grad_clip),
-                     p.step + 1);
-    optimizer_.step();
+    if (t.grad_clip > 0) require_finite("the gradient norm", backend_->clip_grad_norm(t.grad_clip), p.step + 1);
+    backend_->optimizer_step(lr);
 
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ++p.step;
@@ -198,8 +197,9 @@ class Trainer {
     progress_.elapsed_s = elapsed();
     progress_.threads = at::get_num_threads();
     progress_.kernels = kernels::mode_name(kernels::mode());
+    progress_.engine = engine::mode_name(engine_);
     progress_.data = data_.position();
-    last_saved_ = series_->save(model_, optimizer_, config_, progress_);
+    last_saved_ = series_->save(model_, backend_->optimizer_state(), config_, progress_);
     last_saved_step_ = progress_.step;
   }
 
@@ -272,7 +272,8 @@ class Trainer {
   EvalSet eval_set_;
   DataSource data_;
   LanguageModel model_;
-  torch::optim::AdamW optimizer_;
+  engine::Mode engine_;
+  std::unique_ptr<StepBackend> backend_;
   fs::path out_dir_;
   std::optional<RunDirectoryLock> lock_;
   std::optional<CheckpointSeries> series_;

@@ -28,10 +28,14 @@ TEST(SpeedCommand, QuickRunReportsBothSides) {
   for (const auto& row : j.at("logits")) EXPECT_LE(row.at("max_abs_diff").get<double>(), 1e-4) << row.dump();
   ASSERT_EQ(j.at("train").size(), 2u);
   for (const auto& row : j.at("train")) {
-    EXPECT_GT(row.at("freelunch_ms").get<double>(), 0);
-    EXPECT_GT(row.at("pytorch_ms").get<double>(), 0);
-    EXPECT_GT(row.at("freelunch_rss_mib").get<double>(), 10);
+    for (const char* side : {"flat", "libtorch", "pytorch"}) {
+      EXPECT_GT(row.at(std::string(side) + "_ms").get<double>(), 0) << side;
+      EXPECT_GT(row.at(std::string(side) + "_rss_mib").get<double>(), 10) << side;
+    }
+    EXPECT_GT(row.at("flops").get<double>(), 0);
   }
+  EXPECT_EQ(j.at("train")[0].at("threads").get<int64_t>(), 1);  // a case on its own thread count
+  ASSERT_FALSE(j.at("peaks").empty());
   EXPECT_EQ(j.at("decode").size(), 4u);  // 2 models × 2 positions
   // The fused scan keeps chunk-boundary states only: per token it holds far less than the
   // reference, which keeps (L, Di, N)-sized tensors.

@@ -11,6 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/safetensors.h"
+#include "engine/engine_mode.h"
 #include "support/fixtures.h"
 #include "train/checkpoint.h"
 #include "train/resume_support.h"
@@ -62,19 +63,21 @@ void expect_same_weights(const fs::path& a, const fs::path& b) {
   for (size_t i = 0; i < wa.size(); ++i) EXPECT_TRUE(torch::equal(wa[i].second, wb[i].second)) << wa[i].first;
 }
 
-// One uninterrupted run per config, shared by the tests.
-class Resume : public testing::TestWithParam<const char*> {
+// One uninterrupted run per config and engine, shared by the tests; every run of a test on the
+// engine of its parameter.
+class Resume : public testing::TestWithParam<std::tuple<const char*, engine::Mode>> {
  protected:
-  RunConfig config() const { return config_from_json(GetParam()); }
+  RunConfig config() const { return config_from_json(std::get<0>(GetParam())); }
   fs::path ref() const {
-    static std::map<std::string, std::unique_ptr<TempDir>> dirs;  // removed at exit
-    auto& dir = dirs[GetParam()];
+    static std::map<std::pair<std::string, engine::Mode>, std::unique_ptr<TempDir>> dirs;  // removed at exit
+    auto& dir = dirs[{std::get<0>(GetParam()), std::get<1>(GetParam())}];
     if (!dir) {
       dir = std::make_unique<TempDir>();
       train_run(config(), *dir / "run", quiet());
     }
     return *dir / "run";
   }
+  engine::ModeGuard engine_{std::get<1>(GetParam())};
   TempDir dir_;
   fs::path run_ = dir_ / "run";
 };
@@ -135,7 +138,9 @@ TEST_P(Resume, DamagedLatestCheckpointIsNamedAndTheOlderOneWorks) {
   expect_same_weights(ref(), run_);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, Resume, testing::Values(kMamba, kTransformer));
+INSTANTIATE_TEST_SUITE_P(ModelsAndEngines, Resume,
+                         testing::Combine(testing::Values(kMamba, kTransformer),
+                                          testing::Values(engine::Mode::kFlat, engine::Mode::kLibtorch)));
 
 TEST(ResumeErrors, NothingToResume) {
   TempDir dir;

@@ -1,0 +1,25 @@
+#include "engine/engine_mode.h"
+
+#include <atomic>
+
+#include "core/error.h"
+#include "kernels/kernel_mode.h"
+
+namespace fl::engine {
+namespace {
+std::atomic<Mode> current{Mode::kFlat};
+}
+
+void set_mode(Mode m) { current.store(m); }
+Mode mode() { return current.load(); }
+Mode effective_mode() { return kernels::fused() ? mode() : Mode::kLibtorch; }
+
+Mode parse_mode(const std::string& name) {
+  if (name == "flat") return Mode::kFlat;
+  if (name == "libtorch") return Mode::kLibtorch;
+  throw Error("--engine must be flat or libtorch, got '" + name + "'");
+}
+
+const char* mode_name(Mode m) { return m == Mode::kFlat ? "flat" : "libtorch"; }
+
+}  // namespace fl::engine
