@@ -32,9 +32,11 @@ ClaimSection locality_section(const std::vector<CellRow>& cells, const SectionCo
 // cost of the CoT cells of the dp-cot sweep (metrics "generation").
 ClaimSection cost_section(const Json& cost, const std::filesystem::path& cost_dir,
                           const std::vector<CellRow>& dp_cot_cells, const SectionContext& context);
-// 6. Theory: the JSON of `theory copy` and `theory local-dp` (theory_results.h), with their plots.
+// 6. Theory: the JSON of `theory copy` and `theory local-dp` (theory_results.h), with their plots,
+// and the scores of trained copy models (scores.json in scores_dir; null when none was measured).
 ClaimSection theory_section(const Json& copy_theory, const std::filesystem::path& copy_dir,
                             const Json& local_dp_theory, const std::filesystem::path& local_dp_dir,
+                            const Json& trained_scores, const std::filesystem::path& scores_dir,
                             const SectionContext& context);
 
 // Copies <from_stem>.{csv,gp,png,svg} (those that exist) to report_dir/<name>.* and returns the

@@ -16,6 +16,7 @@
 #include "report/paper_claims.h"
 #include "reproduce/report_sections.h"
 #include "reproduce/theory_results.h"
+#include "reproduce/trained_scores_part.h"
 #include "theory/copy_construction.h"
 #include "theory/copy_report.h"
 #include "theory/local_dp_theory.h"
@@ -65,7 +66,27 @@ Part copy_theory_part(const Suite& suite, const fs::path& dir) {
 Part local_dp_theory_part(const Suite& suite, const fs::path& dir) {
   return {dir / "theory" / "local-dp", dir / "theory" / "local-dp" / "theory.json", suite.theory_json()};
 }
+// The scores of the models `cells` (cells_for_scores of the copy-state sweep) were trained into:
+// measured again when the chosen cells change.
+Part scores_part(const fs::path& dir, const std::vector<CellRow>& cells) {
+  Json hashes = Json::array();
+  for (const auto& row : cells) hashes.push_back(row.hash);
+  const theory::CopyScoreOptions options;
+  return {dir / "theory" / "scores", dir / "theory" / "scores" / "scores.json",
+          {{"cells", hashes}, {"samples", options.samples}, {"seed", options.seed}, {"epsilon", options.epsilon}}};
+}
 fs::path sweep_dir(const fs::path& dir, const std::string& id) { return dir / "sweeps" / id; }
+
+// The sweep's cells that the suite still has (an edited suite leaves its old cells in the database).
+std::vector<CellRow> sweep_rows(const fs::path& dir, const SuiteSweep& sweep) {
+  const fs::path file = results_file(sweep_dir(dir, sweep.id));
+  if (!fs::is_regular_file(file)) return {};
+  const auto wanted = sweep.spec.hashes();
+  std::vector<CellRow> rows;
+  for (auto& row : ResultsStore(file, ResultsStore::Open::kReadOnly).rows())
+    if (wanted.count(row.hash)) rows.push_back(std::move(row));
+  return rows;
+}
 
 void header(const ReproduceOptions& o, int part, const std::string& text) {
   if (o.progress) std::fprintf(stderr, "[%d/%d] %s\n", part, kParts, text.c_str());
@@ -122,11 +143,15 @@ double seconds_of(const std::function<void()>& work) {
 
 bool run_theory_part(const Suite& suite, const ReproduceOptions& o) {
   const Part copy = copy_theory_part(suite, o.dir), local = local_dp_theory_part(suite, o.dir);
-  if (copy.done() && local.done()) {
-    header(o, 6, "theory: reused " + copy.result.string() + " and " + local.result.string());
+  const SuiteSweep& copy_sweep = suite.sweep("copy-state");
+  const auto score_cells = cells_for_scores(sweep_rows(o.dir, copy_sweep));
+  const Part scores = scores_part(o.dir, score_cells);
+  if (copy.done() && local.done() && (score_cells.empty() || scores.done())) {
+    header(o, 6, "theory: reused " + copy.result.string() + ", " + local.result.string() +
+                     (score_cells.empty() ? "" : " and " + scores.result.string()));
     return false;
   }
-  header(o, 6, "theory: the COPY and local-DP constructions");
+  header(o, 6, "theory: the COPY and local-DP constructions, and the scores of trained copy models");
   if (!copy.done()) {
     theory::CopyTheoryOptions co;
     co.out = copy.dir;
@@ -148,18 +173,13 @@ bool run_theory_part(const Suite& suite, const ReproduceOptions& o) {
       write_file_atomic(local.result, local_dp_theory_json(lo, theory::run_local_dp_theory(lo)).dump(2) + "\n");
     }));
   }
+  if (!score_cells.empty() && !scores.done()) {
+    scores.record(seconds_of([&] {
+      const auto stored = measure_trained_scores(score_cells, sweep_dir(o.dir, copy_sweep.id), scores.dir, {});
+      write_file_atomic(scores.result, trained_scores_json(stored).dump(2) + "\n");
+    }));
+  }
   return true;
-}
-
-// The sweep's cells that the suite still has (an edited suite leaves its old cells in the database).
-std::vector<CellRow> sweep_rows(const fs::path& dir, const SuiteSweep& sweep) {
-  const fs::path file = results_file(sweep_dir(dir, sweep.id));
-  if (!fs::is_regular_file(file)) return {};
-  const auto wanted = sweep.spec.hashes();
-  std::vector<CellRow> rows;
-  for (auto& row : ResultsStore(file, ResultsStore::Open::kReadOnly).rows())
-    if (wanted.count(row.hash)) rows.push_back(std::move(row));
-  return rows;
 }
 
 Json stored_json(const fs::path& file) {
@@ -201,7 +221,8 @@ RunMetadata stored_metadata(const Suite& suite, const ReproduceOptions& o,
   for (const auto& [id, cells] : rows)
     for (const auto& row : cells)
       if (row.status == CellStatus::kDone && row.wall_seconds) run.seconds += *row.wall_seconds;
-  for (const Part& p : {cost_part(suite, o.dir), copy_theory_part(suite, o.dir), local_dp_theory_part(suite, o.dir)})
+  for (const Part& p : {cost_part(suite, o.dir), copy_theory_part(suite, o.dir), local_dp_theory_part(suite, o.dir),
+                        scores_part(o.dir, cells_for_scores(rows.at("copy-state")))})
     run.seconds += p.seconds();
   return run;
 }
@@ -248,10 +269,12 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
   ExperimentSummary theory_experiment{"freelunch theory copy, freelunch theory local-dp", "", "",
                                       "Settings (suite.toml [theory]): " + suite.theory_json().dump()};
   const Json copy_json = stored_json(copy.result), local_json = stored_json(local.result);
-  r.sections.push_back(
-      copy_json.is_null() || local_json.is_null()
-          ? not_measured("theory", theory_experiment, "the theory constructions were")
-          : theory_section(copy_json, copy.dir, local_json, local.dir, {theory_experiment, report_dir}));
+  const Part scores = scores_part(o.dir, cells_for_scores(rows["copy-state"]));
+  const Json scores_json = scores.done() ? stored_json(scores.result) : Json();
+  r.sections.push_back(copy_json.is_null() || local_json.is_null()
+                           ? not_measured("theory", theory_experiment, "the theory constructions were")
+                           : theory_section(copy_json, copy.dir, local_json, local.dir, scores_json, scores.dir,
+                                            {theory_experiment, report_dir}));
 
   result.index_md = write_report_markdown(r, report_dir);
   result.index_html = write_report_html(r, report_dir);

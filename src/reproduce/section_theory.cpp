@@ -2,19 +2,28 @@
 // stored JSON of `theory copy` and `theory local-dp` (reproduce/theory_results.h) and their plots.
 //
 // Tables: COPY per sequence length N (Theorem 3 errors, Theorem 1 errors within / beyond the
-// constant state, Theorem 2 logit scale and errors, state bytes); local_dp interleaved per length
-// T; prefix at the interleaved window K per n; the smallest exact prefix state per n with its fit.
-// Verdict: combine_verdicts of six labelled parts —
+// constant state, Theorem 2 logit scale and errors, state bytes); Theorem 1 measured (the longest
+// distance gradient descent copies per score cap B, beside the bound); local_dp through the SSM
+// ring per length T (with the SSM switched off); pointer_dp's smallest exact state per n; the
+// conv-window baseline per T; prefix at the baseline's window K per n; the smallest exact prefix
+// state per n with its fit.
+// Verdict: combine_verdicts of nine labelled parts —
 //   Theorem 3, 1, 2 (verdict_construction, tolerance ε + rounding slack 1e-12, or 1e-6 in
 //     float32, as `theory copy` judges): Thm 3 forward and step errors exact at every N; Thm 1
 //     error exact while the source is in the state and failing beyond it (where measured); Thm 2
 //     error at the needed β (forward and step) exact, error at β − 2 failing;
-//   Theorem 5 (verdict_construction, kCopyTolerance): interleaved error 1 − generated-exact
-//     fraction exact at every T;
+//   Theorem 1 measured: no score cap B lets gradient descent copy beyond 1 + log(B/(1−ε))/log(1/ā)
+//     (inconclusive when the frontier was not measured);
+//   Theorem 5 (verdict_construction, kCopyTolerance): the SSM ring's error 1 − generated-exact
+//     fraction exact at every T, and failing at every T with the SSM switched off;
+//   Baseline: the conv window's interleaved error exact at every T;
 //   Theorem 4 at a fixed window K: prefix error exact iff n + 1 ≤ K, failing otherwise;
 //   Theorem 4, state growth (verdict_linear_size_growth): smallest exact prefix state bytes vs n
-//     (NaN where no window up to n + 1 + m was exact).
+//     (NaN where no window up to n + 1 + m was exact), and pointer_dp's smallest exact d_state's
+//     bytes vs n.
 // A missing document (null JSON) leaves its tables and plots out and its parts inconclusive.
+// The scores of trained copy models (scores.json, when the copy-state sweep trained any) add a
+// table and a plot per model; they are evidence beside the constructions, not a verdict part.
 #include <cmath>
 #include <limits>
 
@@ -109,6 +118,76 @@ ReportTable smallest_table(const StoredLocalDpTheory& s) {
   return t;
 }
 
+// Theorem 1 measured: the longest copy distance gradient descent reaches within ε per score cap B,
+// beside the decay limit 1 + log(B/(1−ε))/log(1/ā) and the erase-on-write ring.
+ReportTable frontier_table(const StoredCopyTheory& s) {
+  const auto& f = s.options.frontier;
+  ReportTable t{"Theorem 1 measured: a one-layer selective SSM with state S = " + count(f.state) +
+                    ", decays ≤ ā = " + formatted("%.3g", f.decay_cap) + " and |c|, |b| ≤ √B, optimised by L-BFGS (" +
+                    count(f.restarts) + " restarts, " + count(f.iterations) +
+                    " iterations) per (B, L); the longest L copied within ε = " + formatted("%.3g", f.epsilon) +
+                    " at this B or a smaller one, beside the bound 1 + log(B/(1−ε))/log(1/ā)",
+                {"B", "longest L, gradient descent", "bound", "longest L, erase-on-write ring"},
+                {}};
+  for (const auto& r : s.result.frontier.rows)
+    t.rows.push_back({formatted("%.4g", r.max_score), count(r.longest), formatted("%.2f", r.decay_limit),
+                      count(r.ring_longest)});
+  return t;
+}
+
+// Theorem 1's necessity on the measurement: no B lets gradient descent copy beyond the bound.
+ClaimVerdict frontier_verdict(const StoredCopyTheory& s) {
+  const std::string rule = "for every score cap B, the longest distance copied within ε by gradient descent ≤ "
+                           "1 + log(B/(1−ε))/log(1/ā)";
+  if (s.result.frontier.rows.empty()) return {ClaimOutcome::inconclusive, rule, "the frontier was not measured"};
+  for (const auto& r : s.result.frontier.rows)
+    if (static_cast<double>(r.longest) > r.decay_limit + 1e-9)
+      return {ClaimOutcome::not_supported, rule,
+              "at B = " + formatted("%.4g", r.max_score) + " gradient descent copied L = " + count(r.longest) +
+                  ", beyond the bound " + formatted("%.2f", r.decay_limit)};
+  return {ClaimOutcome::supported, rule,
+          "all " + count(static_cast<int64_t>(s.result.frontier.rows.size())) +
+              " score caps stay within the bound (largest B: longest L = " +
+              count(s.result.frontier.rows.back().longest) + ", bound " +
+              formatted("%.2f", s.result.frontier.rows.back().decay_limit) + ")"};
+}
+
+ReportTable ring_table(const StoredLocalDpTheory& s) {
+  ReportTable t{"local_dp interleaved through the SSM state (Theorem 5), " + local_dp_setting(s) +
+                    ": a ring of m slots in layer 1's state, inputs tagged with i mod m, d_conv 4 < m; fraction "
+                    "of sequences exact (generated through the step path; teacher-forced), the same model with "
+                    "its SSM switched off, live state after T tokens, read-out error and smallest logit margins",
+                {"T tokens", "n", "generated exact", "teacher-forced exact", "SSM off: generated exact", "state bytes",
+                 "read-out error", "margin (parallel)", "margin (step)"},
+                {}};
+  const auto gen = [](const SizeAccuracy& a) { return fraction(a.generated ? a.gen.whole : kNaN); };
+  for (const auto& r : s.result.ring)
+    t.rows.push_back({count(r.tokens), count(r.n), gen(r.accuracy), fraction(r.accuracy.tf.whole), gen(r.ablated),
+                      count(r.state_bytes), formatted("%.2e", r.precision.readout_error),
+                      formatted("%.3f", r.precision.margin_parallel), formatted("%.3f", r.precision.margin_step)});
+  return t;
+}
+
+ReportTable pointer_table(const StoredLocalDpTheory& s) {
+  const LinearFit& f = s.result.ring_slots_fit;
+  ReportTable t{"pointer_dp (Theorem 4: each step reads the result at a position the input names), p = " +
+                    count(s.options.modulus) +
+                    ": the smallest number of slots exact on every problem, in d_state (Theorem 3's slot memory) "
+                    "and as a ring of channel groups" +
+                    (f.valid() ? "; ring state bytes = " + formatted("%.1f", f.intercept) + " + " +
+                                     formatted("%.1f", f.slope) + "·n, R² = " + formatted("%.6f", f.r_squared)
+                               : std::string()),
+                {"n", "tokens", "problems", "smallest d_state", "state bytes", "exact at d_state − 1", "ring slots",
+                 "ring state bytes", "bound (n−1)·log2(p) bits"},
+                {}};
+  const auto slots = [](const theory::SmallestSlots& x) { return x.slots > 0 ? count(x.slots) : "none"; };
+  for (const auto& r : s.result.pointer)
+    t.rows.push_back({count(r.n), count(r.tokens), count(r.problems), slots(r.state), count(r.state.state_bytes),
+                      fraction(r.state.exact_below), slots(r.ring), count(r.ring.state_bytes),
+                      formatted("%.1f", r.bound_bits)});
+  return t;
+}
+
 // A case unless the value says "no query in range" (−1); NaN stays (the rule calls it unmeasured).
 void add_case(std::vector<ConstructionCase>& cases, const std::string& name, double error, bool expected_exact) {
   if (!(error < 0)) cases.push_back({name, error, expected_exact});
@@ -132,26 +211,38 @@ std::vector<ClaimVerdict> copy_verdicts(const StoredCopyTheory& s) {
       labelled("Theorem 3 (Mamba, d_state = N, exact)", verdict_construction(thm3, tolerance)),
       labelled("Theorem 1 (Mamba, d_state = " + S + ": exact within the state, fails beyond)",
                verdict_construction(thm1, tolerance)),
-      labelled("Theorem 2 (attention: exact at the needed β, fails at β − 2)", verdict_construction(thm2, tolerance))};
+      labelled("Theorem 2 (attention: exact at the needed β, fails at β − 2)", verdict_construction(thm2, tolerance)),
+      labelled("Theorem 1 measured (gradient descent within the decay bound)", frontier_verdict(s))};
 }
 
 std::vector<ClaimVerdict> local_dp_verdicts(const StoredLocalDpTheory& s) {
   const auto error_of = [](const SizeAccuracy& a) { return a.generated ? 1.0 - a.gen.whole : kNaN; };
-  std::vector<ConstructionCase> interleaved, prefix;
+  std::vector<ConstructionCase> ring, interleaved, prefix;
+  for (const auto& r : s.result.ring) {
+    ring.push_back({"T = " + count(r.tokens), error_of(r.accuracy), true});
+    ring.push_back({"SSM off, T = " + count(r.tokens), error_of(r.ablated), false});
+  }
   for (const auto& r : s.result.interleaved)
     interleaved.push_back({"T = " + count(r.tokens), error_of(r.accuracy), true});
   for (const auto& r : s.result.prefix_fixed)
     prefix.push_back({"n = " + count(r.n), error_of(r.accuracy), prefix_expected_exact(r)});
-  std::vector<SizeAtLength> smallest;
+  std::vector<SizeAtLength> smallest, pointer;
   for (const auto& r : s.result.smallest)
     smallest.push_back({static_cast<double>(r.n), r.window > 0 ? static_cast<double>(r.state_bytes) : kNaN});
-  const std::string K = count(s.result.window);
-  return {labelled("Theorem 5 (local_dp interleaved, window K = " + K + ", exact at every T)",
+  for (const auto& r : s.result.pointer)
+    pointer.push_back({static_cast<double>(r.n), r.state.slots > 0 ? static_cast<double>(r.state.state_bytes) : kNaN});
+  const std::string K = count(s.result.window), m = count(s.options.locality);
+  return {labelled("Theorem 5 (local_dp interleaved through the SSM state: a ring of m = " + m +
+                       " slots exact at every T, failing with the SSM off)",
+                   verdict_construction(ring)),
+          labelled("Baseline (local_dp interleaved in a conv window K = " + K + ", exact at every T)",
                    verdict_construction(interleaved)),
           labelled("Theorem 4 (local_dp prefix at window K = " + K + ": exact iff n + 1 ≤ K)",
                    verdict_construction(prefix)),
           labelled("Theorem 4 (local_dp prefix: the smallest exact state grows linearly in n)",
-                   verdict_linear_size_growth(smallest, "state bytes"))};
+                   verdict_linear_size_growth(smallest, "state bytes")),
+          labelled("Theorem 4 (pointer_dp: the smallest exact d_state grows linearly in n)",
+                   verdict_linear_size_growth(pointer, "state bytes"))};
 }
 
 // The part of a command whose results are missing: inconclusive, and the command noted in `absent`.
@@ -159,6 +250,32 @@ ClaimVerdict missing(const std::string& label, const std::string& command, std::
   absent.push_back("`freelunch " + command + "`");
   return labelled(label, {ClaimOutcome::inconclusive, "needs the results of `freelunch " + command + "`",
                           "no stored results of `freelunch " + command + "`"});
+}
+
+// Scores of trained copy models, one row per model, layer and copy distance L: Mamba's raw score
+// |C_i·B_j| at the source beside the score 1/ᾱ it would need and Theorem 1's (1/a)^(L−1); a
+// Transformer's logit gap at the source beside the gap log(i(1−ε)/ε) Theorem 2 needs.
+ReportTable trained_scores_table(const StoredTrainedScores& s) {
+  ReportTable t{"Scores in trained copy models (freelunch theory scores, hidden attention in float64): the model of "
+                "each type the copy-state sweep trained to the longest strings (then the most accurate); " +
+                    count(s.options.samples) + " examples per length, seed " + std::to_string(s.options.seed) +
+                    ", ε = " + formatted("%.3g", s.options.epsilon) +
+                    ". Mamba: raw score |C_i·B_j| at the source, the score 1/ᾱ_ij that would give it weight 1, "
+                    "and Theorem 1's (1/a)^(L−1) with a the layer's per-step decay; Transformer: logit gap at "
+                    "the source (best head, mean and min) and the gap log(i(1−ε)/ε) Theorem 2 needs. Shown "
+                    "beside the constructions, not part of the verdict.",
+                {"model", "accuracy", "layer", "L", "queries", "score or gap", "needed", "Thm 1 (1/a)^(L−1) or min gap"},
+                {}};
+  const auto number = [](double v) { return std::isnan(v) ? std::string("nan") : formatted("%.4g", v); };
+  for (const auto& m : s.models) {
+    for (const auto& r : m.scores.mamba)
+      t.rows.push_back({m.label, fraction(m.accuracy), count(r.layer), count(r.distance), count(r.queries),
+                        number(r.raw_score), number(r.needed_score), number(r.bound)});
+    for (const auto& r : m.scores.transformer)
+      t.rows.push_back({m.label, fraction(m.accuracy), count(r.layer), count(r.distance), count(r.queries),
+                        number(r.gap), number(r.needed_gap), number(r.smallest_gap)});
+  }
+  return t;
 }
 
 void add_plots(ClaimSection& section, const fs::path& from_dir, const std::string& prefix,
@@ -170,7 +287,8 @@ void add_plots(ClaimSection& section, const fs::path& from_dir, const std::strin
 }  // namespace
 
 ClaimSection theory_section(const Json& copy_theory, const fs::path& copy_dir, const Json& local_dp_theory,
-                            const fs::path& local_dp_dir, const SectionContext& context) {
+                            const fs::path& local_dp_dir, const Json& trained_scores, const fs::path& scores_dir,
+                            const SectionContext& context) {
   ClaimSection section = section_for_claim("theory");
   section.experiment = context.experiment;
   std::vector<ClaimVerdict> parts;
@@ -180,27 +298,47 @@ ClaimSection theory_section(const Json& copy_theory, const fs::path& copy_dir, c
   } else {
     const StoredCopyTheory copy = read_copy_theory_json(copy_theory);
     section.tables.push_back(copy_table(copy));
+    if (!copy.result.frontier.rows.empty()) section.tables.push_back(frontier_table(copy));
     add_plots(section, copy_dir, "theory_",
               {{"copy_error_vs_distance", "COPY error vs copy distance L at N = " + count(copy.options.max_n)},
                {"copy_needed_score", "Theorem 1: score needed at distance L, measured and (1/a)^(L−1)"},
                {"copy_logit_scale", "Theorem 2: logit scale β needed vs N, bisection and log((N−1)(1−ε)/ε)"},
                {"copy_state_bytes", "Inference state after N tokens: Theorem 3, Theorem 1 and the KV cache"}},
               context.report_dir);
+    if (!copy.result.frontier.rows.empty())
+      add_plots(section, copy_dir, "theory_",
+                {{"copy_score_frontier", "Theorem 1 measured: longest distance copied by gradient descent vs the "
+                                         "score cap B, beside the bound 1 + log(B/(1−ε))/log(1/ā)"}},
+                context.report_dir);
     for (auto& v : copy_verdicts(copy)) parts.push_back(std::move(v));
   }
   if (local_dp_theory.is_null()) {
     parts.push_back(missing("Theorems 4–5 (local_dp)", "theory local-dp", absent));
   } else {
     const StoredLocalDpTheory dp = read_local_dp_theory_json(local_dp_theory);
+    section.tables.push_back(ring_table(dp));
+    section.tables.push_back(pointer_table(dp));
     section.tables.push_back(interleaved_table(dp));
     section.tables.push_back(prefix_fixed_table(dp));
     section.tables.push_back(smallest_table(dp));
     add_plots(section, local_dp_dir, "theory_local_dp_",
               {{"exactness_vs_T", "local_dp by construction: fraction of sequences exact vs length T"},
                {"state_bytes_vs_T", "local_dp by construction: state bytes vs length T, interleaved and prefix"},
-               {"prefix_smallest_state_vs_n", "local_dp prefix: smallest exact state vs n, with its line"}},
+               {"prefix_smallest_state_vs_n", "local_dp prefix: smallest exact state vs n, with its line"},
+               {"scan_flops_vs_T", "DP by construction: scan FLOPs of the whole chain vs length T"}},
               context.report_dir);
     for (auto& v : local_dp_verdicts(dp)) parts.push_back(std::move(v));
+  }
+  if (!trained_scores.is_null()) {
+    const StoredTrainedScores scores = read_trained_scores_json(trained_scores);
+    section.tables.push_back(trained_scores_table(scores));
+    for (const auto& m : scores.models)
+      section.plots.push_back(copy_plot(scores_dir / (m.stem + "_plot"), context.report_dir, "theory_" + m.stem,
+                                        (m.scores.mamba.empty() ? "Trained Transformer: logit gap at the source vs "
+                                                                  "copy distance L, and Theorem 2's need: "
+                                                                : "Trained Mamba: score at the source vs copy distance "
+                                                                  "L, the needed 1/ᾱ and Theorem 1's (1/a)^(L−1): ") +
+                                            m.label));
   }
   if (!absent.empty())
     section.experiment.notes =

@@ -1,6 +1,7 @@
 // The stored results of `freelunch theory copy` and `theory local-dp` that `freelunch reproduce`
-// keeps in DIR/theory/{copy,local-dp}/theory.json, so the report's theory section is rebuilt from
-// files alone (reproduce/report_sections.h theory_section).
+// keeps in DIR/theory/{copy,local-dp}/theory.json, and of the scores of trained copy models
+// (theory/trained_scores.h) in DIR/theory/scores/scores.json, so the report's theory section is
+// rebuilt from files alone (reproduce/report_sections.h theory_section).
 //
 // Each document holds the options the run used (not the output directory or the progress flag:
 // the report is told where the run's files are) and every number of the result: the copy run's
@@ -13,6 +14,7 @@
 #include "core/config.h"
 #include "theory/copy_construction.h"
 #include "theory/local_dp_theory.h"
+#include "theory/trained_scores.h"
 
 namespace fl::reproduce {
 
@@ -31,5 +33,19 @@ struct StoredLocalDpTheory {
 };
 StoredCopyTheory read_copy_theory_json(const Json& document);
 StoredLocalDpTheory read_local_dp_theory_json(const Json& document);
+
+// One trained copy model whose scores were measured: which sweep cell, how it did, and the scores;
+// `stem` names its CSV and plot (<stem>.csv, <stem>_plot.*) in the scores directory.
+struct TrainedModelScores {
+  std::string cell, label, stem;  // cell hash, "mamba d_state 4, max_len 10", file stem
+  double accuracy = 0;            // the cell's final accuracy (teacher-forced whole-sequence)
+  theory::CopyScores scores;
+};
+struct StoredTrainedScores {
+  theory::CopyScoreOptions options;
+  std::vector<TrainedModelScores> models;
+};
+Json trained_scores_json(const StoredTrainedScores& stored);
+StoredTrainedScores read_trained_scores_json(const Json& document);
 
 }  // namespace fl::reproduce

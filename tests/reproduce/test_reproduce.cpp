@@ -11,6 +11,7 @@
 #include "experiments/sweep_runner.h"
 #include "report/paper_claims.h"
 #include "reproduce/reproduce.h"
+#include "reproduce/theory_results.h"
 #include "support/fixtures.h"
 #include "support/process.h"
 #include "train/run_config.h"
@@ -83,6 +84,13 @@ TEST(Reproduce, TinySuiteReportIsRebuiltIdenticallyFromStoredResults) {
   for (const char* plot :
        {"copy_state_copy_accuracy.csv", "sample_efficiency_curves_1.csv", "dp_cot_lis.csv", "locality_accuracy.csv"})
     EXPECT_TRUE(fs::exists(o.dir / "report" / plot)) << plot;
+  // The trained copy models looked into: one Mamba and one Transformer, a table and a plot each.
+  const auto scores = read_trained_scores_json(Json::parse(read_file(o.dir / "theory" / "scores" / "scores.json")));
+  ASSERT_EQ(scores.models.size(), 2u);
+  EXPECT_FALSE(scores.models[0].scores.mamba.empty());
+  EXPECT_FALSE(scores.models[1].scores.transformer.empty());
+  EXPECT_NE(index.find("Scores in trained copy models"), std::string::npos);
+  for (const auto& m : scores.models) EXPECT_TRUE(fs::exists(o.dir / "report" / ("theory_" + m.stem + ".csv"))) << m.stem;
   const auto report = files_in(o.dir / "report");
   const auto tries = attempts(o.dir);
 

@@ -61,7 +61,7 @@ const TheoryRuns& runs() {
 
 ClaimSection theory_of(const Json& copy, const Json& local_dp, const fs::path& report_dir) {
   const auto& r = runs();
-  return theory_section(copy, r.copy_options.out, local_dp, r.local_dp_options.out_dir,
+  return theory_section(copy, r.copy_options.out, local_dp, r.local_dp_options.out_dir, Json(), fs::path(),
                         {{"theory", "grid", "budget", ""}, report_dir});
 }
 
@@ -126,21 +126,27 @@ TEST(TheorySection, RealTinyRunsAreSupportedWithTablesAndPlots) {
   EXPECT_EQ(s.id, "theory");
   EXPECT_EQ(s.experiment.sweep, "theory");
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
-  for (const char* part : {"Theorem 3", "Theorem 1", "Theorem 2", "Theorem 5", "Theorem 4"})
+  for (const char* part : {"Theorem 3", "Theorem 1 (", "Theorem 2", "Theorem 1 measured", "Theorem 5", "Baseline",
+                           "Theorem 4 (local_dp prefix at", "Theorem 4 (pointer_dp"})
     EXPECT_NE(s.verdict.because.find(part), std::string::npos) << part;
-  ASSERT_EQ(s.tables.size(), 4u);
+  // copy, frontier, SSM ring, pointer_dp, conv baseline, prefix at K, smallest prefix state
+  ASSERT_EQ(s.tables.size(), 7u);
+  EXPECT_EQ(s.tables[1].rows.size(), r.copy["frontier"]["rows"].size());
+  ASSERT_EQ(s.tables[2].rows.size(), r.local_dp["ring"].size());
+  EXPECT_EQ(s.tables[2].rows.back()[2], "1.000");  // the ring: generated exact at the longest T
+  EXPECT_EQ(s.tables[3].rows.size(), r.local_dp["pointer"].size());
   const auto& copy_rows = s.tables[0].rows;  // N = 4, 8
   ASSERT_EQ(copy_rows.size(), 2u);
   EXPECT_EQ(copy_rows[1][0], "8");
   EXPECT_EQ(copy_rows[0][4], "-");              // N = 4 ≤ S + 1: no source beyond the state
   EXPECT_GT(std::stod(copy_rows[1][4]), 1e-3);  // beyond the state: fails
   EXPECT_EQ(copy_rows[1][9], with_commas(r.copy["lengths"][1]["exact_state_bytes"].get<int64_t>()));
-  const auto& prefix_rows = s.tables[2].rows;  // n = 1 … 4 at K = 4
+  const auto& prefix_rows = s.tables[5].rows;  // n = 1 … 4 at K = 4
   ASSERT_EQ(prefix_rows.size(), 4u);
   EXPECT_EQ(prefix_rows[2][2], "exact");  // n = 3: n + 1 ≤ 4
   EXPECT_EQ(prefix_rows[3][2], "fails");
   EXPECT_EQ(prefix_rows[3][3], "0.000");
-  ASSERT_EQ(s.plots.size(), 7u);
+  ASSERT_EQ(s.plots.size(), 9u);
   for (const auto& p : s.plots) {
     EXPECT_TRUE(p.files.rendered) << p.files.csv;
     for (const auto& f : {p.files.csv, p.files.script, p.files.png, p.files.svg}) {
@@ -163,7 +169,7 @@ TEST(TheorySection, RebuildingGivesTheSameBytes) {
   const std::string second = markdown_of(theory_of(r.copy, r.local_dp, report.path()), report.path());
   EXPECT_EQ(first, second);
   EXPECT_EQ(files, files_in(report.path()));
-  EXPECT_EQ(files.size(), 7u * 4u);
+  EXPECT_EQ(files.size(), 9u * 4u);
 }
 
 TEST(TheorySection, PlantedWrongNumbersAreNotSupported) {
@@ -181,6 +187,20 @@ TEST(TheorySection, PlantedWrongNumbersAreNotSupported) {
   s = theory_of(r.copy, local_dp, report.path());
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::not_supported);
   EXPECT_NE(s.verdict.because.find("n = 4 (error 0, expected failure)"), std::string::npos) << s.verdict.because;
+
+  local_dp = r.local_dp;  // the SSM ring still exact with its SSM switched off: the state did no work
+  local_dp["ring"][0]["ablated"]["gen"]["whole"] = 1.0;
+  s = theory_of(r.copy, local_dp, report.path());
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::not_supported);
+  EXPECT_NE(s.verdict.because.find("SSM off, T = "), std::string::npos) << s.verdict.because;
+
+  copy = r.copy;  // gradient descent copying beyond Theorem 1's bound
+  ASSERT_FALSE(copy["frontier"]["rows"].empty());
+  copy["frontier"]["rows"][0]["longest"] = 1000;
+  s = theory_of(copy, r.local_dp, report.path());
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::not_supported);
+  EXPECT_NE(s.verdict.because.find("gradient descent copied L = 1,000, beyond the bound"), std::string::npos)
+      << s.verdict.because;
 }
 
 TEST(TheorySection, MissingResultsAreInconclusiveAndMissingPlotsNameTheCsv) {
@@ -188,8 +208,8 @@ TEST(TheorySection, MissingResultsAreInconclusiveAndMissingPlotsNameTheCsv) {
   const auto& r = runs();
   const ClaimSection s = theory_of(Json(), r.local_dp, report.path());
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::inconclusive);
-  EXPECT_EQ(s.tables.size(), 3u);
-  EXPECT_EQ(s.plots.size(), 3u);
+  EXPECT_EQ(s.tables.size(), 5u);
+  EXPECT_EQ(s.plots.size(), 4u);
   EXPECT_NE(s.experiment.notes.find("theory copy"), std::string::npos);
   try {
     copy_plot(report / "nothing_here", report / "out", "x", "caption");
