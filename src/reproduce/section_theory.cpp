@@ -19,8 +19,8 @@
 //   Baseline: the conv window's interleaved error exact at every T;
 //   Theorem 4 at a fixed window K: prefix error exact iff n + 1 ≤ K, failing otherwise;
 //   Theorem 4, state growth (verdict_linear_size_growth): smallest exact prefix state bytes vs n
-//     (NaN where no window up to n + 1 + m was exact), and pointer_dp's smallest exact d_state's
-//     bytes vs n.
+//     (NaN where no window up to n + 1 + m was exact), and pointer_dp's smallest exact d_state
+//     (slots) vs n.
 // A missing document (null JSON) leaves its tables and plots out and its parts inconclusive.
 // The scores of trained copy models (scores.json, when the copy-state sweep trained any) add a
 // table and a plot per model; they are evidence beside the constructions, not a verdict part.
@@ -230,7 +230,7 @@ std::vector<ClaimVerdict> local_dp_verdicts(const StoredLocalDpTheory& s) {
   for (const auto& r : s.result.smallest)
     smallest.push_back({static_cast<double>(r.n), r.window > 0 ? static_cast<double>(r.state_bytes) : kNaN});
   for (const auto& r : s.result.pointer)
-    pointer.push_back({static_cast<double>(r.n), r.state.slots > 0 ? static_cast<double>(r.state.state_bytes) : kNaN});
+    pointer.push_back({static_cast<double>(r.n), r.state.slots > 0 ? static_cast<double>(r.state.slots) : kNaN});
   const std::string K = count(s.result.window), m = count(s.options.locality);
   return {labelled("Theorem 5 (local_dp interleaved through the SSM state: a ring of m = " + m +
                        " slots exact at every T, failing with the SSM off)",
@@ -242,7 +242,7 @@ std::vector<ClaimVerdict> local_dp_verdicts(const StoredLocalDpTheory& s) {
           labelled("Theorem 4 (local_dp prefix: the smallest exact state grows linearly in n)",
                    verdict_linear_size_growth(smallest, "state bytes")),
           labelled("Theorem 4 (pointer_dp: the smallest exact d_state grows linearly in n)",
-                   verdict_linear_size_growth(pointer, "state bytes"))};
+                   verdict_linear_size_growth(pointer, "d_state"))};
 }
 
 // The part of a command whose results are missing: inconclusive, and the command noted in `absent`.
