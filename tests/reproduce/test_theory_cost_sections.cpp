@@ -41,11 +41,13 @@ struct TheoryRuns {
   TheoryRuns() {
     copy_options.out = dir / "theory" / "copy";
     copy_options.max_n = 8, copy_options.samples = 2, copy_options.state = 4, copy_options.progress = false;
+    copy_options.frontier.max_score = 4, copy_options.frontier.restarts = 2;  // B = 1, 2, 4
     const auto copy_result = theory::run_copy_theory(copy_options);
     write_file_atomic(copy_options.out / "theory.json", copy_theory_json(copy_options, copy_result).dump(2));
     local_dp_options.out_dir = dir / "theory" / "local-dp";
     local_dp_options.locality = 2, local_dp_options.modulus = 5, local_dp_options.max_tokens = 30;
     local_dp_options.max_prefix_n = 4, local_dp_options.examples = 2, local_dp_options.progress = false;
+    local_dp_options.max_pointer_n = 4;
     const auto dp_result = theory::run_local_dp_theory(local_dp_options);
     write_file_atomic(local_dp_options.out_dir / "theory.json",
                       local_dp_theory_json(local_dp_options, dp_result).dump(2));
