@@ -8,10 +8,11 @@
 #include <cctype>
 #include <cstdio>
 #include <memory>
-#include <system_error>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "cli/format.h"
+#include "core/output_path.h"
 #include "core/error.h"
 #include "theory/trained_scores.h"
 #include "train/checkpoint.h"
@@ -46,7 +47,7 @@ void add_theory_scores_command(CLI::App& parent) {
   cmd->add_option("--sizes", a->sizes, "task sizes, e.g. 8,16,32 (copy: lengths; lookup: distances; default: the "
                                        "task's evaluation sizes)");
   cmd->add_option("--samples", a->options.samples, "examples per size")->capture_default_str();
-  cmd->add_option("--seed", a->options.seed, "seed of the examples (evaluation stream)")->capture_default_str();
+  add_seed_option(cmd, a->options.seed, "seed of the examples (evaluation stream)");
   cmd->add_option("--epsilon", a->options.epsilon, "Theorem 2's error: the needed gap is log(i(1-eps)/eps)")
       ->capture_default_str();
   cmd->add_option("--out", a->out, "directory of the CSV files and plots")->capture_default_str();
@@ -54,9 +55,7 @@ void add_theory_scores_command(CLI::App& parent) {
     require(a->options.samples >= 1 && a->options.samples <= 10000, "--samples must be in 1..10000");
     require(a->options.epsilon > 0 && a->options.epsilon < 0.5, "--epsilon must be in (0, 0.5)");
     if (!a->sizes.empty()) a->options.sizes = parse_sizes(a->sizes, "--sizes");
-    std::error_code ec;
-    std::filesystem::create_directories(a->out, ec);
-    require(!ec && std::filesystem::is_directory(a->out), "--out " + a->out + ": cannot create the directory");
+    require_output_directory(a->out, "--out");
     for (const auto& dir : a->checkpoints) {
       auto ck = load_checkpoint(dir);
       const auto scores = theory::measure_copy_scores(ck.model, *ck.task, a->options);
