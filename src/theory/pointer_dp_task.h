@@ -30,6 +30,7 @@ class PointerDpTask : public Task {
   std::vector<int64_t> default_eval_sizes() const override;
   Example sample(Rng& rng) const override;
   Example sample_at(Rng& rng, int64_t n) const override;
+  int64_t longest_example() const override { return 2 * max_n_ + 2; }  // "$ q_1 dp_1 … q_n dp_n ." at n = max_n
   Verdict verify(const Example& example, const std::vector<int32_t>& generated) const override;
   std::string describe() const override;
 

@@ -78,7 +78,9 @@ TEST(PointerDpTask, SamplesReachBackAndStayInRange) {
     EXPECT_GE(ex.size, 1);
     EXPECT_LE(ex.size, 9);
     EXPECT_TRUE(task.verify(ex, task.expected_output(ex)).whole);
+    EXPECT_LE(static_cast<int64_t>(ex.tokens.size()), task.longest_example());
   }
+  EXPECT_EQ(static_cast<int64_t>(task.sample_at(rng, 9).tokens.size()), task.longest_example());  // exact
 }
 
 TEST(PointerDpTask, BadProblemsAreErrors) {
