@@ -33,13 +33,11 @@ bool is_copy_cell(const CellRow& row) {
   return row.status == CellStatus::kDone && (task == "copy" || task == "lookup");
 }
 
-// "mamba, d_state 4, max_len 10 (cell 1a2b3c4d)"
-std::string label_of(const CellRow& row) {
-  const std::string type = string_or(row.config, "model.type", "?");
-  std::string label = type;
-  if (type == "mamba") label += ", d_state " + std::to_string(int_or(row.config, "model.d_state", 16));
-  label += ", d_model " + std::to_string(int_or(row.config, "model.d_model", 0));
-  label += ", trained to length " + std::to_string(trained_length(row));
+// "mamba, d_state 4, d_model 32, trained to length 10 (cell 1a2b3c4d)", from the run's own config.
+std::string label_of(const CellRow& row, const ModelConfig& model) {
+  std::string label = model.type;
+  if (model.is_mamba()) label += ", d_state " + std::to_string(model.d_state);
+  label += ", d_model " + std::to_string(model.d_model) + ", trained to length " + std::to_string(trained_length(row));
   return label + " (cell " + row.hash.substr(0, 8) + ")";
 }
 
@@ -75,7 +73,7 @@ StoredTrainedScores measure_trained_scores(const std::vector<CellRow>& cells, co
     }();
     TrainedModelScores model;
     model.cell = row.hash;
-    model.label = label_of(row);
+    model.label = label_of(row, loaded.config.model);
     model.stem = "scores_" + loaded.config.model.type + "_" + row.hash.substr(0, 8);
     model.accuracy = row.accuracy.value_or(std::numeric_limits<double>::quiet_NaN());
     model.scores = theory::measure_copy_scores(loaded.model, *loaded.task, options);

@@ -64,10 +64,12 @@ TEST(Usability, KeysMarkdownRowsKeepTheirFiveCells) {
 TEST(Usability, WorkersBeyondTheThreadsAreNoted) {
   TempDir dir;
   write_file_atomic(dir / "s.toml", "[base]\nmodel.d_model = 8\n[grid]\nseed = [1]\n");
-  write_file_atomic(dir / "afile", "");
-  // The sweep stops at its --dir (a file); the note comes first.
+  fs::create_directories(dir / "sw");
+  write_file_atomic(dir / "sw" / "results.sqlite", "");
+  // The sweep stops at its damaged (empty) results database, which it opens after the workers'
+  // threads are shared out; the note comes first.
   const auto r = run_command(kBin + " --threads 1 sweep --quiet " + (dir / "s.toml").string() + " --workers 3 --dir " +
-                             (dir / "afile").string());
+                             (dir / "sw").string());
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(r.err.rfind("freelunch: note: 3 workers but 1 thread (--threads): each worker runs one thread, 3 in all\n", 0),
             0u)

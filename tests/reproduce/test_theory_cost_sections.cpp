@@ -191,7 +191,7 @@ TEST(TheorySection, PlantedWrongNumbersAreNotSupported) {
   EXPECT_NE(s.verdict.because.find("n = 4 (error 0, expected failure)"), std::string::npos) << s.verdict.because;
 
   local_dp = r.local_dp;  // the SSM ring still exact with its SSM switched off: the state did no work
-  local_dp["ring"][0]["ablated"]["gen"]["whole"] = 1.0;
+  local_dp["ring"][local_dp["ring"].size() - 1]["ablated"]["gen"]["whole"] = 1.0;  // the longest T: n > m
   s = theory_of(r.copy, local_dp, report.path());
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::not_supported);
   EXPECT_NE(s.verdict.because.find("SSM off, T = "), std::string::npos) << s.verdict.because;
