@@ -138,9 +138,14 @@ TEST_P(Resume, DamagedLatestCheckpointIsNamedAndTheOlderOneWorks) {
   expect_same_weights(ref(), run_);
 }
 
+// Named "MambaFlat", "TransformerLibtorch", … (the default would print the config's pointer).
 INSTANTIATE_TEST_SUITE_P(ModelsAndEngines, Resume,
                          testing::Combine(testing::Values(kMamba, kTransformer),
-                                          testing::Values(engine::Mode::kFlat, engine::Mode::kLibtorch)));
+                                          testing::Values(engine::Mode::kFlat, engine::Mode::kLibtorch)),
+                         [](const testing::TestParamInfo<Resume::ParamType>& info) {
+                           const std::string model = std::get<0>(info.param) == kMamba ? "Mamba" : "Transformer";
+                           return model + (std::get<1>(info.param) == engine::Mode::kFlat ? "Flat" : "Libtorch");
+                         });
 
 TEST(ResumeErrors, NothingToResume) {
   TempDir dir;
