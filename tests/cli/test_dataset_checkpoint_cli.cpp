@@ -8,6 +8,7 @@
 #include "core/atomic_file.h"
 #include "support/fixtures.h"
 #include "support/process.h"
+#include "support/tiny_config.h"
 
 namespace fl {
 namespace {
@@ -33,10 +34,8 @@ TEST(DatasetCheckpoint, LoadsFromAnyDirectoryAndWithoutTheDataset) {
   TempDir dir;
   fs::create_directories(dir / "ds");
   write_file_atomic(dir / "ds" / "big.jsonl", dataset_lines());
-  write_file_atomic(dir / "ds" / "c.toml",
-                    "[model]\ntype = \"mamba\"\nd_model = 8\nn_layer = 1\n"
-                    "[task]\nname = \"dataset\"\npath = \"big.jsonl\"\neval_fraction = 0.3\n"
-                    "[train]\nsteps = 2\nbatch_size = 2\nwarmup = 1\n[eval]\nsamples = 1\ngenerate = false\n");
+  write_file_atomic(dir / "ds" / "c.toml", test_support::tiny_mamba_toml("name = \"dataset\"\npath = \"big.jsonl\"\n"
+                                                                        "eval_fraction = 0.3\n"));
   const std::string in_ds = "cd " + shell_quote((dir / "ds").string()) + " && " + kBin;
   auto r = run_command(in_ds + " --threads 1 train --quiet --config c.toml --out dsrun");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -9,6 +9,7 @@
 #include "core/safetensors.h"
 #include "support/fixtures.h"
 #include "support/process.h"
+#include "support/tiny_config.h"
 
 namespace fl {
 namespace {
@@ -35,14 +36,9 @@ class CliInputValidation : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir;
-    write_file_atomic(*dir_ / "tiny.toml",
-                      "seed = 2\n[model]\ntype = \"mamba\"\nd_model = 8\nn_layer = 1\n"
-                      "[task]\nvocab = 4\nmin_len = 1\nmax_len = 3\n"
-                      "[train]\nsteps = 2\nbatch_size = 2\nwarmup = 1\n[eval]\nsamples = 1\ngenerate = false\n");
+    write_file_atomic(*dir_ / "tiny.toml", test_support::tiny_mamba_toml(test_support::kTinyCopyTask));
     // The same model on a dataset (task.path given by each test): copy's task keys would be unknown.
-    write_file_atomic(*dir_ / "dataset.toml",
-                      "seed = 2\n[model]\ntype = \"mamba\"\nd_model = 8\nn_layer = 1\n[task]\nname = \"dataset\"\n"
-                      "[train]\nsteps = 2\nbatch_size = 2\nwarmup = 1\n[eval]\nsamples = 1\ngenerate = false\n");
+    write_file_atomic(*dir_ / "dataset.toml", test_support::tiny_mamba_toml("name = \"dataset\"\n"));
     const auto r = run_command(kBin + " --threads 1 train --quiet --config " + config() + " --out " + run());
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }

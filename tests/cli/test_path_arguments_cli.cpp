@@ -11,6 +11,7 @@
 #include "experiments/results_store.h"
 #include "support/fixtures.h"
 #include "support/process.h"
+#include "support/tiny_config.h"
 
 namespace fl {
 namespace {
@@ -27,14 +28,9 @@ class PathArguments : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir;
-    write_file_atomic(*dir_ / "tiny.toml",
-                      "seed = 2\n[model]\ntype = \"mamba\"\nd_model = 8\nn_layer = 1\n"
-                      "[task]\nvocab = 4\nmin_len = 1\nmax_len = 3\n"
-                      "[train]\nsteps = 2\nbatch_size = 2\nwarmup = 1\n[eval]\nsamples = 1\ngenerate = false\n");
+    write_file_atomic(*dir_ / "tiny.toml", test_support::tiny_mamba_toml(test_support::kTinyCopyTask));
     // The same model on a dataset (task.path given by each test): copy's task keys would be unknown.
-    write_file_atomic(*dir_ / "dataset.toml",
-                      "seed = 2\n[model]\ntype = \"mamba\"\nd_model = 8\nn_layer = 1\n[task]\nname = \"dataset\"\n"
-                      "[train]\nsteps = 2\nbatch_size = 2\nwarmup = 1\n[eval]\nsamples = 1\ngenerate = false\n");
+    write_file_atomic(*dir_ / "dataset.toml", test_support::tiny_mamba_toml("name = \"dataset\"\n"));
     write_file_atomic(*dir_ / "sweep.toml", "[sweep]\nbase = \"tiny.toml\"\n[grid]\nseed = [1, 2]\n");
     write_file_atomic(*dir_ / "afile", "not a directory\n");
     fs::create_symlink("loop_b", *dir_ / "loop_a");
