@@ -38,10 +38,12 @@ using test_support::shell_quote;
 using test_support::TempDir;
 
 const std::string kBin = FREELUNCH_BINARY;
-constexpr int64_t kSteps = 2000;
+constexpr int64_t kSteps = 200000;
 
-// A tiny Mamba trained for kSteps steps; periodic checkpoints beyond the run, so the only
-// checkpoints are step 0's and the one the signal makes.
+// A tiny Mamba trained for kSteps steps, far more than a signal lets it run: the flat engine does
+// 2,000 steps of it in about a second, so a shorter cell could end before its sibling has started
+// on a busy machine. Periodic checkpoints beyond the run, so the only checkpoints are step 0's and
+// the one the signal makes.
 const std::string kLongCell =
     "model = { type = \"mamba\", d_model = 8, n_layer = 1 }\n"
     "task = { name = \"copy\", vocab = 4, min_len = 1, max_len = 4 }\n"
