@@ -137,23 +137,21 @@ ReportTable frontier_table(const StoredCopyTheory& s) {
   return t;
 }
 
-// Theorem 1's necessity on the measurement: no B lets gradient descent copy beyond the bound, the
-// decay limit or the state size S, whichever is smaller.
+// Theorem 1's necessity on the measurement: no B lets gradient descent copy beyond the distance
+// the theorem allows (theory/score_frontier.h allowed_distance: decay limit or state size S).
 ClaimVerdict frontier_verdict(const StoredCopyTheory& s) {
   const std::string rule = "for every score cap B, the longest distance copied within ε by gradient descent ≤ "
-                           "min(1 + log(B/(1−ε))/log(1/ā), S)";
+                           "the largest integer L ≤ min(1 + log(B/(1−ε))/log(1/ā), S)";
   if (s.result.frontier.rows.empty()) return {ClaimOutcome::inconclusive, rule, "the frontier was not measured"};
-  const double state = static_cast<double>(s.options.frontier.state);
+  int64_t on_bound = 0;
   for (const auto& r : s.result.frontier.rows) {
-    const double bound = std::min(r.decay_limit, state);
-    if (static_cast<double>(r.longest) > bound + 1e-9)
+    const int64_t allowed = theory::allowed_distance(r, s.options.frontier.state);
+    if (r.longest > allowed)
       return {ClaimOutcome::not_supported, rule,
               "at B = " + formatted("%.4g", r.max_score) + " gradient descent copied L = " + count(r.longest) +
-                  ", beyond the bound " + formatted("%.2f", bound)};
+                  ", beyond the bound " + count(allowed)};
+    on_bound += r.longest == allowed;
   }
-  int64_t on_bound = 0;
-  for (const auto& r : s.result.frontier.rows)
-    on_bound += r.longest == static_cast<int64_t>(std::floor(std::min(r.decay_limit, state) + 1e-9));
   return {ClaimOutcome::supported, rule,
           "no score cap goes beyond the bound; gradient descent reaches it at " + count(on_bound) + " of " +
               count(static_cast<int64_t>(s.result.frontier.rows.size())) + " caps"};

@@ -87,9 +87,7 @@ std::string legend(const CopyTheoryOptions& o, const CopyTheoryResult& r) {
 std::string frontier_verdict(const CopyTheoryOptions& o, const CopyTheoryResult& r) {
   int64_t at = 0, below = 0, above = 0, ring_at = 0;
   for (const auto& row : r.frontier.rows) {
-    const double limit = std::min(row.decay_limit, static_cast<double>(o.frontier.state));
-    const int64_t reachable = std::max<int64_t>(0, static_cast<int64_t>(std::floor(limit + 1e-9)));
-    const int64_t expect = reachable >= 2 ? reachable : 0;  // distances start at 2
+    const int64_t expect = allowed_distance(row, o.frontier.state);
     (row.longest == expect ? at : row.longest < expect ? below : above) += 1;
     ring_at += row.ring_longest == expect;
   }

@@ -84,6 +84,12 @@ double copy_error(const torch::Tensor& w, int64_t L) {
   return worst.max().item<double>();
 }
 
+int64_t allowed_distance(const FrontierRow& row, int64_t state) {
+  const double limit = std::min(row.decay_limit, static_cast<double>(state));
+  const int64_t reachable = std::max<int64_t>(0, static_cast<int64_t>(std::floor(limit + 1e-9)));
+  return reachable >= 2 ? reachable : 0;
+}
+
 double decay_limit(double max_score, double decay_cap, double epsilon) {
   if (decay_cap >= 1) return std::numeric_limits<double>::infinity();
   return 1 + std::log(max_score / (1 - epsilon)) / std::log(1 / decay_cap);

@@ -85,6 +85,11 @@ struct ScoreFrontier {
 
 ScoreFrontier measure_score_frontier(const ScoreFrontierOptions& options);
 
+// The longest distance Theorem 1 allows at this row's B with state S: the largest integer
+// L ≤ min(decay limit, S), or 0 when that is below 2 (copy distances start at 2). Gradient
+// descent is "on the bound" when row.longest equals it, and breaks the theorem above it.
+int64_t allowed_distance(const FrontierRow& row, int64_t state);
+
 // The best worst-case error gradient descent finds for one (B, L) in `restarts` runs, stopping at
 // the first within ε; `restarts_run` receives how many ran.
 double optimise_copy(const ScoreFrontierOptions& options, double max_score, int64_t L, int64_t* restarts_run);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 #include "support/fixtures.h"
@@ -98,6 +99,26 @@ TEST(ScoreFrontier, BadOptionsNameTheFlag) {
   EXPECT_NE(bad([](auto& o) { o.restarts = 0; }).find("--frontier-restarts"), std::string::npos);
   EXPECT_NE(bad([](auto& o) { o.epsilon = 0.7; }).find("--frontier-epsilon"), std::string::npos);
   EXPECT_EQ(bad([](auto&) {}), "");
+}
+
+}  // namespace
+}  // namespace fl::theory
+
+namespace fl::theory {
+namespace {
+
+// Distances start at 2; the state size caps the decay limit; a limit at an integer counts.
+TEST(ScoreFrontier, AllowedDistanceIsTheLargestIntegerUnderBothLimits) {
+  const auto allowed = [](double decay_limit, int64_t state) {
+    FrontierRow row;
+    row.decay_limit = decay_limit;
+    return allowed_distance(row, state);
+  };
+  EXPECT_EQ(allowed(1.014, 4), 0);
+  EXPECT_EQ(allowed(2.0, 4), 2);
+  EXPECT_EQ(allowed(3.014, 4), 3);
+  EXPECT_EQ(allowed(7.014, 4), 4);
+  EXPECT_EQ(allowed(std::numeric_limits<double>::infinity(), 6), 6);
 }
 
 }  // namespace
