@@ -107,6 +107,15 @@ TEST(TheoryResults, JsonRoundTripKeepsEveryNumberAndStoresNaNAsNull) {
   }
 }
 
+TEST(TheoryResults, CopyRoundTripOfARealRunKeepsTheFrontier) {
+  const auto& r = runs();
+  const StoredCopyTheory back = read_copy_theory_json(r.copy);
+  EXPECT_EQ(copy_theory_json(back.options, back.result), r.copy);
+  ASSERT_EQ(back.result.frontier.rows.size(), 3u);  // B = 1, 2, 4
+  EXPECT_FALSE(back.result.frontier.cells.empty());
+  EXPECT_EQ(back.options.frontier.max_score, 4);
+}
+
 TEST(TheoryResults, LocalDpRoundTripOfARealRun) {
   const auto& r = runs();
   const StoredLocalDpTheory back = read_local_dp_theory_json(r.local_dp);
