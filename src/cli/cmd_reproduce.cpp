@@ -12,9 +12,7 @@
 #include "core/error.h"
 #include "core/output_path.h"
 #include "core/progress.h"
-#include "core/subprocess.h"
-#include "engine/engine_mode.h"
-#include "kernels/kernel_mode.h"
+#include "experiments/worker_command.h"
 #include "reproduce/reproduce.h"
 
 #ifndef FREELUNCH_SOURCE_DIR
@@ -68,19 +66,7 @@ void add_reproduce_command(CLI::App& root) {
     o.repo_dir = FREELUNCH_SOURCE_DIR;
     const int threads = threads_per_worker(o.workers);
     o.worker_command = [threads](const fs::path& file, const fs::path& dir) {
-      return std::vector<std::string>{self_executable(),
-                                      "--threads",
-                                      std::to_string(threads),
-                                      "--kernels",
-                                      kernels::mode_name(kernels::mode()),
-                                      "--engine",
-                                      engine::mode_name(engine::mode()),
-                                      "sweep",
-                                      file.string(),
-                                      "--dir",
-                                      dir.string(),
-                                      "--quiet",
-                                      "--worker"};
+      return sweep_worker_command(threads, file, dir);
     };
     if (o.progress)
       std::fprintf(stderr, "reproduce: suite %s → %s (%d worker%s)\n", suite_dir.string().c_str(),

@@ -7,10 +7,8 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "core/output_path.h"
-#include "core/subprocess.h"
 #include "experiments/sweep_runner.h"
-#include "engine/engine_mode.h"
-#include "kernels/kernel_mode.h"
+#include "experiments/worker_command.h"
 
 namespace fl::cli {
 
@@ -42,12 +40,8 @@ void add_sweep_command(CLI::App& root) {
       return;
     }
     const int threads = threads_per_worker(args->workers);
-    options.worker_command = {self_executable(), "--threads", std::to_string(threads),
-                              "--kernels", kernels::mode_name(kernels::mode()),
-                              "--engine", engine::mode_name(engine::mode()),
-                              "sweep", std::filesystem::absolute(args->file).string(),
-                              "--dir", std::filesystem::absolute(options.dir).string(),
-                              "--quiet", "--worker"};
+    options.worker_command = sweep_worker_command(threads, std::filesystem::absolute(args->file),
+                                                  std::filesystem::absolute(options.dir));
     const auto summary = run_sweep(spec, options);
     for (const auto& failure : summary.failures) std::printf("failed %s\n", failure.c_str());
     std::printf("%s\nresults: freelunch results %s\n", summary.line(spec.name).c_str(), options.dir.string().c_str());

@@ -10,6 +10,7 @@
 #include "core/progress.h"
 #include "core/subprocess.h"
 #include "engine/engine_mode.h"
+#include "experiments/worker_command.h"
 #include "kernels/kernel_mode.h"
 #include "speed/roofline.h"
 #include "speed/training_flops.h"
@@ -40,28 +41,22 @@ Json worker_json(const ChildResult& r, const std::string& what) {
 
 struct Sides {
   const SpeedOptions& o;
-  std::string threads = std::to_string(at::get_num_threads());
+  int threads = at::get_num_threads();
 
   // A freelunch worker on `engine` with `threads_override` threads (0: the run's).
   std::vector<std::string> freelunch(const std::vector<std::string>& args, engine::Mode engine = engine::mode(),
                                      int64_t threads_override = 0) const {
-    std::vector<std::string> argv = {self_executable(),
-                                     "--threads",
-                                     threads_override > 0 ? std::to_string(threads_override) : threads,
-                                     "--kernels",
-                                     kernels::mode_name(kernels::mode()),
-                                     "--engine",
-                                     engine::mode_name(engine),
-                                     "speed-worker"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
+    std::vector<std::string> worker_args = {"speed-worker"};
+    worker_args.insert(worker_args.end(), args.begin(), args.end());
+    return freelunch_child_command(threads_override > 0 ? static_cast<int>(threads_override) : threads, worker_args,
+                                   engine);
   }
   // Same allocator policy on both sides: freelunch sets it itself (keep_freed_memory).
   std::vector<std::string> pytorch(const std::vector<std::string>& args, int64_t threads_override = 0) const {
     std::vector<std::string> argv = {"env", "GLIBC_TUNABLES=" + allocator_tunables(), o.mirror.python,
                                      (o.mirror.reference_dir / "bench.py").string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"--threads", threads_override > 0 ? std::to_string(threads_override) : threads});
+    argv.insert(argv.end(), {"--threads", std::to_string(threads_override > 0 ? threads_override : threads)});
     return argv;
   }
 };

@@ -1,0 +1,20 @@
+// The command line of a freelunch child process — a sweep worker, a speed worker — that runs with
+// this process's kernel mode and training engine: the one place it is built.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/engine_mode.h"
+
+namespace fl {
+
+// `<this binary> --threads T --kernels <now> --engine <engine> <args…>`.
+std::vector<std::string> freelunch_child_command(int threads, const std::vector<std::string>& args,
+                                                 engine::Mode engine = engine::mode());
+
+// One worker of `freelunch sweep FILE --dir DIR --workers N` (paths as given: pass them absolute).
+std::vector<std::string> sweep_worker_command(int threads, const std::filesystem::path& sweep_file,
+                                              const std::filesystem::path& sweep_dir);
+
+}  // namespace fl
