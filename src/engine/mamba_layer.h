@@ -1,4 +1,4 @@
-// The Mamba block (models/mamba.h; REFERENCE §1 as restated there) in the flat engine:
+// The Mamba block (models/mamba.h; docs/SOURCES.md §1 as restated there) in the flat engine:
 //   normed = Norm(h)                                  (M, D)
 //   xz     = normed · W_inᵀ                           (M, 2Di)   x = xz[:, :Di], z = xz[:, Di:]
 //   xc     = SiLU(conv1d_K(x) + b_conv)               (M, Di)    kernels/causal_conv

@@ -1,4 +1,4 @@
-// Fused causal depthwise conv1d + bias + SiLU (REFERENCE §1) with a hand-written backward, and
+// Fused causal depthwise conv1d + bias + SiLU (docs/SOURCES.md §1) with a hand-written backward, and
 // its libtorch reference. Math, shapes, memory and determinism: see causal_conv.h.
 #include "kernels/causal_conv.h"
 

@@ -1,4 +1,4 @@
-// Mamba's causal depthwise conv1d with its bias and the SiLU after it (REFERENCE §1), one op:
+// Mamba's causal depthwise conv1d with its bias and the SiLU after it (docs/SOURCES.md §1), one op:
 //   p[b, t, d] = bias[d] + Σ_{k<K} w[d, k] · x[b, t − (K−1) + k, d]     (x = 0 before t = 0)
 //   y[b, t, d] = SiLU(p) = p · sigmoid(p)
 // Backward, with g = dy ⊙ SiLU'(p), SiLU'(p) = s (1 + p (1 − s)), s = sigmoid(p):

@@ -1,4 +1,4 @@
-// RMSNorm over the last dim (REFERENCE §1: the pre-norm of every block and the final norm):
+// RMSNorm over the last dim (docs/SOURCES.md §1: the pre-norm of every block and the final norm):
 //   rstd_r = 1 / √(mean_d x[r, d]² + eps),   x̂ = x · rstd,   y = x̂ ⊙ weight
 // Backward, per row r with g = weight ⊙ dy:
 //   dx_r      = rstd_r · (g_r − x̂_r · mean_d(x̂_r ⊙ g_r))

@@ -1,4 +1,4 @@
-// Fused CPU selective scan (REFERENCE §1; math in selective_scan.h) with a hand-written backward,
+// Fused CPU selective scan (docs/SOURCES.md §1; math in selective_scan.h) with a hand-written backward,
 // and its libtorch reference.
 //
 // Layout: a work unit scans a strip of kStrip channels of one batch row, sequentially in t. The

@@ -1,4 +1,4 @@
-// Selective scan of Mamba-1 (REFERENCE §1), the recurrence at the heart of the mixer: the function
+// Selective scan of Mamba-1 (docs/SOURCES.md §1), the recurrence at the heart of the mixer: the function
 // of state-spaces/mamba `selective_scan_fn(u, delta, A, B, C, D, z, delta_bias, delta_softplus)`
 // (`selective_scan_ref`):
 //   δ_t   = softplus(delta_t + delta_bias)      (Di)      the bias is optional; softplus only when

@@ -1,4 +1,4 @@
-// Mamba-1 block (REFERENCE §1; state-spaces/mamba mamba_simple.py, Mamba + Block):
+// Mamba-1 block (docs/SOURCES.md §1; state-spaces/mamba mamba_simple.py, Mamba + Block):
 //   h = h + Mixer(Norm(h))
 //   Mixer:  x, z = split(in_proj(h))                    (B, L, Di) each
 //           x = SiLU(causal_conv1d_K(x) + b_conv)

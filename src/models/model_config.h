@@ -1,5 +1,5 @@
 // The model's hyper-parameters (keys "model.*"), shared by every mixer type. Torch-free.
-// Letters as in REFERENCE: D = d_model, N = d_state, K = d_conv, E = expand, Di = E·D, R = dt_rank.
+// Letters as in docs/SOURCES.md: D = d_model, N = d_state, K = d_conv, E = expand, Di = E·D, R = dt_rank.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,4 +1,4 @@
-// The report of `freelunch reproduce`: one section per claim of the paper (REFERENCE §3) with the
+// The report of `freelunch reproduce`: one section per claim of the paper (docs/SOURCES.md §3) with the
 // claim, the experiment that tests it, the measured tables and plots, and a verdict computed from
 // the numbers by a stated rule (report/verdict.h). Rendered as Markdown (dir/index.md, here) and
 // as self-contained HTML (dir/index.html, report/html_report.h). Torch-free.
@@ -57,7 +57,7 @@ struct ExperimentSummary {
 struct ClaimSection {
   std::string id;      // anchor: lower-case letters, digits and '-', unique in the report
   std::string title;   // e.g. "1. COPY vs state size"
-  std::string claim;   // quoted from REFERENCE §3
+  std::string claim;   // quoted from docs/SOURCES.md §3
   std::string source;  // e.g. "Theorems 1–3"
   ExperimentSummary experiment;
   std::vector<ReportTable> tables;

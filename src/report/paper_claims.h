@@ -1,5 +1,5 @@
-// The claims of Ren, Li & Liu (arXiv 2410.03810) that `freelunch reproduce` tests, quoted from
-// shared REFERENCE §3, one per report section (report/claim_report.h), in the order of issue 6 §3.
+// The claims of Ren, Li & Liu (arXiv 2410.03810) that `freelunch reproduce` tests, as restated in
+// docs/SOURCES.md §3, one per report section (report/claim_report.h), in the report's order.
 // The runner starts each section with section_for_claim(id) and adds the experiment, tables,
 // plots and verdict. Torch-free.
 #pragma once

@@ -1,4 +1,4 @@
-// Verdicts on the paper's claims (REFERENCE §3), computed from measured numbers by stated rules.
+// Verdicts on the paper's claims (docs/SOURCES.md §3), computed from measured numbers by stated rules.
 // Each rule is a small pure function: it returns the outcome, the rule in words (with the
 // thresholds below) and a one-line "because" holding the numbers it used. Torch-free.
 //
@@ -37,7 +37,7 @@
 //      needed more samples at the longest such length; not supported when e_w ≤ e_b or it
 //      needed no more there; inconclusive otherwise.
 //  (e) verdict_construction — "the construction is exact / fails as the theory says": every
-//      case expected exact has max error ≤ tolerance (default kCopyTolerance = REFERENCE's ε)
+//      case expected exact has max error ≤ tolerance (default kCopyTolerance = the ε of docs/SOURCES.md §3)
 //      and every case expected to fail has error > tolerance: supported; any mismatch: not
 //      supported; no cases or a non-finite (NaN) error: inconclusive.
 //  (f) verdict_locality — "a constant-size model solves the m-local DP in its local
@@ -68,7 +68,7 @@ constexpr double kFlatBand = 0.25;        // (c) flat: |slope| < 0.25
 constexpr double kGrowthBand = 0.25;      // (c) linear [0.75, 1.25), quadratic [1.75, 2.25)
 constexpr double kMinRangeRatio = 4.0;    // (c) x must span ≥ 4× (two octaves)
 constexpr double kMinExponentGap = 0.5;   // (d) worse model's exponent ≥ better's + 0.5
-constexpr double kCopyTolerance = 1e-3;   // (e) REFERENCE §3: max-abs error ε
+constexpr double kCopyTolerance = 1e-3;   // (e) docs/SOURCES.md §3: max-abs error ε
 
 enum class ClaimOutcome { supported, not_supported, inconclusive };
 const char* to_string(ClaimOutcome outcome);  // "supported", "not supported", "inconclusive"

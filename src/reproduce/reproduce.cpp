@@ -239,7 +239,8 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
   r.title = "freelunch reproduce: can Mamba always enjoy the free lunch?";
   r.run = stored_metadata(suite, o, rows);
   r.intro =
-      "Each claim of Ren, Li & Liu (arXiv 2410.03810) as summarised in REFERENCE §3, next to the "
+      "Each claim of Ren, Li & Liu (arXiv 2410.03810) as reconstructed in docs/SOURCES.md §3 from the "
+      "paper's abstracts and public summaries (its full text was not available), next to the "
       "experiment that tests it, the measured numbers and a verdict computed from them by the stated rule "
       "(docs/REPORT.md). Suite `" +
       suite.dir.string() + "`; results in `" + o.dir.string() +

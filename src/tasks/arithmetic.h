@@ -1,4 +1,4 @@
-// Arithmetic over GF(p) (Feng et al. 2023, REFERENCE §5; their arithmetic/data.py), p prime.
+// Arithmetic over GF(p) (Feng et al. 2023, docs/SOURCES.md §5; their arithmetic/data.py), p prime.
 // An example of size n (operators): start from one uniform number and n times replace a number
 // (uniform over the number tokens) by an equal "a op b" — op uniform in + - * /, a uniform, b
 // solved for (redrawn when impossible, so no division by 0) — wrapped in brackets only when

@@ -1,4 +1,4 @@
-// Multi-query associative recall (MQAR, HazyResearch zoology, REFERENCE §6). P key–value pairs,
+// Multi-query associative recall (MQAR, HazyResearch zoology, docs/SOURCES.md §6). P key–value pairs,
 // then q queries of earlier keys, each answered by its paired value:
 //   $ k_1 v_1 … k_P v_P | [_ …] k v [_ …] k v … .
 //   e.g. (P = 3, q = 2, query_gap = 2):  $ k5 v2 k0 v7 k3 v1 | _ k0 v7 _ _ k5 v2 .

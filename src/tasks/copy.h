@@ -1,4 +1,4 @@
-// COPY (Jelassi et al. 2024, REFERENCE §4): "$ x | x ." over the first V lowercase letters,
+// COPY (Jelassi et al. 2024, docs/SOURCES.md §4): "$ x | x ." over the first V lowercase letters,
 // |x| uniform in [min_len, max_len]. Loss on the copied half and the final ".".
 // Tokens: "*" pad = 0, "$" BOS = 1, "|" separator = 2, "." EOS = 3, letters a… = 4….
 #pragma once

@@ -1,4 +1,4 @@
-// Edit distance (Feng et al. 2023, REFERENCE §5; their ED/data.py), costs insert = delete = 2,
+// Edit distance (Feng et al. 2023, docs/SOURCES.md §5; their ED/data.py), costs insert = delete = 2,
 // substitute = 3, match = 0, borders dp[i][0] = i, dp[0][j] = j (Feng's matrix starts as i + j,
 // which on the borders is exactly that):
 //   dp[i][j] = min(dp[i-1][j] + 2, dp[i][j-1] + 2, dp[i-1][j-1] + (s1_i == s2_j ? 0 : 3)).

@@ -1,4 +1,4 @@
-// Longest increasing subsequence (Feng et al. 2023, REFERENCE §5; their LIS/data.py).
+// Longest increasing subsequence (Feng et al. 2023, docs/SOURCES.md §5; their LIS/data.py).
 // An example of size n: values a_1..a_n from [n+1, n+value_span) (so they never collide with
 // the dp values 1..n); 1–3 strictly increasing runs of total length 3..n are planted at random
 // positions, the other entries are uniform. dp_i = 1 + max{dp_j : j < i, a_j < a_i} (1 if none),

@@ -1,4 +1,4 @@
-// LOOKUP: the paper's COPY operation as a probe (Ren, Li & Liu, REFERENCE §3): copy one token
+// LOOKUP: the paper's COPY operation as a probe (Ren, Li & Liu, docs/SOURCES.md §3): copy one token
 // from exactly L positions back, with accuracy broken down by the copy distance L.
 //   $ x_1 … x_n | @p_1 a_1 @p_2 a_2 … @p_q a_q .
 //   e.g. (n = 5, q = 2, L = 6):  $ v3 v0 v7 v2 v5 | @2 v0 @4 v2 .

@@ -1,4 +1,4 @@
-// N-gram lookup (Jelassi et al. 2024, REFERENCE §4), registered as "prefix_ngram" and
+// N-gram lookup (Jelassi et al. 2024, docs/SOURCES.md §4), registered as "prefix_ngram" and
 // "suffix_ngram". A random string x over the first V lowercase letters, |x| uniform in
 // [min_len, max_len]; g = an n-gram that occurs exactly once in x; a = the answer_len letters
 // that follow g in x.

@@ -1,4 +1,4 @@
-// `freelunch theory copy`: the paper's COPY results (Ren, Li & Liu, Theorems 1–3; REFERENCE §3)
+// `freelunch theory copy`: the paper's COPY results (Ren, Li & Liu, Theorems 1–3; docs/SOURCES.md §3)
 // checked on hand-set layers of this project's own models (docs/THEORY.md "COPY by construction").
 //   Theorem 3  Mamba with d_state = N ≥ sequence length copies exactly: max error ≤ 1e-5
 //              (theory/copy_mamba.h with S = N, a = 1).

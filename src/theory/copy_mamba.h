@@ -14,7 +14,7 @@
 //   A = ln(a)/dt on every (channel, slot)  →  a_t = exp(dt A) = a;  D = 0
 //   z_c = Z sin φ_L for value channels (Z = z_min a^{−(N−2)}), SiLU(z) = z since z ≥ 40
 //   out_proj: value channel c → residual dim c, × κ = 1/(dt s z_min a)
-// Unrolled (REFERENCE §2), the value block of the layer output at a query i for slot n is
+// Unrolled (docs/SOURCES.md §2), the value block of the layer output at a query i for slot n is
 //   Σ_{writes j ≤ i, j ≡ n} a^{i−j} · (Z sin φ_L κ dt s) · e_{v_j} = Σ_j a^{(i−j) − (L−1)} e_{v_j}:
 //   weight exactly 1 on the source j = i−L+1: the score applied, Z sin φ_L (C_i·B_j) ∝ a^{−(L−1)},
 //   is the needed score 1/α_ij. Other writes to the same slot j' = j ± kS get a^{±kS}.

@@ -1,4 +1,4 @@
-// Mamba's hidden attention (REFERENCE §2; the linear-attention view of the selective scan). The
+// Mamba's hidden attention (docs/SOURCES.md §2; the linear-attention view of the selective scan). The
 // scan of one Mamba layer (kernels/selective_scan.h), with h_0 = 0,
 //   h_t = a_t ⊙ h_{t-1} + (δ_t x_t) ⊗ B_t,   a_t[d, n] = exp(δ_t[d] A[d, n]),
 // unrolls to

@@ -3,7 +3,7 @@
 // descent rather than assumed.
 //
 // The family (ours). One value channel group, S state entries, read as linear attention
-// (REFERENCE §2): at every position t a value v_t (one-hot) is written and the position i asks for
+// (docs/SOURCES.md §2): at every position t a value v_t (one-hot) is written and the position i asks for
 // the value written L − 1 steps earlier (the copy distance L, source s = i − L + 1):
 //   y_i = Σ_{j≤i} w_ij v_j,    w_ij = Σ_n c_i[n] b_j[n] Π_{k=j+1..i} a_k[n].
 // Keys b_t, queries c_t ∈ R^S and decays a_t ∈ (0, ā]^S are free functions of the position's phase

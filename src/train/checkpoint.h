@@ -1,5 +1,5 @@
 // A checkpoint is a directory (docs/CHECKPOINTS.md):
-//   model.safetensors        float32 weights under the names of REFERENCE §1
+//   model.safetensors        float32 weights under the names of docs/SOURCES.md §1
 //   train_state.safetensors  training checkpoints only: AdamW state and libtorch's generator
 //   progress.json            training checkpoints only: step, data position, metrics length, …
 //   config.json              the resolved RunConfig

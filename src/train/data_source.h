@@ -13,7 +13,7 @@ class DataSource {
  public:
   DataSource(const Task& task, const EvalSet& held_out, int64_t fixed_samples, uint64_t seed);
   // `rows` sequences. pack_len = 0: one example each. pack_len = N: each the concatenation of
-  // whole consecutive examples filling at most N tokens (REFERENCE §4: examples packed into
+  // whole consecutive examples filling at most N tokens (docs/SOURCES.md §4: examples packed into
   // one context); an example that does not fit starts the next row, or waits for the next call.
   std::vector<Example> next_batch(int64_t rows, int64_t pack_len = 0);
   int64_t rejected() const { return rejected_; }  // samples skipped for being in the eval set

@@ -17,7 +17,7 @@ using fl::kernels::rms_norm;
 using fl::kernels::rms_norm_fused;
 using fl::kernels::rms_norm_reference;
 
-constexpr double kEps = 1e-5;  // Mamba's (REFERENCE §1)
+constexpr double kEps = 1e-5;  // Mamba's (docs/SOURCES.md §1)
 
 // Inputs x ~ randn (shape) and weight ~ 1 + 0.3 randn (D), a trained-looking gain; x stored with
 // its first two dims swapped when `permuted` (not contiguous: the kernel copies it). float32

@@ -1,4 +1,4 @@
-// Initialisation statistics match REFERENCE §1 (Mamba) and GPT-2 (Transformer).
+// Initialisation statistics match docs/SOURCES.md §1 (Mamba) and GPT-2 (Transformer).
 #include <gtest/gtest.h>
 
 #include <cmath>

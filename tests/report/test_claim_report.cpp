@@ -188,7 +188,7 @@ TEST(ClaimReport, PaperClaimsMakeAValidReport) {
   EXPECT_NO_THROW(validate_report(r)) << "ids are well-formed and unique";
   EXPECT_EQ(r.sections[0].id, "copy-state");
   EXPECT_EQ(r.sections[0].claim.rfind("Thm 1: constant-size Mamba needs a score", 0), 0u);
-  EXPECT_EQ(r.sections[5].source, "Theorems 1–5 (REFERENCE §3)");
+  EXPECT_EQ(r.sections[5].source, "Theorems 1–5 (docs/SOURCES.md §3)");
   EXPECT_EQ(paper_claim("locality").title, "4. Locality: m-local vs arbitrary DP");
   EXPECT_THROW(paper_claim("free-lunch"), Error);
 }
