@@ -3,10 +3,10 @@
 // Reports tokens/s (real input tokens, padding excluded) per optimizer step.
 #include <benchmark/benchmark.h>
 
-#include "eval/eval_set.h"
+#include "data/batch.h"
+#include "data/data_source.h"
+#include "data/eval_set.h"
 #include "models/lm.h"
-#include "train/batch.h"
-#include "train/data_source.h"
 #include "train/run_config.h"
 
 namespace {

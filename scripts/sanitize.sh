@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 
 quick='Config*:Safetensors*:SafetensorsDType*:AtomicFileTest*:CopyTask*:Vocab*:DatasetTask*:LisTask*:'
 quick+='EditDistanceTask*:ArithmeticTask*:DpTasks*:NgramLookup*:Lookup*:AssocRecall*:LocalDp*:InputValidation*:'
-quick+='TaskInputValidation*:InputFiles*:ShippedConfigs*'
+quick+='TaskInputValidation*:InputFiles*:ShippedConfigs*:ModelFamily*'
 filter='*'
 jobs=2
 build_only=0
@@ -59,10 +59,10 @@ if ((torch_free)); then
          "-DFREELUNCH_SOURCE_DIR=\"$PWD\"" -Isrc -Itests $sanitizers)
   sources=(src/core/atomic_file.cpp src/core/config.cpp src/core/json_duplicate_keys.cpp src/core/memory_budget.cpp
            src/core/safetensors.cpp src/models/model_config.cpp
-           src/train/run_config.cpp src/train/data_source.cpp src/eval/eval_set.cpp src/tasks/*.cpp
+           src/train/run_config.cpp src/data/data_source.cpp src/data/eval_set.cpp src/tasks/*.cpp
            tests/support/fixtures.cpp tests/support/small_dataset.cpp tests/core/test_config.cpp
            tests/core/test_safetensors.cpp tests/core/test_atomic_file.cpp tests/core/test_input_validation.cpp
-           tests/core/test_input_files.cpp tests/tasks/*.cpp)
+           tests/core/test_input_files.cpp tests/models/test_model_family.cpp tests/tasks/*.cpp)
   running=0
   for src in "${sources[@]}"; do
     obj="$out/obj/$(echo "${src%.cpp}" | tr / _).o"

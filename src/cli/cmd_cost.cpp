@@ -54,7 +54,7 @@ void add_cost_command(CLI::App& root) {
     o.seed = a->seed;
     o.out_dir = a->out;
     for (const auto& path : a->models) o.models.push_back(cost::model_spec_from_path(path, a->overrides));
-    if (!a->positions.empty()) o.positions = parse_sizes(a->positions, "--positions");
+    if (!a->positions.empty()) o.positions = parse_positive_list(a->positions, "--positions", true);
     if (tokens->count()) {
       require(a->tokens >= 1, "--tokens must be ≥ 1, got " + std::to_string(a->tokens));
       o.tokens = a->tokens;

@@ -24,7 +24,7 @@ void add_eval_command(CLI::App& root) {
   cmd->callback([args] {
     auto ck = load_checkpoint(args->checkpoint);
     const auto& ec = ck.config.eval;
-    const auto sizes = !args->sizes.empty() ? parse_sizes(args->sizes, "--sizes")
+    const auto sizes = !args->sizes.empty() ? parse_positive_list(args->sizes, "--sizes")
                        : ec.sizes.empty()   ? ck.task->default_eval_sizes()
                                             : ec.sizes;
     // The run's own evaluation stream: the same held-out examples it was evaluated on.

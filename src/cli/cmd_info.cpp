@@ -2,8 +2,8 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/format.h"
-#include "report/table.h"
+#include "cost/state_footprint.h"
+#include "render/table.h"
 #include "train/checkpoint.h"
 
 namespace fl::cli {
@@ -15,7 +15,7 @@ void add_info_command(CLI::App& root) {
   cmd->callback([checkpoint] {
     auto ck = load_checkpoint(*checkpoint);
     const auto& m = ck.config.model;
-    const auto state = state_footprint(ck.model);
+    const auto state = cost::state_footprint(ck.model);
     std::printf("model       %s\n", m.to_json().dump().c_str());
     std::printf("task        %s\n", ck.task->describe().c_str());
     std::printf("parameters  %s\n", with_commas(ck.model->num_parameters()).c_str());

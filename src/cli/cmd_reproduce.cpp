@@ -4,7 +4,6 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -12,6 +11,7 @@
 #include "core/error.h"
 #include "core/output_path.h"
 #include "core/progress.h"
+#include "core/timing.h"
 #include "experiments/worker_command.h"
 #include "reproduce/reproduce.h"
 
@@ -31,12 +31,6 @@ struct ReproduceArgs {
   int workers = 0;
 };
 
-// configs/reproduce/<name> of the working directory when it has one, else of the source tree.
-fs::path shipped_suite(const std::string& name) {
-  const fs::path here = fs::path("configs") / "reproduce" / name;
-  return fs::is_directory(here) ? here : fs::path(FREELUNCH_SOURCE_DIR) / "configs" / "reproduce" / name;
-}
-
 }  // namespace
 
 void add_reproduce_command(CLI::App& root) {
@@ -55,7 +49,7 @@ void add_reproduce_command(CLI::App& root) {
   cmd->add_flag("--report-only", a->report_only, "rebuild the report from the stored results; run nothing");
   cmd->add_flag("--quiet", a->quiet, "no progress output");
   cmd->callback([a] {
-    const fs::path suite_dir = !a->suite.empty() ? fs::path(a->suite) : shipped_suite(a->full ? "full" : "quick");
+    const fs::path suite_dir = !a->suite.empty() ? fs::path(a->suite) : reproduce::shipped_suite_dir(a->full ? "full" : "quick", FREELUNCH_SOURCE_DIR);
     const auto suite = reproduce::Suite::load(suite_dir);
     reproduce::ReproduceOptions o;
     o.dir = a->dir.empty() ? fs::path("results") / "reproduce" / suite.name : fs::path(a->dir);
@@ -73,7 +67,7 @@ void add_reproduce_command(CLI::App& root) {
                    o.dir.string().c_str(), o.workers, o.workers == 1 ? "" : "s");
     const auto start = std::chrono::steady_clock::now();
     const auto result = reproduce::run_reproduce(suite, o);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = seconds_since(start);
     std::printf("%s\nreport: %s\n        %s\n%s in %s\n", reproduce::verdict_table(result.report).c_str(),
                 result.index_md.string().c_str(), result.index_html.string().c_str(),
                 result.computed > 0 ? "computed" : "everything reused; report rebuilt",

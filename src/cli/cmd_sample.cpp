@@ -9,6 +9,7 @@
 #include "cli/flags.h"
 #include "core/config.h"
 #include "core/rng.h"
+#include "render/text.h"
 #include "tasks/task.h"
 
 namespace fl::cli {
@@ -22,10 +23,6 @@ struct SampleOptions {
   bool ids = false, masks = false;
 };
 
-size_t display_width(const std::string& s) {  // UTF-8 code points
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 // The tokens joined by spaces, and (with masks) a line marking each token's column.
 void print_example(const Task& task, const Example& ex, bool ids, bool masks) {
   std::string tokens, marks;
@@ -34,7 +31,7 @@ void print_example(const Task& task, const Example& ex, bool ids, bool masks) {
     const bool answer = t < ex.answer_mask.size() && ex.answer_mask[t], target = t < ex.loss_mask.size() && ex.loss_mask[t];
     tokens += (t ? " " : "") + cell;
     marks += (t ? " " : "") + std::string(1, answer ? 'A' : target ? '^' : ' ') +
-             std::string(std::max<size_t>(display_width(cell), 1) - 1, ' ');
+             std::string(std::max<size_t>(utf8_width(cell), 1) - 1, ' ');
   }
   while (!marks.empty() && marks.back() == ' ') marks.pop_back();
   std::printf("%s\n", tokens.c_str());

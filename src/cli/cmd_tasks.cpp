@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #include "core/config.h"
-#include "report/table.h"
+#include "render/table.h"
 #include "tasks/task.h"
 
 namespace fl::cli {

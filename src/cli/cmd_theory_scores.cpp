@@ -12,8 +12,8 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/format.h"
-#include "core/output_path.h"
 #include "core/error.h"
+#include "core/output_path.h"
 #include "theory/trained_scores.h"
 #include "train/checkpoint.h"
 
@@ -54,15 +54,15 @@ void add_theory_scores_command(CLI::App& parent) {
   cmd->callback([a] {
     require(a->options.samples >= 1 && a->options.samples <= 10000, "--samples must be in 1..10000");
     require(a->options.epsilon > 0 && a->options.epsilon < 0.5, "--epsilon must be in (0, 0.5)");
-    if (!a->sizes.empty()) a->options.sizes = parse_sizes(a->sizes, "--sizes");
+    if (!a->sizes.empty()) a->options.sizes = parse_positive_list(a->sizes, "--sizes");
     require_output_directory(a->out, "--out");
     for (const auto& dir : a->checkpoints) {
       auto ck = load_checkpoint(dir);
       const auto scores = theory::measure_copy_scores(ck.model, *ck.task, a->options);
-      const std::string stem = stem_of(ck.config.model.type, dir);
+      const std::string stem = stem_of(to_string(ck.config.model.family), dir);
       const auto files = theory::write_copy_scores(
           scores, a->out, stem, (scores.mamba.empty() ? "logit gap at the source: " : "score at the source: ") + dir);
-      std::printf("%s (%s on %s)\n%s", dir.c_str(), ck.config.model.type.c_str(), ck.task->name().c_str(),
+      std::printf("%s (%s on %s)\n%s", dir.c_str(), to_string(ck.config.model.family), ck.task->name().c_str(),
                   theory::copy_scores_table(scores).c_str());
       std::printf("wrote %zu files to %s (%s.csv, %s_plot.*)\n\n", files.size(), a->out.c_str(), stem.c_str(), stem.c_str());
     }

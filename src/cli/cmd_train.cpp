@@ -8,7 +8,7 @@
 #include "cli/format.h"
 #include "core/output_path.h"
 #include "core/progress.h"
-#include "report/table.h"
+#include "render/table.h"
 #include "train/trainer.h"
 
 namespace fl::cli {

@@ -14,6 +14,7 @@ void add_keys_command(CLI::App& root);
 void add_tasks_command(CLI::App& root);
 void add_sample_command(CLI::App& root);
 void add_speed_command(CLI::App& root);
+void add_speed_worker_command(CLI::App& root);
 void add_theory_command(CLI::App& root);      // `theory` with the subcommands below
 void add_theory_copy_command(CLI::App& theory);
 void add_theory_local_dp_command(CLI::App& theory);
@@ -23,7 +24,5 @@ void add_cost_command(CLI::App& root);
 void add_sweep_command(CLI::App& root);
 void add_results_command(CLI::App& root);
 void add_reproduce_command(CLI::App& root);
-
-std::string keys_markdown();  // docs/CONFIG.md
 
 }  // namespace fl::cli

@@ -1,9 +1,8 @@
 #include "cli/format.h"
 
-#include <sstream>
-
+#include "core/config.h"
 #include "core/error.h"
-#include "report/table.h"
+#include "render/table.h"
 
 namespace fl::cli {
 
@@ -22,27 +21,14 @@ std::string accuracy_table(const EvalReport& report, const std::string& size_nam
          "answer = final answer right; whole = every target right (the whole chain of thought); token = targets right\n";
 }
 
-std::vector<int64_t> parse_sizes(const std::string& text, const std::string& flag) {
-  std::vector<int64_t> sizes;
-  std::stringstream ss(text);
-  for (std::string item; std::getline(ss, item, ',');) {
-    size_t used = 0;
-    int64_t v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    require(used == item.size() && !item.empty() && v > 0, flag + ": expected positive integers separated by "
-                                                                  "commas, got '" + text + "'");
-    sizes.push_back(v);
-  }
-  require(!sizes.empty(), flag + ": no sizes given");
-  return sizes;
-}
-
-StateFootprint state_footprint(const LanguageModel& model) {
-  return {model->state_bytes(1), model->state_bytes(1024), model->state_bytes(1025) - model->state_bytes(1024)};
+std::vector<int64_t> parse_positive_list(const std::string& text, const std::string& flag, bool increasing) {
+  const auto list = parse_int_list(text);
+  bool valid = list && !list->empty();
+  for (size_t i = 0; valid && i < list->size(); ++i)
+    valid = (*list)[i] > 0 && (!increasing || i == 0 || (*list)[i] > (*list)[i - 1]);
+  require(valid, flag + ": expected " + (increasing ? "increasing " : "") +
+                     "positive integers separated by commas, got '" + text + "'");
+  return *list;
 }
 
 }  // namespace fl::cli

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   fl::cli::add_tasks_command(app);
   fl::cli::add_sample_command(app);
   fl::cli::add_speed_command(app);
+  fl::cli::add_speed_worker_command(app);
   fl::cli::add_theory_command(app);
   fl::cli::add_attention_command(app);
   fl::cli::add_cost_command(app);

@@ -258,19 +258,9 @@ Json parse_text(const std::string& raw_text, Kind kind, const std::string& where
     case Kind::String:
       if (!valid_utf8(text)) throw expected();
       return text;
-    case Kind::IntList: {
-      std::string body = text;
-      if (body.size() >= 2 && body.front() == '[' && body.back() == ']') body = body.substr(1, body.size() - 2);
-      Json list = Json::array();
-      std::stringstream ss(body);
-      std::string item;
-      while (std::getline(ss, item, ',')) {
-        auto v = parse_int(trimmed(item));
-        if (!v) throw expected();
-        list.push_back(*v);
-      }
-      return list;
-    }
+    case Kind::IntList:
+      if (auto list = parse_int_list(text)) return *list;
+      throw expected();
   }
   throw expected();
 }
@@ -329,6 +319,19 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 }  // namespace
+
+std::optional<std::vector<int64_t>> parse_int_list(const std::string& text) {
+  std::string body = trimmed(text);
+  if (body.size() >= 2 && body.front() == '[' && body.back() == ']') body = body.substr(1, body.size() - 2);
+  std::vector<int64_t> list;
+  std::stringstream ss(body);
+  for (std::string item; std::getline(ss, item, ',');) {
+    const auto v = parse_int(trimmed(item));
+    if (!v) return std::nullopt;
+    list.push_back(*v);
+  }
+  return list;
+}
 
 ParamValues resolve(RawConfig& raw, const std::vector<ParamSpec>& specs) {
   ParamValues out;

@@ -39,6 +39,9 @@ bool valid_utf8(const std::string& text);
 std::string kind_label(Kind kind);
 std::string range_label(const ParamSpec& spec);
 std::string default_label(const ParamSpec& spec);
+// A list of integers as --set and the CLI's list flags take it: "2,4,8" or "[2, 4, 8]", spaces
+// around items ignored; nullopt when an item is not an integer ("" is the empty list).
+std::optional<std::vector<int64_t>> parse_int_list(const std::string& text);
 
 // Validated values, by dotted key. Getters expect the key to have been declared.
 class ParamValues {

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "core/timing.h"
+
 namespace fl {
 
 std::string format_duration(double seconds) {
@@ -24,7 +26,7 @@ Progress::~Progress() {
 }
 
 double Progress::elapsed_seconds() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return seconds_since(start_);
 }
 
 void Progress::update(int64_t done, const std::string& status) {

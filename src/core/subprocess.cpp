@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/timing.h"
 
 extern char** environ;
 
@@ -61,7 +62,7 @@ ChildResult run_child(const std::vector<std::string>& argv) {
   rusage usage{};
   while (wait4(pid, &status, 0, &usage) < 0) require(errno == EINTR, std::string("wait4: ") + std::strerror(errno));
   ChildResult r;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.seconds = seconds_since(start);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.peak_rss_kib = usage.ru_maxrss;
   r.out = out.read_all();

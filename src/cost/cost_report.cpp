@@ -8,11 +8,10 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/statistics.h"
 #include "cost/analytic_cost.h"
-#include "report/linear_fit.h"
-#include "report/plot.h"
-#include "report/verdict.h"
-#include "report/table.h"
+#include "render/plot.h"
+#include "render/table.h"
 
 namespace fl::cost {
 
@@ -27,13 +26,6 @@ std::string sig(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g", v);
   return buf;
-}
-
-std::string slope_cell(double s) {
-  if (!std::isfinite(s)) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f ", s);
-  return buf + growth_label(s);
 }
 
 int64_t measured_total(const CostRow& r) {
@@ -204,9 +196,11 @@ void fit_model(ModelCost& m) {
 }
 
 std::string growth_label(double s) {
-  const auto band = growth_band(s);  // the verdict rules' bands (report/verdict.h)
+  const auto band = growth_band(s);  // the verdict rules' bands (core/statistics.h)
   return band ? to_string(*band) : "between";
 }
+
+std::string slope_cell(double s) { return std::isfinite(s) ? formatted("%.2f ", s) + growth_label(s) : "-"; }
 
 bool all_bytes_match(const CostReport& report) {
   for (const auto& m : report.models) {

@@ -76,6 +76,8 @@ double log_log_slope(const std::vector<double>& x, const std::vector<double>& y)
 void fit_model(ModelCost& model);
 // "flat" |s| < 0.25, "linear" 0.75 ≤ s < 1.25, "quadratic" 1.75 ≤ s < 2.25, otherwise "≈ s".
 std::string growth_label(double slope);
+// A table cell of a slope with its label, e.g. "1.02 linear"; "-" when not finite.
+std::string slope_cell(double slope);
 bool all_bytes_match(const CostReport& report);
 
 std::string render_text(const CostReport& report);      // the tables, for the terminal

@@ -5,19 +5,16 @@
 #include <cstring>
 
 #include "core/rng.h"
-#include "speed/workers.h"
+#include "core/statistics.h"
+#include "core/timing.h"
 
 namespace fl::cost {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 constexpr uint64_t kStreamCostTokens = 0xC057;  // the Rng stream of the random token ids
 constexpr int64_t kSourceTokens = 64;           // stepped tokens whose keys/values are tiled
 constexpr int64_t kCallbackEvery = 64;          // steps between progress callbacks of a long run
 constexpr int64_t kRobustBlock = 32;            // steps per block of GenuineRun::robust_total_ms
-
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // `rows` rows of `length` floats → rows of `new_length` (≥ length), content at each row's start.
 void widen_rows(std::vector<float>& buffer, int64_t rows, int64_t length, int64_t new_length) {
@@ -73,7 +70,7 @@ class TokenStream {
   }
   double timed_step(StepState& state) {
     const int64_t token = rng_.uniform_int(0, engine_.vocab_size() - 1);
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     engine_.step(&token, state, logits_.data());
     return ms_since(t0);
   }
@@ -88,7 +85,7 @@ StepTimes time_steps(TokenStream& tokens, StepState& state, const TimingOptions&
   for (int64_t i = 0; i < o.warmup; ++i) tokens.step(state);
   std::vector<double> ms;
   for (int64_t i = 0; i < o.tokens; ++i) ms.push_back(tokens.timed_step(state));
-  return {speed::median(ms), *std::min_element(ms.begin(), ms.end())};
+  return {median(ms), *std::min_element(ms.begin(), ms.end())};
 }
 
 void check_options(const TimingOptions& o) {
@@ -160,7 +157,7 @@ GenuineRun measure_genuine(const StepEngine& engine, int64_t length, const Timin
     block.push_back(tokens.timed_step(state));
     run.total_ms += block.back();
     if (static_cast<int64_t>(block.size()) == kRobustBlock || state.position == length) {
-      run.robust_total_ms += speed::median(block) * static_cast<double>(block.size());
+      run.robust_total_ms += median(block) * static_cast<double>(block.size());
       block.clear();
     }
     if (on_steps && (state.position % kCallbackEvery == 0 || state.position == length))

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/memory_budget.h"
 #include "core/progress.h"
+#include "core/timing.h"
 #include "cost/analytic_cost.h"
 #include "cost/measured_cost.h"
 #include "train/checkpoint.h"
@@ -22,9 +23,9 @@ constexpr int64_t kValidateCap = 16384, kQuickValidateCap = 256;
 constexpr int64_t kMaxPosition = int64_t{1} << 24;  // 16,777,216, the longest model.max_len
 constexpr int64_t kMaxTimedTokens = 100000;         // steps timed at one position
 
-ModelConfig matched(const std::string& type, int64_t d_model, int64_t n_layer, int64_t window) {
+ModelConfig matched(ModelFamily family, int64_t d_model, int64_t n_layer, int64_t window) {
   ModelConfig c;
-  c.type = type;
+  c.family = family;
   c.vocab_size = kVocabulary;
   c.d_model = d_model;
   c.n_layer = n_layer;
@@ -141,19 +142,12 @@ ModelCost measure_model(const CostModelSpec& spec, const CostOptions& o, const T
 
 }  // namespace
 
-std::string describe_model(const ModelConfig& c) {
-  const std::string size = "d" + std::to_string(c.d_model) + "×" + std::to_string(c.n_layer);
-  if (c.is_mamba()) return "mamba " + size + " N" + std::to_string(c.d_state);
-  if (c.window > 0) return "window W" + std::to_string(c.window) + " " + size;
-  return "transformer " + size;
-}
-
 std::vector<CostModelSpec> default_models(bool quick) {
   const int64_t D = quick ? 32 : 128, window = quick ? 64 : 1024;
   std::vector<CostModelSpec> specs;
-  for (const ModelConfig& c : {matched("mamba", D, quick ? 2 : 4, 0), matched("transformer", D, 2, 0),
-                               matched("transformer", D, 2, window)})
-    specs.push_back({describe_model(c), c, {}});
+  for (const ModelConfig& c : {matched(ModelFamily::mamba, D, quick ? 2 : 4, 0), matched(ModelFamily::transformer, D, 2, 0),
+                               matched(ModelFamily::transformer, D, 2, window)})
+    specs.push_back({c.label(), c, {}});
   return specs;
 }
 
@@ -176,7 +170,7 @@ CostModelSpec model_spec_from_path(const std::string& path, const std::vector<st
     spec.config = RunConfig::load(p, overrides).model;
   }
   const std::string name = fs::is_directory(p) ? p.lexically_normal().filename().string() : p.stem().string();
-  spec.label = (name.empty() ? path : name) + ": " + describe_model(spec.config);
+  spec.label = (name.empty() ? path : name) + ": " + spec.config.label();
   return spec;
 }
 
@@ -194,7 +188,7 @@ CostReport run_cost(const CostOptions& options) {
   progress.finish();
   report.threads = at::get_num_threads();
   report.timed_tokens = o.tokens;
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = seconds_since(start);
   if (!o.out_dir.empty()) write_cost_files(report, o.out_dir);
   return report;
 }

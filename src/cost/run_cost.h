@@ -39,8 +39,6 @@ std::vector<CostModelSpec> default_models(bool quick);
 std::vector<int64_t> default_positions(bool quick);
 // A config file (.toml/.json, with "key=value" overrides) or a checkpoint directory (no overrides).
 CostModelSpec model_spec_from_path(const std::string& path, const std::vector<std::string>& overrides);
-// "mamba d128×4 N16", "transformer d128×2", "window W1024 d128×2".
-std::string describe_model(const ModelConfig& config);
 
 // Bad options (positions not ascending, validate beyond the last position, …) throw fl::Error
 // naming the flag.

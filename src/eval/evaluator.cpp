@@ -4,8 +4,9 @@
 #include <chrono>
 #include <map>
 
+#include "core/timing.h"
+#include "data/batch.h"
 #include "infer/generate.h"
-#include "train/batch.h"
 
 namespace fl {
 
@@ -78,7 +79,7 @@ EvalReport evaluate(LanguageModel& model, const Task& task, const EvalSet& set, 
       if (!generate) continue;
       const auto t0 = std::chrono::steady_clock::now();
       generated(model, task, chunk, acc.gen);
-      cost.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      cost.seconds += seconds_since(t0);
       for (const auto& ex : chunk) cost.tokens += static_cast<int64_t>(ex.tokens.size());
     }
     if (generate) report.generation.push_back(cost);
@@ -132,6 +133,14 @@ Json EvalReport::generation_json() const {
   Json out = Json::array();
   for (const auto& g : generation)
     out.push_back({{"size", g.size}, {"examples", g.examples}, {"tokens", g.tokens}, {"seconds", g.seconds}});
+  return out;
+}
+
+std::vector<GenerationCost> EvalReport::generation_from_json(const Json& j) {
+  std::vector<GenerationCost> out;
+  for (const auto& g : j)
+    out.push_back({g.at("size").get<int64_t>(), g.at("examples").get<int64_t>(), g.at("tokens").get<int64_t>(),
+                   g.at("seconds").get<double>()});
   return out;
 }
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/config.h"
-#include "eval/eval_set.h"
+#include "data/eval_set.h"
 #include "models/lm.h"
 
 namespace fl {
@@ -39,6 +39,7 @@ struct EvalReport {
   Json to_json() const;
   static EvalReport from_json(const Json& j);  // inverse of to_json (the "by_size" rows)
   Json generation_json() const;  // [{"size", "examples", "tokens", "seconds"}]
+  static std::vector<GenerationCost> generation_from_json(const Json& j);  // inverse of generation_json
 };
 
 // One "by_size" row of EvalReport::to_json, and back.

@@ -10,7 +10,7 @@
 #include <set>
 
 #include "core/error.h"
-#include "report/table.h"
+#include "render/table.h"
 
 namespace fl {
 

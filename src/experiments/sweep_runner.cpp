@@ -19,9 +19,10 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "core/memory_budget.h"
 #include "core/progress.h"
+#include "core/timing.h"
 #include "experiments/results_store.h"
+#include "train/run_directory.h"
 #include "train/stop_signal.h"
 #include "train/trainer.h"
 
@@ -93,42 +94,23 @@ TrainSummary train_or_resume(const Claim& claim, const fs::path& out) {
   return train_run(RunConfig::from_raw(cell_raw_config(claim.config, claim.hash)), out, quiet);
 }
 
-// The run's evaluations as they happened (metrics.jsonl "eval" lines, train.eval_every and the
-// final one): [{"step", "accuracy": overall teacher-forced whole, "gen": generated whole or null}].
-Json eval_curve(const fs::path& metrics_file) {
-  Json curve = Json::array();
-  const std::string text = read_file(metrics_file, memory_budget_bytes());
-  size_t start = 0;
-  while (start < text.size()) {
-    const size_t end = std::min(text.find('\n', start), text.size());
-    const Json line = Json::parse(text.substr(start, end - start));
-    start = end + 1;
-    if (!line.contains("eval")) continue;
-    const auto overall = EvalReport::from_json(line["eval"]).overall();
-    curve.push_back({{"step", line.at("step")},
-                     {"accuracy", overall.tf.whole},
-                     {"gen", overall.generated ? Json(overall.gen.whole) : Json()}});
-  }
-  return curve;
-}
-
 // Trains one claimed cell into its directory; any exception but an interruption fails the cell.
 CellResult train_cell(const Claim& claim, const fs::path& out) {
   const auto start = std::chrono::steady_clock::now();
   const auto summary = train_or_resume(claim, out);
   const auto overall = summary.eval.overall();
   CellResult r;
-  r.metrics = Json::parse(read_file(out / "summary.json"));
-  r.metrics["eval_curve"] = eval_curve(out / "metrics.jsonl");
+  r.metrics = summary.to_json();  // as the run's summary.json holds it
+  r.metrics["eval_curve"] = to_json(RunDirectory(out).eval_curve());
   r.final_loss = summary.final_loss;
   r.accuracy = overall.tf.whole;
   r.accuracy_gen = overall.generated ? overall.gen.whole : -1;
   r.tokens_per_s = summary.tokens_per_second;
   r.train_seconds = summary.train_seconds;
   r.parameters = summary.parameters;
-  r.state_bytes = r.metrics.value("state_bytes_per_token", int64_t{0});
+  r.state_bytes = summary.state_bytes_per_token;
   r.threads = at::get_num_threads();
-  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.wall_seconds = seconds_since(start);
   return r;
 }
 

@@ -5,7 +5,7 @@
 
 #include <torch/torch.h>
 
-#include "infer/cache.h"
+#include "models/cache.h"
 
 namespace fl {
 

@@ -10,8 +10,8 @@
 
 #include <torch/torch.h>
 
-#include "infer/cache.h"
 #include "models/block.h"
+#include "models/cache.h"
 #include "models/model_config.h"
 #include "models/norm.h"
 

@@ -7,7 +7,7 @@ namespace fl {
 std::vector<ParamSpec> ModelConfig::specs() {
   const ModelConfig d;
   return {
-      {"model.type", Kind::String, d.type, "mixer: mamba, transformer, or window (transformer with model.window > 0)",
+      {"model.type", Kind::String, std::string(to_string(d.family)), "mixer: mamba, transformer, or window (transformer with model.window > 0)",
        {}, {}, {"mamba", "transformer", "window"}},
       {"model.vocab_size", Kind::Int, d.vocab_size, "vocabulary size; 0 = the task's", 0, 1 << 24},
       {"model.d_model", Kind::Int, d.d_model, "residual width D", 1, 1 << 16},
@@ -32,7 +32,7 @@ std::vector<ParamSpec> ModelConfig::specs() {
 
 ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
   ModelConfig c;
-  c.type = v.get_string("model.type");
+  const std::string type = v.get_string("model.type");
   c.vocab_size = v.get_int("model.vocab_size");
   c.d_model = v.get_int("model.d_model");
   c.n_layer = v.get_int("model.n_layer");
@@ -52,10 +52,8 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
   c.window = v.get_int("model.window");
   c.mlp_ratio = v.get_int("model.mlp_ratio");
 
-  if (c.type == "window") {
-    require(c.window > 0, "model.type = window needs model.window > 0");
-    c.type = "transformer";
-  }
+  if (type == "window") require(c.window > 0, "model.type = window needs model.window > 0");
+  c.family = type == "window" ? ModelFamily::transformer : parse_model_family(type, "model.type");
   if (c.vocab_size == 0) c.vocab_size = task_vocab_size;
   require(c.vocab_size >= task_vocab_size, "model.vocab_size = " + std::to_string(c.vocab_size) +
                                                " is smaller than the task's vocabulary (" +
@@ -82,7 +80,7 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
 }
 
 Json ModelConfig::to_json() const {
-  Json j = {{"type", type}, {"vocab_size", vocab_size}, {"d_model", d_model}, {"n_layer", n_layer},
+  Json j = {{"type", to_string(family)}, {"vocab_size", vocab_size}, {"d_model", d_model}, {"n_layer", n_layer},
             {"norm", norm}, {"norm_eps", norm_eps}};
   if (is_mamba()) {
     j.update({{"d_state", d_state}, {"d_conv", d_conv}, {"expand", expand}, {"dt_rank", dt_rank},
@@ -94,13 +92,24 @@ Json ModelConfig::to_json() const {
   return j;
 }
 
-std::string ModelConfig::family_of(const std::string& key) {
+std::string ModelConfig::label() const {
+  const std::string dims = "d" + std::to_string(d_model) + "×" + std::to_string(n_layer);
+  switch (family) {
+    case ModelFamily::mamba: return "mamba " + dims + " N" + std::to_string(d_state);
+    case ModelFamily::transformer:
+      return window > 0 ? "window W" + std::to_string(window) + " " + dims : "transformer " + dims;
+  }
+  return dims;
+}
+
+std::optional<ModelFamily> ModelConfig::family_of(const std::string& key) {
   ModelConfig mamba, transformer;
-  mamba.type = "mamba", transformer.type = "transformer";
-  if (key.rfind("model.", 0) != 0) return "";
+  mamba.family = ModelFamily::mamba, transformer.family = ModelFamily::transformer;
+  if (key.rfind("model.", 0) != 0) return std::nullopt;
   const std::string name = key.substr(6);
   const bool in_mamba = mamba.to_json().contains(name), in_transformer = transformer.to_json().contains(name);
-  return in_mamba == in_transformer ? "" : in_mamba ? "mamba" : "transformer";
+  if (in_mamba == in_transformer) return std::nullopt;
+  return in_mamba ? ModelFamily::mamba : ModelFamily::transformer;
 }
 
 }  // namespace fl

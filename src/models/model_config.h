@@ -2,15 +2,17 @@
 // Letters as in docs/SOURCES.md: D = d_model, N = d_state, K = d_conv, E = expand, Di = E·D, R = dt_rank.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
+#include "models/model_family.h"
 
 namespace fl {
 
 struct ModelConfig {
-  std::string type = "mamba";   // "mamba" | "transformer" ("window" is read as transformer + window)
+  ModelFamily family = ModelFamily::mamba;  // model.type; "window" is read as transformer + window
   int64_t vocab_size = 0;       // 0 in a user config: taken from the task
   int64_t d_model = 64;
   int64_t n_layer = 2;
@@ -30,7 +32,10 @@ struct ModelConfig {
   int64_t window = 0;        // 0 = full causal attention; W > 0: attend to the last W tokens
   int64_t mlp_ratio = 4;
 
-  bool is_mamba() const { return type == "mamba"; }
+  bool is_mamba() const { return family == ModelFamily::mamba; }
+  // What the report and progress bars call the model: "mamba d32×2 N8", "transformer d64×2",
+  // "window W8 d64×2" (a Transformer with a sliding window).
+  std::string label() const;
   // A Transformer with pos = "learned" encodes positions 0 … max_len − 1 only.
   bool learned_positions() const { return !is_mamba() && pos == "learned"; }
   int64_t d_inner() const { return expand * d_model; }
@@ -40,9 +45,9 @@ struct ModelConfig {
   // Reads "model.*" values and checks cross-field constraints (throws fl::Error).
   static ModelConfig from(const ParamValues& values, int64_t task_vocab_size);
   Json to_json() const;  // the "model" object of a checkpoint's config.json
-  // "mamba" for a key only Mamba reads ("model.d_state"), "transformer" for one only the
-  // Transformer reads ("model.n_head", "model.window"), "" for the others.
-  static std::string family_of(const std::string& key);
+  // The family of a key only it reads (Mamba: "model.d_state"; Transformer: "model.n_head",
+  // "model.window"); nullopt for the keys every family reads.
+  static std::optional<ModelFamily> family_of(const std::string& key);
 };
 
 }  // namespace fl

@@ -2,25 +2,16 @@
 
 #include <cctype>
 #include <cstdio>
-#include <ctime>
 #include <set>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/progress.h"
-#include "core/subprocess.h"
-#include "report/table.h"
+#include "render/table.h"
 
 namespace fl {
 namespace fs = std::filesystem;
 namespace {
-
-// A Markdown table cell: '|' escaped, line breaks flattened.
-std::string markdown_cell(const std::string& text) {
-  std::string out;
-  for (char c : text) out += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
-  return out;
-}
 
 std::string markdown_table(const ReportTable& table) {
   std::vector<std::string> header;
@@ -60,27 +51,6 @@ std::string markdown_plot(const ReportPlot& plot, const fs::path& dir) {
 }
 
 }  // namespace
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
-std::string git_commit_of(const fs::path& repo_dir) {
-  try {
-    const auto head = run_child({"git", "-C", repo_dir.string(), "rev-parse", "--short=12", "HEAD"});
-    if (head.exit_code != 0) return "";
-    const std::string commit = head.out.substr(0, head.out.find('\n'));
-    const auto status = run_child({"git", "-C", repo_dir.string(), "status", "--porcelain", "--untracked-files=no"});
-    return commit + (status.exit_code == 0 && !status.out.empty() ? "-dirty" : "");
-  } catch (const Error&) {  // git is not installed
-    return "";
-  }
-}
 
 std::string run_line(const RunMetadata& run) {
   return "Run: " + (run.date.empty() ? std::string("date unknown") : run.date) + " · commit " +

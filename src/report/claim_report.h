@@ -15,24 +15,19 @@
 #include <string_view>
 #include <vector>
 
-#include "report/plot.h"
+#include "render/plot.h"
 #include "report/verdict.h"
 
 namespace fl {
 
 struct RunMetadata {
-  std::string date;        // e.g. utc_now()
+  std::string date;        // e.g. utc_now() (core/provenance.h)
   std::string git_commit;  // e.g. git_commit_of(repo); "" = unknown
   int64_t threads = 0;
   double seconds = 0;  // compute time (reproduce: the stored cells' wall times + cost + theory)
   std::string suite = "quick";  // the suite run: "quick", "full" or a custom suite directory's name
 };
 
-// "2026-11-29 13:05:12 UTC"
-std::string utc_now();
-// `git rev-parse --short=12 HEAD` in repo_dir, with "-dirty" when tracked files differ from HEAD;
-// "" when git is missing or repo_dir is not a checkout.
-std::string git_commit_of(const std::filesystem::path& repo_dir);
 // One line: "Run: 2026-11-29 13:05:12 UTC · commit 7186b65c1a2b · 2 threads · 12m03s compute · suite quick".
 std::string run_line(const RunMetadata& run);
 

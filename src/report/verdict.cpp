@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "report/linear_fit.h"
-#include "report/table.h"
+#include "core/statistics.h"
+#include "render/table.h"
 
 namespace fl {
 namespace {
@@ -15,11 +15,6 @@ std::string num(double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) return with_commas(static_cast<int64_t>(v));
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
-std::string percent(double fraction) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * fraction);
   return buf;
 }
 std::string threshold_percent(double fraction) {  // "95%"
@@ -56,15 +51,6 @@ const char* to_string(ClaimOutcome outcome) {
     case ClaimOutcome::inconclusive: return "inconclusive";
   }
   return "inconclusive";
-}
-
-const char* to_string(GrowthLaw growth) {
-  switch (growth) {
-    case GrowthLaw::flat: return "flat";
-    case GrowthLaw::linear: return "linear";
-    case GrowthLaw::quadratic: return "quadratic";
-  }
-  return "flat";
 }
 
 ClaimVerdict verdict_linear_size_growth(const std::vector<SizeAtLength>& points, const std::string& size_name) {
@@ -163,13 +149,6 @@ ClaimVerdict verdict_sometimes_worse(const std::vector<PairedScore>& cells, cons
                                      : "smallest gap " + first_name + " − " + second_name + " " +
                                            signed_points(smallest_gap) + " points over " + num(n) + " cells";
   return make(n < kMinFitPoints ? ClaimOutcome::inconclusive : ClaimOutcome::not_supported, rule, because);
-}
-
-std::optional<GrowthLaw> growth_band(double slope) {
-  if (std::fabs(slope) < kFlatBand) return GrowthLaw::flat;
-  if (slope >= 1 - kGrowthBand && slope < 1 + kGrowthBand) return GrowthLaw::linear;
-  if (slope >= 2 - kGrowthBand && slope < 2 + kGrowthBand) return GrowthLaw::quadratic;
-  return std::nullopt;
 }
 
 ClaimVerdict verdict_growth(const std::vector<double>& x, const std::vector<double>& y, GrowthLaw expected,

@@ -25,7 +25,7 @@
 //      cells; inconclusive with fewer cells.
 //  (c) verdict_growth — "y grows flat / linearly / quadratically in x": the log-log slope s of
 //      y against x is in the expected band: flat |s| < kFlatBand; linear 1 − kGrowthBand ≤ s <
-//      1 + kGrowthBand; quadratic likewise around 2 (the bands of cost_report.h's growth_label).
+//      1 + kGrowthBand; quadratic likewise around 2 (core/statistics.h's growth_band, also used by cost_report.h's growth_label).
 //      inconclusive with fewer than kMinFitPoints positive
 //      points or x spanning less than a factor kMinRangeRatio; not supported otherwise.
 //  (d) verdict_needs_more_samples — "samples to reach the target grow faster with the maximum
@@ -56,6 +56,8 @@
 #include <string>
 #include <vector>
 
+#include "core/statistics.h"
+
 namespace fl {
 
 constexpr double kAccuracyTarget = 0.95;  // "reaches": accuracy ≥ 95%
@@ -64,8 +66,6 @@ constexpr int kMinFitPoints = 3;          // (a)-(d) fewer points/cells → inco
 constexpr double kMinWinShare = 0.75;     // (b) first wins ≥ 75% of the cells …
 constexpr double kMinGapPoints = 5.0;     // (b), (b'), (f) … by ≥ 5 percentage points
 constexpr double kRefuteWinShare = 0.5;   // (b) second wins ≥ 50% → not supported
-constexpr double kFlatBand = 0.25;        // (c) flat: |slope| < 0.25
-constexpr double kGrowthBand = 0.25;      // (c) linear [0.75, 1.25), quadratic [1.75, 2.25)
 constexpr double kMinRangeRatio = 4.0;    // (c) x must span ≥ 4× (two octaves)
 constexpr double kMinExponentGap = 0.5;   // (d) worse model's exponent ≥ better's + 0.5
 constexpr double kCopyTolerance = 1e-3;   // (e) docs/SOURCES.md §3: max-abs error ε
@@ -97,9 +97,7 @@ ClaimVerdict verdict_sometimes_worse(const std::vector<PairedScore>& cells, cons
                                      const std::string& second_name);
 
 // (c)
-enum class GrowthLaw { flat, linear, quadratic };
-const char* to_string(GrowthLaw growth);             // "flat", "linear", "quadratic"
-std::optional<GrowthLaw> growth_band(double slope);  // nullopt: in none of the bands
+// (GrowthLaw, growth_band and the bands kFlatBand, kGrowthBand: core/statistics.h)
 ClaimVerdict verdict_growth(const std::vector<double>& x, const std::vector<double>& y, GrowthLaw expected,
                             const std::string& quantity);
 

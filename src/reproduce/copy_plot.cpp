@@ -1,7 +1,7 @@
 // copy_plot (reproduce/report_sections.h): a plot made by another command (its CSV, gnuplot
 // script, PNG and SVG) copied into the report directory under a new name, so the report stands
 // alone. Each file is written atomically (write_file_atomic). The script names its CSV and
-// outputs by file name (report/plot.h), so those names are rewritten to the new ones; the
+// outputs by file name (render/plot.h), so those names are rewritten to the new ones; the
 // other files are copied byte for byte. Torch-free.
 #include <string>
 

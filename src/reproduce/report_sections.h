@@ -2,7 +2,7 @@
 // of report/paper_claims.h. Each builds its section from stored results only — the rows of a
 // sweep's results database, cost.json, the theory JSON files — never from a live run, so deleting
 // the report and rebuilding it gives the same bytes. Plots go into report_dir (CSV, gnuplot
-// script, PNG, SVG; report/plot.h); plots made by another command are copied there, so the report
+// script, PNG, SVG; render/plot.h); plots made by another command are copied there, so the report
 // directory stands alone. Sections with no data say so and get an inconclusive verdict.
 #pragma once
 #include <filesystem>

@@ -9,9 +9,12 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/provenance.h"
+#include "core/timing.h"
 #include "cost/run_cost.h"
 #include "experiments/results_store.h"
 #include "experiments/sweep_runner.h"
+#include "render/text.h"
 #include "report/html_report.h"
 #include "report/paper_claims.h"
 #include "reproduce/report_sections.h"
@@ -128,17 +131,10 @@ bool run_cost_part(const Suite& suite, const ReproduceOptions& o) {
   return true;
 }
 
-// Characters (not bytes) of UTF-8 text, for aligning columns.
-size_t utf8_width(const std::string& text) {
-  size_t n = 0;
-  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 double seconds_of(const std::function<void()>& work) {
   const auto start = std::chrono::steady_clock::now();
   work();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return seconds_since(start);
 }
 
 bool run_theory_part(const Suite& suite, const ReproduceOptions& o) {
@@ -212,11 +208,10 @@ RunMetadata stored_metadata(const Suite& suite, const ReproduceOptions& o,
                             const std::map<std::string, std::vector<CellRow>>& rows) {
   RunMetadata run;
   run.suite = suite.name;
-  const Json provenance = stored_json(o.dir / "provenance.json");
-  if (provenance.is_object()) {
-    run.date = provenance.value("date", "");
-    run.git_commit = provenance.value("commit", "");
-    run.threads = provenance.value("threads", int64_t{0});
+  const Json stored = stored_json(o.dir / "provenance.json");
+  if (stored.is_object()) {
+    const Provenance provenance = Provenance::from_json(stored);
+    run.date = provenance.date, run.git_commit = provenance.commit, run.threads = provenance.threads;
   }
   for (const auto& [id, cells] : rows)
     for (const auto& row : cells)
@@ -295,8 +290,7 @@ ReproduceResult run_reproduce(const Suite& suite, const ReproduceOptions& o) {
     if (computed > 0)
       write_file_atomic(
           o.dir / "provenance.json",
-          Json{{"commit", git_commit_of(o.repo_dir)}, {"date", utc_now()}, {"threads", at::get_num_threads()}}.dump(2) +
-              "\n");
+          Provenance::now(o.repo_dir, at::get_num_threads()).to_json().dump(2) + "\n");
   }
   ReproduceResult result = build_report(suite, o);
   result.computed = computed;

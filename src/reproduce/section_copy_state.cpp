@@ -7,7 +7,7 @@
 #include <cmath>
 #include <map>
 
-#include "report/linear_fit.h"
+#include "core/statistics.h"
 #include "report/paper_claims.h"
 #include "reproduce/report_sections.h"
 #include "reproduce/section_data.h"

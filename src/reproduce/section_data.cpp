@@ -7,7 +7,7 @@
 #include <set>
 
 #include "experiments/results_query.h"
-#include "report/table.h"
+#include "render/table.h"
 
 namespace fl::reproduce {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "experiments/results_store.h"
+#include "render/plot.h"
 #include "report/claim_report.h"
-#include "report/plot.h"
 
 namespace fl::reproduce {
 

@@ -28,8 +28,8 @@
 #include <cmath>
 #include <limits>
 
+#include "render/table.h"
 #include "report/paper_claims.h"
-#include "report/table.h"
 #include "reproduce/report_sections.h"
 #include "reproduce/section_data.h"
 #include "reproduce/section_parts.h"

@@ -80,4 +80,9 @@ Suite Suite::load(const fs::path& dir) {
   return suite;
 }
 
+std::filesystem::path shipped_suite_dir(const std::string& name, const std::filesystem::path& source_dir) {
+  const std::filesystem::path here = std::filesystem::path("configs") / "reproduce" / name;
+  return std::filesystem::is_directory(here) ? here : source_dir / "configs" / "reproduce" / name;
+}
+
 }  // namespace fl::reproduce

@@ -50,6 +50,10 @@ struct Suite {
   static Suite load(const std::filesystem::path& dir);
 };
 
+// configs/reproduce/<name> ("quick", "full") of the working directory when it has one, else of
+// the source tree.
+std::filesystem::path shipped_suite_dir(const std::string& name, const std::filesystem::path& source_dir);
+
 // The trained claims, in report order, each the stem of its sweep file.
 const std::vector<std::string>& suite_sweep_ids();
 

@@ -35,7 +35,7 @@ bool is_copy_cell(const CellRow& row) {
 
 // "mamba, d_state 4, d_model 32, trained to length 10 (cell 1a2b3c4d)", from the run's own config.
 std::string label_of(const CellRow& row, const ModelConfig& model) {
-  std::string label = model.type;
+  std::string label = to_string(model.family);
   if (model.is_mamba()) label += ", d_state " + std::to_string(model.d_state);
   label += ", d_model " + std::to_string(model.d_model) + ", trained to length " + std::to_string(trained_length(row));
   return label + " (cell " + row.hash.substr(0, 8) + ")";
@@ -74,7 +74,7 @@ StoredTrainedScores measure_trained_scores(const std::vector<CellRow>& cells, co
     TrainedModelScores model;
     model.cell = row.hash;
     model.label = label_of(row, loaded.config.model);
-    model.stem = "scores_" + loaded.config.model.type + "_" + row.hash.substr(0, 8);
+    model.stem = std::string("scores_") + to_string(loaded.config.model.family) + "_" + row.hash.substr(0, 8);
     model.accuracy = row.accuracy.value_or(std::numeric_limits<double>::quiet_NaN());
     model.scores = theory::measure_copy_scores(loaded.model, *loaded.task, options);
     theory::write_copy_scores(model.scores, out_dir, model.stem,

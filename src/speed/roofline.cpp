@@ -11,6 +11,8 @@
 
 #include <torch/torch.h>
 
+#include "core/statistics.h"
+#include "core/timing.h"
 #include "kernels/attention.h"
 #include "kernels/selective_scan.h"
 #include "speed/workers.h"
@@ -27,7 +29,7 @@ double median_seconds(int64_t repeats, F&& f) {
   for (int64_t r = 0; r < repeats; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     f();
-    s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    s.push_back(seconds_since(t0));
   }
   return median(s);
 }

@@ -1,5 +1,7 @@
 #include "speed/side_by_side.h"
 
+#include <stdlib.h>
+
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -8,7 +10,9 @@
 #include "core/allocator.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "core/statistics.h"
 #include "core/subprocess.h"
+#include "core/timing.h"
 #include "engine/engine_mode.h"
 #include "experiments/worker_command.h"
 #include "kernels/kernel_mode.h"
@@ -75,6 +79,9 @@ std::map<std::string, fs::path> make_checkpoints(const SpeedOptions& o) {
   for (const auto& m : models) {
     if (dirs.count(m.label)) continue;
     const auto config = RunConfig::load(o.source_dir / m.config, m.overrides);
+    require(config.model.family == m.family, m.config + ": model.type is " + to_string(config.model.family) +
+                                                 ", but the speed plan's case '" + m.label + "' expects " +
+                                                 to_string(m.family));
     torch::manual_seed(config.seed);
     LanguageModel model(config.model);
     const auto dir = o.work_dir / ("model-" + std::to_string(dirs.size()));
@@ -99,9 +106,7 @@ Json logits_agreement(const SpeedOptions& o, const std::map<std::string, fs::pat
   return rows;
 }
 
-}  // namespace
-
-Json run_side_by_side(const SpeedOptions& o) {
+Json measure(const SpeedOptions& o) {
   const auto& plan = o.plan;
   const auto start = std::chrono::steady_clock::now();
   o.mirror.require_available();
@@ -198,8 +203,29 @@ Json run_side_by_side(const SpeedOptions& o) {
                         {"scan_forward_gflops", scan_forward_gflops(16, 128, 256, 16, reps)},
                         {"attention_forward_gflops", attention_forward_gflops(16, 128, 4, 32, 0, reps)},
                         {"attention_long_gflops", attention_forward_gflops(1, 4096, 4, 32, 0, std::max<int64_t>(1, reps / 4))}};
-  result["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result["seconds"] = seconds_since(start);
   return result;
+}
+
+}  // namespace
+
+Json run_side_by_side(const SpeedOptions& options) {
+  if (!options.work_dir.empty()) return measure(options);
+  SpeedOptions o = options;
+  char name[] = "/tmp/freelunch-speed-XXXXXX";
+  require(mkdtemp(name) != nullptr, "cannot create a temporary directory in /tmp");
+  o.work_dir = name;
+  const auto remove = [&] {
+    if (!o.keep_work_dir) fs::remove_all(o.work_dir);
+  };
+  try {
+    Json result = measure(o);
+    remove();
+    return result;
+  } catch (...) {
+    remove();
+    throw;
+  }
 }
 
 }  // namespace fl::speed

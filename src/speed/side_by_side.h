@@ -15,7 +15,9 @@ struct SpeedOptions {
   SpeedPlan plan;
   std::filesystem::path source_dir;  // configs/ and reference/ are read from here
   PyTorchMirror mirror;
-  std::filesystem::path work_dir;    // checkpoints and scratch (must be empty or absent)
+  std::filesystem::path work_dir;    // checkpoints and scratch (must be empty or absent); empty: a
+                                     // fresh directory in /tmp, removed afterwards unless keep_work_dir
+  bool keep_work_dir = false;
   bool progress = true;
 };
 

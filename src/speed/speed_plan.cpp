@@ -2,8 +2,6 @@
 
 namespace fl::speed {
 
-bool ModelCase::is_mamba() const { return config.find("mamba") != std::string::npos; }
-
 namespace {
 
 const char* kMamba = "configs/copy-mamba.toml";
@@ -11,11 +9,11 @@ const char* kTransformer = "configs/copy-transformer.toml";
 
 // The shipped COPY models (d_model 128; Mamba 4 layers, Transformer 2, parameter counts within
 // 20%) and the same pair twice as wide.
-ModelCase mamba_copy() { return {"mamba d128×4", kMamba, {}}; }
-ModelCase transformer_copy() { return {"transformer d128×2", kTransformer, {}}; }
-ModelCase mamba_wide() { return {"mamba d256×4", kMamba, {"model.d_model=256"}}; }
+ModelCase mamba_copy() { return {"mamba d128×4", ModelFamily::mamba, kMamba, {}}; }
+ModelCase transformer_copy() { return {"transformer d128×2", ModelFamily::transformer, kTransformer, {}}; }
+ModelCase mamba_wide() { return {"mamba d256×4", ModelFamily::mamba, kMamba, {"model.d_model=256"}}; }
 ModelCase transformer_wide() {
-  return {"transformer d256×2", kTransformer, {"model.d_model=256", "model.n_head=8"}};
+  return {"transformer d256×2", ModelFamily::transformer, kTransformer, {"model.d_model=256", "model.n_head=8"}};
 }
 
 // The quick reproduce suite's model sizes (configs/reproduce/quick/copy-state.toml: COPY over 8
@@ -25,10 +23,12 @@ std::vector<TrainCase> engine_cases() {
   const std::vector<std::string> quick_mamba = {"model.d_model=32", "model.n_layer=2", "model.d_state=8",
                                                 "task.vocab=8"};
   const std::vector<std::string> quick_transformer = {"model.d_model=64", "model.n_layer=2", "task.vocab=8"};
-  TrainCase m{{"mamba d32×2 N8", kMamba, quick_mamba}, 16, 64, 1, 40, 5, 5.0, 0.0};
-  TrainCase t{{"transformer d64×2", kTransformer, quick_transformer}, 16, 64, 1, 20, 3, 3.0, 0.0};
-  TrainCase ma{{"mamba d128×2 (config A)", kMamba, {"model.n_layer=2"}}, 32, 128, 2, 0, 0, 1.5, 0.0};
-  TrainCase ta{{"transformer d128×2 (config A)", kTransformer, {}}, 32, 128, 2, 0, 0, 1.5, 2.0};
+  TrainCase m{{"mamba d32×2 N8", ModelFamily::mamba, kMamba, quick_mamba}, 16, 64, 1, 40, 5, 5.0, 0.0};
+  TrainCase t{{"transformer d64×2", ModelFamily::transformer, kTransformer, quick_transformer},
+              16, 64, 1, 20, 3, 3.0, 0.0};
+  TrainCase ma{{"mamba d128×2 (config A)", ModelFamily::mamba, kMamba, {"model.n_layer=2"}}, 32, 128, 2, 0, 0, 1.5, 0.0};
+  TrainCase ta{{"transformer d128×2 (config A)", ModelFamily::transformer, kTransformer, {}},
+               32, 128, 2, 0, 0, 1.5, 2.0};
   return {m, t, ma, ta};
 }
 
@@ -54,7 +54,8 @@ SpeedPlan full_plan() {
 SpeedPlan quick_plan() {
   const std::vector<std::string> tiny = {"model.d_model=32", "model.n_layer=1"};
   SpeedPlan p;
-  p.train = {{{"mamba d32×1", kMamba, tiny}, 2, 16, 1}, {{"transformer d32×1", kTransformer, tiny}, 2, 16}};
+  p.train = {{{"mamba d32×1", ModelFamily::mamba, kMamba, tiny}, 2, 16, 1},
+             {{"transformer d32×1", ModelFamily::transformer, kTransformer, tiny}, 2, 16}};
   p.decode = {p.train[0].model, p.train[1].model};
   p.positions = {4, 32};
   p.decode_tokens = 4;

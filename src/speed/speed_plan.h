@@ -5,13 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "models/model_family.h"
+
 namespace fl::speed {
 
 struct ModelCase {
   std::string label;                   // e.g. "mamba d128×4"
+  ModelFamily family;                  // the config's model.type (checked when the config is loaded)
   std::string config;                  // path relative to the source tree, e.g. configs/copy-mamba.toml
   std::vector<std::string> overrides;  // "key=value"
-  bool is_mamba() const;
+  bool is_mamba() const { return family == ModelFamily::mamba; }
 };
 
 struct TrainCase {

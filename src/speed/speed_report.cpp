@@ -1,7 +1,7 @@
 // Markdown rendering of `freelunch speed`'s result (declared in side_by_side.h).
 #include <cstdio>
 
-#include "report/table.h"
+#include "render/table.h"
 #include "speed/side_by_side.h"
 
 namespace fl::speed {

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "core/statistics.h"
+#include "core/timing.h"
 #include "engine/engine_mode.h"
 #include "infer/stepper.h"
 #include "train/checkpoint.h"
@@ -12,12 +14,6 @@
 namespace fl::speed {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 // CPU time of the whole process (all threads), in ms: unlike wall time, barely moved by other
 // processes competing for the cores.
@@ -28,13 +24,6 @@ double process_cpu_ms() {
 }
 
 }  // namespace
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 Json train_timing(const std::filesystem::path& checkpoint, int64_t batch, int64_t length, int64_t steps,
                   int64_t warmup, uint64_t seed) {
@@ -51,7 +40,7 @@ Json train_timing(const std::filesystem::path& checkpoint, int64_t batch, int64_
     b.inputs = torch::randint(0, V, {batch, length}, torch::kInt64);   // (B, L)
     b.targets = torch::randint(0, V, {batch, length}, torch::kInt64);  // (B, L)
     b.mask = torch::ones({batch, length}, torch::kBool);               // every position
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     const double cpu0 = process_cpu_ms();
     backend->forward_backward(b);
     backend->clip_grad_norm(1.0);
@@ -87,7 +76,7 @@ Json decode_timing(const std::filesystem::path& checkpoint, const std::vector<in
     for (; t < p; ++t) step(id[t]);
     std::vector<double> ms;
     for (int64_t i = 0; i < tokens; ++i, ++t) {
-      const auto t0 = Clock::now();
+      const auto t0 = SteadyClock::now();
       step(id[t]);
       ms.push_back(ms_since(t0));
     }

@@ -21,7 +21,4 @@ Json train_timing(const std::filesystem::path& checkpoint, int64_t batch, int64_
 Json decode_timing(const std::filesystem::path& checkpoint, const std::vector<int64_t>& positions, int64_t tokens,
                    uint64_t seed);
 
-// Median and minimum of a sample.
-double median(std::vector<double> v);
-
 }  // namespace fl::speed

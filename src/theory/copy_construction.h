@@ -17,7 +17,7 @@
 // them, step path and head on one sample per distance. Results: a table per N, error and needed score per
 // distance at N = max_n, and files in `out`: copy_theory.csv, summary.md and the plots
 // copy_error_vs_distance, copy_needed_score, copy_logit_scale, copy_state_bytes (.csv .gp .png
-// .svg each, report/plot.h). Numbers are deterministic in (options, thread count).
+// .svg each, render/plot.h). Numbers are deterministic in (options, thread count).
 #pragma once
 #include <cstdint>
 #include <filesystem>

@@ -18,7 +18,7 @@ constexpr int64_t kConv = 4;
 
 ModelConfig mamba_config(const MambaCopySpec& s) {
   ModelConfig c;
-  c.type = "mamba";
+  c.family = ModelFamily::mamba;
   c.d_model = s.values + s.slots + 2;
   c.vocab_size = s.values * s.slots + s.slots * (s.max_length - 1);
   c.n_layer = 1;

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "core/atomic_file.h"
-#include "report/plot.h"
-#include "report/table.h"
+#include "render/plot.h"
+#include "render/table.h"
 #include "theory/copy_sequences.h"
 
 namespace fl::theory {

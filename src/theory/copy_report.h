@@ -9,7 +9,7 @@ namespace fl::theory {
 void render_copy_report(const CopyTheoryOptions& o, CopyTheoryResult& r);
 
 // Writes copy_theory.csv, copy_distances.csv, copy_score_frontier.csv (when measured),
-// summary.md and the plots (report/plot.h) into o.out (created); lists them in r.files.
+// summary.md and the plots (render/plot.h) into o.out (created); lists them in r.files.
 void write_copy_files(const CopyTheoryOptions& o, CopyTheoryResult& r);
 
 }  // namespace fl::theory

@@ -10,7 +10,7 @@ namespace {
 
 ModelConfig attention_config(const AttentionCopySpec& s) {
   ModelConfig c;
-  c.type = "transformer";
+  c.family = ModelFamily::transformer;
   c.vocab_size = s.values + s.max_length;
   c.d_model = s.values + 2 * s.max_length;
   c.n_layer = 1;

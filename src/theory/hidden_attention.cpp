@@ -5,7 +5,7 @@
 #include "core/error.h"
 #include "kernels/selective_scan.h"
 #include "models/transformer.h"
-#include "report/table.h"
+#include "render/table.h"
 
 namespace fl::theory {
 
@@ -68,7 +68,7 @@ int64_t attention_bytes(int64_t B, int64_t L, int64_t Di) { return 3 * B * Di * 
 std::vector<MambaLayerAttention> analyse_mamba_attention(LanguageModel& model, const torch::Tensor& tokens,
                                                          std::optional<int64_t> layer) {
   const auto& config = model->config();
-  require(config.is_mamba(), "hidden attention needs a Mamba model, got model.type = " + config.type);
+  require(config.is_mamba(), "hidden attention needs a Mamba model, got model.type = " + std::string(to_string(config.family)));
   const int64_t n_layer = model->num_layers();
   require(!layer || (*layer >= 0 && *layer < n_layer),
           "layer " + std::to_string(layer.value_or(0)) + " is out of range: the model has layers 0 … " +

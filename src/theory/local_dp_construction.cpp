@@ -89,7 +89,7 @@ LanguageModel build_local_dp_mamba(const LocalDpConstruction& c) {
   const int64_t D = p + 6, Di = construction_channels(c.format, p), eos_unit = s_max + 3;
 
   ModelConfig config;
-  config.type = "mamba";
+  config.family = ModelFamily::mamba;
   config.vocab_size = static_cast<int64_t>(task.vocab().size());
   config.d_model = D;
   config.n_layer = 1;

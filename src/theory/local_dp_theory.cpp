@@ -10,10 +10,10 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/rng.h"
-#include "eval/eval_set.h"
+#include "data/eval_set.h"
 #include "kernels/kernel_mode.h"
-#include "report/plot.h"
-#include "report/table.h"
+#include "render/plot.h"
+#include "render/table.h"
 
 namespace fl::theory {
 

@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "core/statistics.h"
 #include "eval/evaluator.h"
-#include "report/linear_fit.h"
 #include "theory/local_dp_construction.h"
 #include "theory/slot_dp_checks.h"
 

@@ -15,7 +15,7 @@
 #include <functional>
 #include <vector>
 
-#include "eval/eval_set.h"
+#include "data/eval_set.h"
 #include "eval/evaluator.h"
 #include "theory/slot_dp_construction.h"
 

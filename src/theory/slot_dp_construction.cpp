@@ -237,7 +237,7 @@ LanguageModel build_slot_dp_mamba(const SlotDpSpec& s) {
   const int64_t D = std::max({d.model(), memory_channels(s), decoder_sum_max(s.modulus) + 4}), Di = D;
   const bool ring = s.layout == SlotLayout::ring;
   ModelConfig config;
-  config.type = "mamba";
+  config.family = ModelFamily::mamba;
   config.vocab_size = static_cast<int64_t>(s.tokens.size());
   config.d_model = D;
   config.n_layer = 2;

@@ -9,9 +9,9 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "eval/eval_set.h"
-#include "report/plot.h"
-#include "report/table.h"
+#include "data/eval_set.h"
+#include "render/plot.h"
+#include "render/table.h"
 #include "tasks/copy.h"
 #include "tasks/lookup.h"
 #include "theory/hidden_attention.h"
@@ -113,7 +113,7 @@ CopyScores measure_copy_scores(LanguageModel& model, const Task& task, const Cop
   if (mamba) model->to(torch::kFloat64);
   const EvalSet set(task, o.sizes.empty() ? task.default_eval_sizes() : o.sizes, o.samples, o.seed);
   CopyScores out;
-  out.model_type = model->config().type;
+  out.model_type = to_string(model->config().family);
   Table table;
   std::vector<std::pair<double, int64_t>> step_logs;  // per layer: Σ log ᾱ_{t,t−1}, count
   for (const auto& [size, examples] : set.by_size())

@@ -103,11 +103,10 @@ RunConfig RunConfig::load(const std::filesystem::path& path, const std::vector<s
   const std::string source = path.string() + ": ";
   require(given.count("model.type") != 0, source + "model.type is not set (mamba, transformer or window); every other "
                                                    "key has a default (docs/CONFIG.md)");
-  const std::string family = rc.model.is_mamba() ? "mamba" : "transformer";
   for (const auto& key : given) {
-    const std::string owner = ModelConfig::family_of(key);
-    require(owner.empty() || owner == family, source + key + " applies to " +
-                                                  (owner == "mamba" ? "Mamba" : "Transformers") +
+    const auto owner = ModelConfig::family_of(key);
+    require(!owner || *owner == rc.model.family, source + key + " applies to " +
+                                                  (owner == ModelFamily::mamba ? "Mamba" : "Transformers") +
                                                   ", not to model.type = " + rc.values.get_string("model.type") +
                                                   " (remove it)");
   }

@@ -3,7 +3,7 @@
 // step or its final evaluation (docs/CONFIG.md). A sequence of n tokens feeds the model n − 1
 // positions (the last token is only predicted), so learned positions need model.max_len ≥ n − 1.
 #pragma once
-#include "eval/eval_set.h"
+#include "data/eval_set.h"
 #include "tasks/task.h"
 #include "train/run_config.h"
 

@@ -10,9 +10,9 @@
 #pragma once
 #include <memory>
 
+#include "data/batch.h"
 #include "engine/engine_mode.h"
 #include "models/lm.h"
-#include "train/batch.h"
 #include "train/run_config.h"
 #include "train/train_state.h"
 

@@ -9,12 +9,13 @@
 
 #include "core/atomic_file.h"
 #include "core/progress.h"
+#include "core/timing.h"
+#include "data/batch.h"
+#include "data/data_source.h"
 #include "engine/engine_mode.h"
 #include "kernels/kernel_mode.h"
-#include "train/batch.h"
 #include "train/checkpoint.h"
 #include "train/checkpoint_series.h"
-#include "train/data_source.h"
 #include "train/fault_injection.h"
 #include "train/metrics.h"
 #include "train/run_directory.h"
@@ -34,7 +35,7 @@ namespace {
 // A new run's directory must be missing, empty, or the remains of a run that stopped before its
 // first checkpoint. Creates nothing.
 void check_new_run_directory(const fs::path& dir) {
-  switch (inspect_run_directory(dir)) {
+  switch (RunDirectory(dir).state()) {
     case RunDirectoryState::empty:
     case RunDirectoryState::unstarted:
       return;
@@ -56,7 +57,8 @@ RunDirectoryLock claim_new_run_directory(const fs::path& dir) {
   require(!ec, dir.string() + ": cannot create directory: " + ec.message());
   RunDirectoryLock lock(dir);
   check_new_run_directory(dir);
-  if (inspect_run_directory(dir) == RunDirectoryState::unstarted) clear_unstarted_run(dir);
+  const RunDirectory run(dir);
+  if (run.state() == RunDirectoryState::unstarted) run.clear_unstarted();
   return lock;
 }
 
@@ -67,10 +69,6 @@ std::string eval_status(const EvalReport& report) {
   std::string s = buf;
   if (all.generated) std::snprintf(buf, sizeof buf, ", %.3f (generated)", all.gen.whole), s += buf;
   return s;
-}
-
-std::string progress_label(const ModelConfig& m) {
-  return m.type + " d" + std::to_string(m.d_model) + "×" + std::to_string(m.n_layer);
 }
 
 // One run in one process: a fresh start or a restored checkpoint, then steps until the end,
@@ -90,7 +88,7 @@ class Trainer {
         engine_(engine::effective_mode()),
         backend_(make_step_backend(model_, config_.train, engine_)),
         options_(options),
-        bar_(progress_label(config_.model), config_.train.steps, options.show_progress) {
+        bar_(config_.model.label(), config_.train.steps, options.show_progress) {
     check_sequence_lengths(config_, *task_, eval_set_);
     if (config_.train.samples == 0) {  // fresh sampling can fail at its first draw: try it on a copy
       DataSource probe = data_;
@@ -104,7 +102,7 @@ class Trainer {
   // A new run in `out_dir` (locked by `lock`): an empty metrics.jsonl and the checkpoint of step 0.
   void start_fresh(const fs::path& out_dir, RunDirectoryLock lock) {
     attach(out_dir, std::move(lock));
-    metrics_.emplace(out_dir_ / "metrics.jsonl");
+    metrics_.emplace(RunDirectory(out_dir_).metrics_file());
     save();
   }
 
@@ -122,7 +120,7 @@ class Trainer {
             "--stop-at " + std::to_string(options_.stop_at) + " is not after step " + std::to_string(progress_.step) +
                 ", where the run's latest checkpoint " + checkpoint.string() + " stands");
     attach(out_dir, std::move(lock));
-    metrics_.emplace(out_dir_ / "metrics.jsonl", progress_.metrics_bytes);
+    metrics_.emplace(RunDirectory(out_dir_).metrics_file(), progress_.metrics_bytes);
     elapsed_before_ = progress_.elapsed_s;
     last_saved_ = checkpoint, last_saved_step_ = progress_.step;
     const std::string kernel_mode = kernels::mode_name(kernels::mode()), engine = engine::mode_name(engine_);
@@ -160,7 +158,7 @@ class Trainer {
     if (t.grad_clip > 0) require_finite("the gradient norm", backend_->clip_grad_norm(t.grad_clip), p.step + 1);
     backend_->optimizer_step(lr);
 
-    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double dt = seconds_since(t0);
     ++p.step;
     p.train_seconds += dt, p.interval_seconds += dt;
     p.tokens += batch.tokens, p.interval_tokens += batch.tokens;
@@ -234,12 +232,9 @@ class Trainer {
     bar_.finish(eval_status(summary_.eval));
     metrics_->sync();
     save_checkpoint(out_dir_, model_, config_);
-    Json summary{{"final_loss", summary_.final_loss}, {"tokens_per_s", summary_.tokens_per_second},
-                 {"train_seconds", summary_.train_seconds}, {"parameters", summary_.parameters},
-                 {"state_bytes_per_token", model_->state_bytes(1)}, {"threads", at::get_num_threads()},
-                 {"eval", summary_.eval.to_json()}};
-    if (!summary_.eval.generation.empty()) summary["generation"] = summary_.eval.generation_json();
-    write_file_atomic(out_dir_ / "summary.json", summary.dump(2) + "\n");
+    summary_.state_bytes_per_token = model_->state_bytes(1);
+    summary_.threads = at::get_num_threads();
+    RunDirectory(out_dir_).write_summary(summary_);
     series_->remove();  // the final checkpoint is complete: the run is no longer resumable
     summary_.checkpoint = out_dir_;
     return summary_;
@@ -326,7 +321,7 @@ TrainSummary resume_run(const fs::path& run_dir, const TrainOptions& options) {
   const auto latest = series.latest();
   if (!latest) {
     require(!fs::exists(run_dir / "config.json"), run_dir.string() + ": this run has finished; nothing to resume");
-    require(inspect_run_directory(run_dir) != RunDirectoryState::unstarted,
+    require(RunDirectory(run_dir).state() != RunDirectoryState::unstarted,
             run_dir.string() + ": the run stopped before its first checkpoint: nothing to resume; start it again "
                                "with freelunch train --config … --out " + run_dir.string() +
                                " (a new run reuses this directory)");

@@ -9,22 +9,10 @@
 #include <string>
 
 #include "core/error.h"
-#include "eval/evaluator.h"
 #include "train/run_config.h"
+#include "train/train_summary.h"
 
 namespace fl {
-
-struct TrainSummary {
-  double final_loss = 0;       // mean loss over the last log interval
-  double tokens_per_second = 0;  // training tokens (inputs, padding excluded) per wall second
-  double train_seconds = 0;
-  int64_t parameters = 0;
-  EvalReport eval;
-  std::string size_name;       // the task's size parameter (Task::size_name), for tables
-  bool finished = true;        // false: stopped at TrainOptions::stop_at (no evaluation, no summary.json)
-  int64_t steps_done = 0;
-  std::filesystem::path checkpoint;  // the run directory when finished, else the checkpoint it stopped at
-};
 
 struct TrainOptions {
   bool show_progress = true;

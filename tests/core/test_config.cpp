@@ -18,7 +18,7 @@ TEST(Config, DefaultsAndTomlAndOverrides) {
   write_file_atomic(dir / "c.toml", "seed = 3\n[model]\ntype = \"transformer\"\nd_model = 32\n[task]\nmax_len = 9\n");
   auto c = RunConfig::load(dir / "c.toml", {"model.n_layer=3", "train.lr=0.0005", "eval.sizes=2,4"});
   EXPECT_EQ(c.seed, 3);
-  EXPECT_EQ(c.model.type, "transformer");
+  EXPECT_EQ(c.model.family, ModelFamily::transformer);
   EXPECT_EQ(c.model.d_model, 32);
   EXPECT_EQ(c.model.n_layer, 3);
   EXPECT_DOUBLE_EQ(c.train.lr, 5e-4);
@@ -88,7 +88,7 @@ TEST(Config, AConfigMustSetTheModelType) {
               (dir / name).string() + ": model.type is not set (mamba, transformer or window); every other key has a "
                                       "default (docs/CONFIG.md)")
         << name;
-  EXPECT_EQ(RunConfig::load(dir / "empty.toml", {"model.type=transformer"}).model.type, "transformer");
+  EXPECT_EQ(RunConfig::load(dir / "empty.toml", {"model.type=transformer"}).model.family, ModelFamily::transformer);
   EXPECT_EQ(RunConfig::load(dir / "seed.toml", {"model.type=mamba"}).task_name, "lis");
 }
 
@@ -121,7 +121,8 @@ TEST(Config, KeysOfTheOtherModelFamilyAreErrors) {
     write_file_atomic(dir / "config.json", c.to_json().dump());
     EXPECT_EQ(RunConfig::load(dir / "config.json", {}).to_json(), c.to_json()) << type;
   }
-  EXPECT_EQ(config_from_json(R"({"model": {"type": "mamba", "n_head": 8, "window": 16}})").model.type, "mamba");
+  EXPECT_EQ(config_from_json(R"({"model": {"type": "mamba", "n_head": 8, "window": 16}})").model.family,
+            ModelFamily::mamba);
 }
 
 }  // namespace

@@ -32,9 +32,9 @@ namespace {
 
 using cost::OpKind;
 
-ModelConfig tiny(const std::string& type, int64_t d_model, int64_t n_layer, int64_t window = 0) {
+ModelConfig tiny(ModelFamily family, int64_t d_model, int64_t n_layer, int64_t window = 0) {
   ModelConfig c;
-  c.type = type;
+  c.family = family;
   c.vocab_size = 5;
   c.d_model = d_model;
   c.n_layer = n_layer;
@@ -71,7 +71,7 @@ LanguageModel build(const ModelConfig& c) {
 // scan 7·8·2 = 112, gate 4·8 = 32, out_proj 2·8·4 = 64, residual 4: 516. Frame: norm_f 16,
 // head 2·4·5 = 40: 56. Total 572 at every position.
 TEST(AnalyticCost, TinyMambaCountedByHand) {
-  const auto c = tiny("mamba", 4, 1);
+  const auto c = tiny(ModelFamily::mamba, 4, 1);
   for (int64_t t : {0, 1, 1000, 65536}) EXPECT_EQ(cost::flops_per_token(c, t), 572) << "t = " << t;
   EXPECT_EQ(cost::flops_per_token(c, 7, OpKind::mixer), 112);
   EXPECT_EQ(cost::flops_per_token(c, 7, OpKind::matmul), 128 + 80 + 16 + 64 + 40);
@@ -83,7 +83,7 @@ TEST(AnalyticCost, TinyMambaCountedByHand) {
 // fc2 128, fc2 bias + residual 8: 500. Per attended key: q·k 8, softmax 6·2 = 12, p·v 8: 28.
 // Frame: rope angles 3·2/2 = 3, norm_f 16, head 40: 59. So 559 + 28·n, n = min(t + 1, W).
 TEST(AnalyticCost, TinyTransformerCountedByHand) {
-  const auto full = tiny("transformer", 4, 1), window = tiny("transformer", 4, 1, 4);
+  const auto full = tiny(ModelFamily::transformer, 4, 1), window = tiny(ModelFamily::transformer, 4, 1, 4);
   EXPECT_EQ(cost::flops_per_token(full, 0), 587);
   EXPECT_EQ(cost::flops_per_token(full, 9), 839);
   EXPECT_EQ(cost::flops_per_token(window, 2), 643);
@@ -97,7 +97,7 @@ TEST(AnalyticCost, TinyTransformerCountedByHand) {
 // The weight products are 2 FLOPs per weight-matrix entry (the model's own matrices, counted from
 // its parameters), the scan 7 per A entry, attention 4·hd per (head, key) + the softmax's 6.
 TEST(AnalyticCost, MatmulsAreTwiceTheModelsWeightMatrices) {
-  for (const auto& c : {tiny("mamba", 16, 2), tiny("transformer", 16, 2), tiny("transformer", 16, 3, 6)}) {
+  for (const auto& c : {tiny(ModelFamily::mamba, 16, 2), tiny(ModelFamily::transformer, 16, 2), tiny(ModelFamily::transformer, 16, 3, 6)}) {
     const auto model = build(c);
     int64_t matrix_entries = 0, a_entries = 0;
     for (const auto& p : model->named_parameters()) {
@@ -108,10 +108,10 @@ TEST(AnalyticCost, MatmulsAreTwiceTheModelsWeightMatrices) {
       if (name.find("A_log") != std::string::npos) a_entries += p.value().numel();
     }
     for (int64_t t : {0, 5, 40}) {
-      EXPECT_EQ(cost::flops_per_token(c, t, OpKind::matmul), 2 * matrix_entries) << c.type << " t = " << t;
+      EXPECT_EQ(cost::flops_per_token(c, t, OpKind::matmul), 2 * matrix_entries) << c.label() << " t = " << t;
       const int64_t n = c.window > 0 ? std::min(t + 1, c.window) : t + 1;
       const int64_t mixer = c.is_mamba() ? 7 * a_entries : c.n_layer * n * (4 * c.d_model + 6 * c.n_head);
-      EXPECT_EQ(cost::flops_per_token(c, t, OpKind::mixer), mixer) << c.type << " t = " << t;
+      EXPECT_EQ(cost::flops_per_token(c, t, OpKind::mixer), mixer) << c.label() << " t = " << t;
       EXPECT_EQ(cost::flops_per_token(c, t), cost::flops_per_token(c, t, OpKind::matmul) +
                                                  cost::flops_per_token(c, t, OpKind::mixer) +
                                                  cost::flops_per_token(c, t, OpKind::elementwise));
@@ -120,13 +120,13 @@ TEST(AnalyticCost, MatmulsAreTwiceTheModelsWeightMatrices) {
 }
 
 TEST(AnalyticCost, ClosedFormTotalIsTheSumOfTheSteps) {
-  auto learned = tiny("transformer", 8, 2);
+  auto learned = tiny(ModelFamily::transformer, 8, 2);
   learned.pos = "learned";
-  for (const auto& c : {tiny("mamba", 8, 2), tiny("transformer", 8, 2), tiny("transformer", 8, 2, 7), learned}) {
+  for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2), tiny(ModelFamily::transformer, 8, 2, 7), learned}) {
     double sum = 0;
     for (int64_t T = 1; T <= 40; ++T) {
       sum += static_cast<double>(cost::flops_per_token(c, T - 1));
-      ASSERT_DOUBLE_EQ(cost::total_flops(c, T), sum) << c.type << " W " << c.window << " T = " << T;
+      ASSERT_DOUBLE_EQ(cost::total_flops(c, T), sum) << c.label() << " W " << c.window << " T = " << T;
     }
   }
 }
@@ -141,7 +141,7 @@ TEST(AnalyticCost, ClosedFormTotalIsTheSumOfTheSteps) {
 TEST(StateBytes, AnalyticEqualsMeasuredForEveryFamily) {
   torch::NoGradGuard no_grad;
   const OneThread one_thread;
-  for (const auto& c : {tiny("mamba", 8, 2), tiny("transformer", 8, 2), tiny("transformer", 8, 2, 5)}) {
+  for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2), tiny(ModelFamily::transformer, 8, 2, 5)}) {
     auto model = build(c);
     const StepEngine engine(model);
     auto state = engine.make_state(1);
@@ -155,8 +155,8 @@ TEST(StateBytes, AnalyticEqualsMeasuredForEveryFamily) {
       const auto measured = cost::measure_layer_bytes(engine, state);
       ASSERT_EQ(static_cast<int64_t>(measured.size()), c.n_layer);
       for (int64_t l = 0; l < c.n_layer; ++l) {
-        ASSERT_EQ(measured[l].live, expected) << c.type << " W " << c.window << " t " << t << " layer " << l;
-        ASSERT_EQ(cache.layers[l]->bytes(), expected) << c.type << " W " << c.window << " t " << t;
+        ASSERT_EQ(measured[l].live, expected) << c.label() << " W " << c.window << " t " << t << " layer " << l;
+        ASSERT_EQ(cache.layers[l]->bytes(), expected) << c.label() << " W " << c.window << " t " << t;
         ASSERT_GE(measured[l].allocated, measured[l].live);
       }
       ASSERT_EQ(model->state_bytes(t), cost::state_bytes(c, t));
@@ -168,7 +168,7 @@ TEST(StateBytes, AnalyticEqualsMeasuredForEveryFamily) {
 // capacity is the engine's doubling (less than twice the live slots beyond 16); Mamba and the
 // window stay flat.
 TEST(StateBytes, FastForwardedEqualsAnalyticAndWindowAndMambaStayFlat) {
-  for (const auto& c : {tiny("mamba", 8, 2), tiny("transformer", 8, 2), tiny("transformer", 8, 2, 48)}) {
+  for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2), tiny(ModelFamily::transformer, 8, 2, 48)}) {
     const StepEngine engine(build(c));
     cost::TimingOptions o;
     o.tokens = 1;
@@ -176,7 +176,7 @@ TEST(StateBytes, FastForwardedEqualsAnalyticAndWindowAndMambaStayFlat) {
     const auto measured = cost::measure_positions(engine, {3, 100, 1000, 4097, 16384}, o);
     for (const auto& m : measured) {
       for (const auto& l : m.layers) {
-        EXPECT_EQ(l.live, cost::layer_state_bytes(c, m.position)) << c.type << " W " << c.window << " t " << m.position;
+        EXPECT_EQ(l.live, cost::layer_state_bytes(c, m.position)) << c.label() << " W " << c.window << " t " << m.position;
         if (!c.is_mamba() && c.window == 0 && m.position > 16) {
           EXPECT_LT(l.allocated, 2 * l.live);
         }
@@ -196,7 +196,7 @@ TEST(StateBytes, FastForwardedEqualsAnalyticAndWindowAndMambaStayFlat) {
 // buffers (capacity included) and the next logits must be identical.
 TEST(FastForward, ReproducesGenuineSteppingExactly) {
   for (int64_t window : {0, 7}) {
-    auto c = tiny("transformer", 8, 1, window);
+    auto c = tiny(ModelFamily::transformer, 8, 1, window);
     c.pos = "none";
     const StepEngine engine(build(c));
     const int64_t token = 3;

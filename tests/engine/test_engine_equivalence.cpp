@@ -7,10 +7,10 @@
 #include <ostream>
 #include <string>
 
+#include "data/batch.h"
 #include "engine/adamw.h"
 #include "engine/lm_engine.h"
 #include "support/fixtures.h"
-#include "train/batch.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
 

@@ -69,7 +69,7 @@ TEST(StateBytes, MambaIsConstantTransformerGrowsWindowSaturates) {
   for (auto* model : {&m, &g, &w}) {
     auto cache = (*model)->make_cache(1);
     for (int t = 0; t < 12; ++t) (*model)->step(torch::zeros({1}, torch::kInt64), cache);
-    EXPECT_EQ(cache.bytes(), (*model)->state_bytes(12)) << (*model)->config().type;
+    EXPECT_EQ(cache.bytes(), (*model)->state_bytes(12)) << (*model)->config().label();
   }
 }
 

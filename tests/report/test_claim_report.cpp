@@ -6,6 +6,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/provenance.h"
 #include "report/claim_report.h"
 #include "report/html_report.h"
 #include "report/paper_claims.h"

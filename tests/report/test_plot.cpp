@@ -5,7 +5,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "report/plot.h"
+#include "render/plot.h"
 #include "support/fixtures.h"
 
 namespace fl {

@@ -4,7 +4,7 @@
 #include <ostream>
 
 #include "core/error.h"
-#include "report/linear_fit.h"
+#include "core/statistics.h"
 #include "report/verdict.h"
 
 namespace fl {

@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
-#include "eval/eval_set.h"
+#include "data/data_source.h"
+#include "data/eval_set.h"
 #include "support/fixtures.h"
 #include "tasks/copy.h"
-#include "train/data_source.h"
 
 namespace fl {
 namespace {

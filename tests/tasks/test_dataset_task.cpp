@@ -7,10 +7,10 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "eval/eval_set.h"
+#include "data/data_source.h"
+#include "data/eval_set.h"
 #include "support/fixtures.h"
 #include "tasks/dataset_file.h"
-#include "train/data_source.h"
 
 namespace fl {
 namespace {

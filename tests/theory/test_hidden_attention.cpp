@@ -11,7 +11,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
-#include "report/plot.h"
+#include "render/plot.h"
 #include "support/fixtures.h"
 #include "theory/hidden_attention.h"
 #include "train/checkpoint.h"

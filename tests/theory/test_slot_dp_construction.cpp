@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
-#include "eval/eval_set.h"
+#include "data/eval_set.h"
 #include "kernels/kernel_mode.h"
 #include "models/model_config.h"
 #include "theory/slot_dp_checks.h"

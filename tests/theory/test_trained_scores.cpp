@@ -48,7 +48,7 @@ TEST(TrainedScores, CopyQueriesPointAtTheCopiedToken) {
 TEST(TrainedScores, MambaQuantitiesMatchTheClosedForm) {
   const LookupTask task(6, 10, 0, 2);
   ModelConfig c;
-  c.type = "mamba", c.d_model = 8, c.n_layer = 2, c.d_state = 3, c.dt_rank = 1, c.vocab_size = task.vocab().size();
+  c.family = ModelFamily::mamba, c.d_model = 8, c.n_layer = 2, c.d_state = 3, c.dt_rank = 1, c.vocab_size = task.vocab().size();
   torch::manual_seed(3);
   LanguageModel model(c);
   const double bias = 0.375, delta = std::log1p(std::exp(bias));  // softplus; 0.375 is exact in float32
@@ -87,7 +87,7 @@ TEST(TrainedScores, MambaQuantitiesMatchTheClosedForm) {
 TEST(TrainedScores, UniformAttentionHasNoGap) {
   const CopyTask task(6, 2, 8);
   ModelConfig c;
-  c.type = "transformer", c.d_model = 8, c.n_head = 2, c.n_layer = 1, c.pos = "none";
+  c.family = ModelFamily::transformer, c.d_model = 8, c.n_head = 2, c.n_layer = 1, c.pos = "none";
   c.vocab_size = task.vocab().size();
   LanguageModel model(c);
   {

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "eval/eval_set.h"
+#include "data/eval_set.h"
 #include "models/lm.h"
 #include "train/run_config.h"
 #include "train/sequence_limits.h"

@@ -4,7 +4,7 @@
 #include <optional>
 #include <vector>
 
-#include "eval/eval_set.h"
+#include "data/eval_set.h"
 #include "tasks/task.h"
 
 namespace fl {

@@ -1,5 +1,6 @@
-#include "report/linear_fit.h"
+#include "core/statistics.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -43,6 +44,29 @@ LinearFit fit_log_log(const std::vector<double>& x, const std::vector<double>& y
     if (x[i] > 0 && y[i] > 0 && std::isfinite(x[i]) && std::isfinite(y[i]))
       lx.push_back(std::log(x[i])), ly.push_back(std::log(y[i]));
   return fit_line(lx, ly);
+}
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+const char* to_string(GrowthLaw growth) {
+  switch (growth) {
+    case GrowthLaw::flat: return "flat";
+    case GrowthLaw::linear: return "linear";
+    case GrowthLaw::quadratic: return "quadratic";
+  }
+  return "flat";
+}
+
+std::optional<GrowthLaw> growth_band(double slope) {
+  if (std::fabs(slope) < kFlatBand) return GrowthLaw::flat;
+  if (slope >= 1 - kGrowthBand && slope < 1 + kGrowthBand) return GrowthLaw::linear;
+  if (slope >= 2 - kGrowthBand && slope < 2 + kGrowthBand) return GrowthLaw::quadratic;
+  return std::nullopt;
 }
 
 }  // namespace fl

@@ -1,4 +1,4 @@
-#include "train/data_source.h"
+#include "data/data_source.h"
 
 #include <cstring>
 #include <type_traits>

@@ -1,4 +1,4 @@
-#include "infer/cache.h"
+#include "models/cache.h"
 
 namespace fl {
 

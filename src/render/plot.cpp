@@ -1,4 +1,4 @@
-#include "report/plot.h"
+#include "render/plot.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "eval/eval_set.h"
+#include "data/eval_set.h"
 
 #include <cstring>
 #include <utility>

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "render/text.h"
+
 namespace fl {
 
 class TextTable {
@@ -16,9 +18,5 @@ class TextTable {
   std::vector<std::string> header_;
   std::vector<std::vector<std::string>> rows_;
 };
-
-std::string fixed(double value, int decimals);  // "0.953"; "-" for negative (= not measured)
-std::string human_bytes(int64_t bytes);         // "12.0 KiB"
-std::string with_commas(int64_t n);             // "1,234,567"
 
 }  // namespace fl

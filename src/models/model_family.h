@@ -1,0 +1,32 @@
+// The sequence-mixer families freelunch trains, as a type: configs parse it once (model.type),
+// and everything downstream (models, cost, speed, the report) switches on it. Torch-free.
+#pragma once
+#include <string>
+
+#include "core/error.h"
+
+namespace fl {
+
+enum class ModelFamily {
+  mamba,        // selective state-space model: constant-size state per layer
+  transformer,  // causal attention; with model.window > 0 a sliding-window Transformer
+};
+
+// The family's name as model.type and stored configs spell it: "mamba", "transformer".
+inline const char* to_string(ModelFamily family) {
+  switch (family) {
+    case ModelFamily::mamba: return "mamba";
+    case ModelFamily::transformer: return "transformer";
+  }
+  return "mamba";
+}
+
+// A family name → the family; "window" (a Transformer that needs model.window > 0) is read as
+// "transformer" by ModelConfig::from. Anything else throws fl::Error naming `what` (e.g. "model.type").
+inline ModelFamily parse_model_family(const std::string& name, const std::string& what) {
+  for (ModelFamily f : {ModelFamily::mamba, ModelFamily::transformer})
+    if (name == to_string(f)) return f;
+  throw Error(what + " = '" + name + "': expected mamba, transformer or window");
+}
+
+}  // namespace fl
