@@ -279,6 +279,78 @@ Json to_json(const CostReport& report) {
           {"seconds", report.seconds}, {"bytes_match", all_bytes_match(report)}};
 }
 
+namespace {
+
+CostRow row_from_json(const Json& j) {
+  CostRow r;
+  r.position = j.at("position").get<int64_t>();
+  r.analytic_layer_bytes = j.at("analytic_layer_state_bytes").get<int64_t>();
+  r.measured_layer_bytes = j.at("measured_layer_state_bytes").get<std::vector<int64_t>>();
+  r.allocated_bytes = j.at("allocated_state_bytes").get<int64_t>();
+  r.flops_per_token = j.at("flops_per_token").get<int64_t>();
+  r.mixer_flops_per_token = j.at("mixer_flops_per_token").get<int64_t>();
+  r.state_bytes_read = j.at("state_bytes_read_per_token").get<int64_t>();
+  r.median_ms = j.at("median_ms_per_token").get<double>();
+  r.min_ms = j.at("min_ms_per_token").get<double>();
+  r.total_flops = j.at("total_flops").get<double>();
+  r.estimated_total_ms = j.at("estimated_total_ms").get<double>();
+  return r;
+}
+
+// ModelConfig::to_json's object; keys it lacks keep their defaults, but not "type" and a
+// Transformer's "window" (the growth laws depend on them).
+ModelConfig config_from_json(const Json& j) {
+  ModelConfig c;
+  c.type = j.at("type").get<std::string>();
+  const auto read = [&](const char* key, auto& field) { field = j.value(key, field); };
+  read("vocab_size", c.vocab_size), read("d_model", c.d_model), read("n_layer", c.n_layer);
+  read("norm", c.norm), read("norm_eps", c.norm_eps);
+  read("d_state", c.d_state), read("d_conv", c.d_conv), read("expand", c.expand), read("dt_rank", c.dt_rank);
+  read("dt_min", c.dt_min), read("dt_max", c.dt_max), read("dt_init_floor", c.dt_init_floor);
+  read("n_head", c.n_head), read("pos", c.pos), read("rope_base", c.rope_base), read("max_len", c.max_len);
+  read("mlp_ratio", c.mlp_ratio);
+  if (!c.is_mamba()) c.window = j.at("window").get<int64_t>();
+  return c;
+}
+
+Validation validation_from_json(const Json& j) {
+  Validation v;
+  v.length = j.at("length").get<int64_t>();
+  v.genuine_total_ms = j.at("genuine_total_ms").get<double>();
+  v.genuine_robust_total_ms = j.at("genuine_robust_total_ms").get<double>();
+  v.estimated_total_ms = j.at("estimated_total_ms").get<double>();
+  v.genuine_ms_per_token = j.at("genuine_ms_per_token").get<double>();
+  v.fast_forward_ms_per_token = j.at("fast_forward_ms_per_token").get<double>();
+  v.bytes_match = j.at("bytes_match").get<bool>();
+  return v;
+}
+
+ModelCost model_from_json(const Json& j) {
+  ModelCost m;
+  m.label = j.at("label").get<std::string>();
+  m.parameters = j.at("parameters").get<int64_t>();
+  for (const Json& r : j.at("rows")) m.rows.push_back(row_from_json(r));
+  m.config = config_from_json(j.at("config"));
+  if (j.contains("validation")) m.validation = validation_from_json(j.at("validation"));
+  fit_model(m);
+  return m;
+}
+
+}  // namespace
+
+CostReport from_json(const Json& document) {
+  try {
+    CostReport report;
+    for (const Json& m : document.at("models")) report.models.push_back(model_from_json(m));
+    report.threads = document.at("threads").get<int64_t>();
+    report.timed_tokens = document.at("timed_tokens").get<int64_t>();
+    report.seconds = document.at("seconds").get<double>();
+    return report;
+  } catch (const Json::exception& e) {
+    throw Error(std::string("cost.json: ") + e.what());
+  }
+}
+
 void write_cost_files(CostReport& report, const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);

@@ -84,6 +84,12 @@ std::string render_text(const CostReport& report);      // the tables, for the t
 std::string render_markdown(const CostReport& report);  // the same as cost.md
 std::string render_csv(const CostReport& report);       // one line per model and position
 Json to_json(const CostReport& report);
+// The inverse of to_json (cost.json): models with their label, config, parameters, rows and
+// validation, and the run's threads, timed tokens and seconds. The slopes and ms_per_flop are
+// derived again from the rows (fit_model, as when they were written); files stay empty. Config
+// keys the document lacks keep ModelConfig's defaults, except "type" (and "window" for a
+// Transformer), which must be there. fl::Error "cost.json: …" naming a missing or mistyped key.
+CostReport from_json(const Json& document);
 
 // Writes cost.md, cost.csv, cost.json and the plots (cost_*.{csv,gp,png,svg}) into `dir`
 // (created if missing); records the paths in report.files.

@@ -4,8 +4,12 @@
 // d_state whose accuracy reached 95% (kAccuracyTarget); a line through those is the linear growth
 // Theorem 3 predicts (verdict_linear_size_growth), and the Transformer should copy at every length
 // (verdict_stays_accurate).
+//
+// Four steps: the rows (one per done cell: model, task, L, accuracy at L), grouped per task into a
+// TaskGrid; the tables, the plots and the verdict parts of each task from its grid.
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "core/statistics.h"
 #include "report/paper_claims.h"
@@ -16,55 +20,61 @@ namespace fl::reproduce {
 
 namespace {
 
-std::string length_key(const std::string& task) { return task == "lookup" ? "task.length" : "task.max_len"; }
-
-// Accuracy of a cell at its own length L.
-double accuracy_at_length(const CellRow& c, const std::vector<CellRow>& cells) {
-  const double L = number(c, length_key(text(c, "task.name", cells)), cells);
-  const double at = accuracy_at(c, static_cast<int64_t>(L), cells);
-  return std::isnan(at) ? (c.accuracy ? *c.accuracy : NAN) : at;
-}
-
-// One task's cells, by model label then length.
-struct TaskGrid {
-  std::map<std::string, std::vector<CellRow>> mamba_by_width;  // "d32×2" → cells
-  std::map<std::string, std::vector<CellRow>> transformers;    // model label → cells
-  std::vector<double> lengths;
+// One done copy or lookup cell.
+struct CopyRow {
+  CellModel model;
+  std::string task;       // "copy" or "lookup"
+  double length = NAN;    // L: task.max_len (copy) or task.length (lookup)
+  double accuracy = NAN;  // whole-answer accuracy at L; the final accuracy when L was not evaluated
 };
 
-TaskGrid task_grid(const std::vector<CellRow>& done, const std::string& task) {
-  TaskGrid g;
-  std::vector<CellRow> of_task;
-  for (const auto& c : done)
-    if (text(c, "task.name", done) == task) of_task.push_back(c);
-  for (const auto& c : of_task) {
-    const auto integer = [&](const std::string& k) { return std::to_string(static_cast<int64_t>(number(c, k, done))); };
-    if (model_kind(c, done) == "mamba")
-      g.mamba_by_width["d" + integer("model.d_model") + "×" + integer("model.n_layer")].push_back(c);
-    else
-      g.transformers[model_label(c, done)].push_back(c);
+std::vector<CopyRow> copy_rows(const std::vector<CellRow>& done) {
+  std::vector<CopyRow> rows;
+  for (const auto& c : done) {
+    CopyRow r{cell_model(c, done), text(c, "task.name", done)};
+    r.length = number(c, r.task == "lookup" ? "task.length" : "task.max_len", done);
+    r.accuracy = accuracy_at(c, static_cast<int64_t>(r.length), done);
+    if (std::isnan(r.accuracy)) r.accuracy = c.accuracy ? *c.accuracy : NAN;
+    rows.push_back(r);
   }
-  g.lengths = distinct_numbers(of_task, length_key(task));
-  return g;
+  return rows;
 }
 
-// Accuracy of the cell with this length and (for Mamba) d_state; NaN when absent.
-double find_accuracy(const std::vector<CellRow>& group, const std::string& task, double length, double d_state,
-                     const std::vector<CellRow>& done) {
-  for (const auto& c : group)
-    if (number(c, length_key(task), done) == length &&
-        (std::isnan(d_state) || number(c, "model.d_state", done) == d_state))
-      return accuracy_at_length(c, done);
+// Distinct values of a row field, sorted, NaN left out.
+template <typename Field>
+std::vector<double> distinct(const std::vector<CopyRow>& rows, Field field) {
+  std::set<double> values;
+  for (const auto& r : rows)
+    if (!std::isnan(field(r))) values.insert(field(r));
+  return {values.begin(), values.end()};
+}
+
+// One task's rows: Mamba by width, the others by label, and the main (widest) Mamba group's
+// smallest d_state reaching 95% per length.
+struct TaskGrid {
+  std::string task, width;  // width: the main Mamba group, "" when there is none
+  std::vector<double> lengths, states;  // the main group's d_state values
+  std::map<std::string, std::vector<CopyRow>> mamba_by_width;  // "d32×2" → rows
+  std::map<std::string, std::vector<CopyRow>> transformers;    // model label → rows
+  std::vector<SizeAtLength> smallest;                          // the main group's, per length
+  const std::vector<CopyRow>* mamba() const { return width.empty() ? nullptr : &mamba_by_width.at(width); }
+  std::string length_name() const { return task == "lookup" ? "sequence length n" : "longest string L"; }
+  std::string length_column() const { return task == "lookup" ? "n" : "L"; }
+};
+
+// Accuracy of the row with this length and (unless NaN) d_state; NaN when absent.
+double find_accuracy(const std::vector<CopyRow>& group, double length, double d_state) {
+  for (const auto& r : group)
+    if (r.length == length && (std::isnan(d_state) || r.model.d_state == d_state)) return r.accuracy;
   return NAN;
 }
 
-std::vector<SizeAtLength> smallest_states(const std::vector<CellRow>& group, const std::string& task,
-                                          const std::vector<double>& lengths, const std::vector<CellRow>& done) {
+std::vector<SizeAtLength> smallest_states(const std::vector<CopyRow>& group, const std::vector<double>& lengths) {
   std::vector<SizeAtLength> points;
   for (double L : lengths) {
     SizeAtLength p{L, NAN};
-    for (double N : distinct_numbers(group, "model.d_state"))
-      if (find_accuracy(group, task, L, N, done) >= kAccuracyTarget) {
+    for (double N : distinct(group, [](const CopyRow& r) { return r.model.d_state; }))
+      if (find_accuracy(group, L, N) >= kAccuracyTarget) {
         p.smallest_size = N;
         break;
       }
@@ -73,98 +83,125 @@ std::vector<SizeAtLength> smallest_states(const std::vector<CellRow>& group, con
   return points;
 }
 
-// The widest group of Mamba cells (most cells; ties: the first by name) is the main one.
-const std::vector<CellRow>* main_group(const std::map<std::string, std::vector<CellRow>>& groups, std::string& name) {
-  const std::vector<CellRow>* best = nullptr;
-  for (const auto& [label, cells] : groups)
-    if (!best || cells.size() > best->size()) best = &cells, name = label;
-  return best;
+TaskGrid task_grid(const std::vector<CopyRow>& rows, const std::string& task) {
+  TaskGrid g;
+  g.task = task;
+  std::vector<CopyRow> of_task;
+  for (const auto& r : rows)
+    if (r.task == task) of_task.push_back(r);
+  for (const auto& r : of_task)
+    (r.model.is_mamba() ? g.mamba_by_width[r.model.dims()] : g.transformers[r.model.label]).push_back(r);
+  g.lengths = distinct(of_task, [](const CopyRow& r) { return r.length; });
+  // The widest group of Mamba cells (most cells; ties: the first by name) is the main one.
+  size_t most = 0;
+  for (const auto& [label, group] : g.mamba_by_width)
+    if (g.width.empty() || group.size() > most) g.width = label, most = group.size();
+  if (const auto* mamba = g.mamba()) {
+    g.states = distinct(*mamba, [](const CopyRow& r) { return r.model.d_state; });
+    g.smallest = smallest_states(*mamba, g.lengths);
+  }
+  return g;
 }
 
-void add_task(ClaimSection& s, const std::vector<CellRow>& done, const std::string& task, const SectionContext& context,
-              std::vector<ClaimVerdict>& parts) {
-  const TaskGrid g = task_grid(done, task);
-  if (g.lengths.empty()) return;
-  std::string width;
-  const auto* mamba = main_group(g.mamba_by_width, width);
-  const std::string length_name = task == "lookup" ? "sequence length n" : "longest string L";
-
-  // Accuracy table: length × (d_state …, transformers …, smallest d_state).
-  ReportTable table{task + ": whole-answer accuracy at the training length (" + length_name + "); Mamba " + width,
-                    {task == "lookup" ? "n" : "L"},
+// Accuracy table: length × (d_state …, transformers …, smallest d_state).
+ReportTable accuracy_table(const TaskGrid& g) {
+  ReportTable table{g.task + ": whole-answer accuracy at the training length (" + g.length_name() + "); Mamba " +
+                        g.width,
+                    {g.length_column()},
                     {}};
-  const std::vector<double> states = mamba ? distinct_numbers(*mamba, "model.d_state") : std::vector<double>{};
-  for (double N : states) table.header.push_back("Mamba N=" + number_text(N));
-  for (const auto& [label, cells] : g.transformers) table.header.push_back(label);
+  for (double N : g.states) table.header.push_back("Mamba N=" + number_text(N));
+  for (const auto& [label, rows] : g.transformers) table.header.push_back(label);
   table.header.push_back("smallest N ≥ 95%");
-  const auto smallest = mamba ? smallest_states(*mamba, task, g.lengths, done) : std::vector<SizeAtLength>{};
-  LinePlot accuracy{
-      "COPY (" + task + ") accuracy vs length", length_name + " (tokens)", "whole-answer accuracy", false, false, {}};
   for (size_t i = 0; i < g.lengths.size(); ++i) {
     const double L = g.lengths[i];
     std::vector<std::string> row{number_text(L)};
-    for (double N : states) row.push_back(percent(find_accuracy(*mamba, task, L, N, done)));
-    for (const auto& [label, cells] : g.transformers) row.push_back(percent(find_accuracy(cells, task, L, NAN, done)));
-    row.push_back(mamba ? number_text(smallest[i].smallest_size) : "–");
+    for (double N : g.states) row.push_back(percent(find_accuracy(*g.mamba(), L, N)));
+    for (const auto& [label, rows] : g.transformers) row.push_back(percent(find_accuracy(rows, L, NAN)));
+    row.push_back(g.mamba() ? number_text(g.smallest[i].smallest_size) : "–");
     table.rows.push_back(row);
   }
-  s.tables.push_back(table);
-  for (double N : states) {
-    Series series{"Mamba N=" + number_text(N), g.lengths, {}};
-    for (double L : g.lengths) series.y.push_back(find_accuracy(*mamba, task, L, N, done));
-    accuracy.series.push_back(series);
-  }
-  for (const auto& [label, cells] : g.transformers) {
-    Series series{label, g.lengths, {}};
-    for (double L : g.lengths) series.y.push_back(find_accuracy(cells, task, L, NAN, done));
-    accuracy.series.push_back(series);
-    std::vector<AccuracyAtSize> points;
-    for (size_t i = 0; i < g.lengths.size(); ++i) points.push_back({g.lengths[i], series.y[i]});
-    parts.push_back(verdict_stays_accurate(points, label + " on " + task));
-  }
-  add_plot(s, accuracy, context.report_dir, ("copy_state_" + task + "_accuracy"),
-           "COPY (" + task + "): accuracy against length, per Mamba d_state and Transformer");
-  if (!mamba) return;
+  return table;
+}
 
-  // Smallest d_state per length, every width, with the main width's line.
-  LinePlot needed{"COPY (" + task + "): smallest Mamba d_state reaching 95%",
-                  length_name + " (tokens)",
-                  "smallest d_state N (state floats per channel)",
-                  false,
-                  false,
-                  {}};
-  if (g.mamba_by_width.size() > 1) {
-    ReportTable widths{task + ": smallest d_state reaching 95%, by Mamba width", {task == "lookup" ? "n" : "L"}, {}};
-    std::vector<std::vector<SizeAtLength>> per_width;
-    for (const auto& [label, cells] : g.mamba_by_width) {
-      widths.header.push_back("Mamba " + label);
-      per_width.push_back(smallest_states(cells, task, g.lengths, done));
-    }
-    for (size_t i = 0; i < g.lengths.size(); ++i) {
-      std::vector<std::string> row{number_text(g.lengths[i])};
-      for (const auto& points : per_width) row.push_back(number_text(points[i].smallest_size));
-      widths.rows.push_back(row);
-    }
-    s.tables.push_back(widths);
+// Smallest d_state per length for every Mamba width (only when there are several).
+ReportTable widths_table(const TaskGrid& g) {
+  ReportTable table{g.task + ": smallest d_state reaching 95%, by Mamba width", {g.length_column()}, {}};
+  std::vector<std::vector<SizeAtLength>> per_width;
+  for (const auto& [label, rows] : g.mamba_by_width) {
+    table.header.push_back("Mamba " + label);
+    per_width.push_back(smallest_states(rows, g.lengths));
   }
-  for (const auto& [label, cells] : g.mamba_by_width) {
+  for (size_t i = 0; i < g.lengths.size(); ++i) {
+    std::vector<std::string> row{number_text(g.lengths[i])};
+    for (const auto& points : per_width) row.push_back(number_text(points[i].smallest_size));
+    table.rows.push_back(row);
+  }
+  return table;
+}
+
+// Accuracy against length of the rows with this d_state (NaN: any), as a named series.
+Series accuracy_series(const std::string& name, const std::vector<CopyRow>& rows, const std::vector<double>& lengths,
+                       double d_state) {
+  Series series{name, lengths, {}};
+  for (double L : lengths) series.y.push_back(find_accuracy(rows, L, d_state));
+  return series;
+}
+
+// A series per Mamba d_state of the main width and per Transformer.
+LinePlot accuracy_plot(const TaskGrid& g) {
+  const std::string title = "COPY (" + g.task + ") accuracy vs length";
+  LinePlot plot{title, g.length_name() + " (tokens)", "whole-answer accuracy", false, false, {}};
+  for (double N : g.states)
+    plot.series.push_back(accuracy_series("Mamba N=" + number_text(N), *g.mamba(), g.lengths, N));
+  for (const auto& [label, rows] : g.transformers)
+    plot.series.push_back(accuracy_series(label, rows, g.lengths, NAN));
+  return plot;
+}
+
+// Points per Mamba width: the smallest d_state reaching 95% per length; the main width's line.
+LinePlot smallest_plot(const TaskGrid& g) {
+  LinePlot plot{"COPY (" + g.task + "): smallest Mamba d_state reaching 95%",
+                g.length_name() + " (tokens)",
+                "smallest d_state N (state floats per channel)",
+                false,
+                false,
+                {}};
+  for (const auto& [label, rows] : g.mamba_by_width) {
     Series series{"Mamba " + label, {}, {}, SeriesStyle::points};
-    for (const auto& p : smallest_states(cells, task, g.lengths, done))
+    for (const auto& p : smallest_states(rows, g.lengths))
       series.x.push_back(p.length), series.y.push_back(p.smallest_size);
-    needed.series.push_back(series);
+    plot.series.push_back(series);
   }
   std::vector<double> xs, ys;
-  for (const auto& p : smallest) xs.push_back(p.length), ys.push_back(p.smallest_size);
-  const LinearFit fit = fit_line(xs, ys);
-  if (fit.valid()) {
-    Series line{"least-squares line (Mamba " + width + ")", g.lengths, {}, SeriesStyle::line};
+  for (const auto& p : g.smallest) xs.push_back(p.length), ys.push_back(p.smallest_size);
+  if (const LinearFit fit = fit_line(xs, ys); fit.valid()) {
+    Series line{"least-squares line (Mamba " + g.width + ")", g.lengths, {}, SeriesStyle::line};
     for (double L : g.lengths) line.y.push_back(fit.intercept + fit.slope * L);
-    needed.series.push_back(line);
+    plot.series.push_back(line);
   }
-  add_plot(s, needed, context.report_dir, ("copy_state_" + task + "_smallest"),
-           "COPY (" + task + "): smallest d_state reaching 95% against length, with the linear fit");
-  ClaimVerdict v = verdict_linear_size_growth(smallest, "Mamba " + width + " d_state on " + task);
-  parts.push_back(v);
+  return plot;
+}
+
+// Every Transformer stays accurate at every length; the main Mamba's smallest d_state grows linearly.
+std::vector<ClaimVerdict> task_verdicts(const TaskGrid& g) {
+  std::vector<ClaimVerdict> parts;
+  for (const auto& [label, rows] : g.transformers) {
+    std::vector<AccuracyAtSize> points;
+    for (double L : g.lengths) points.push_back({L, find_accuracy(rows, L, NAN)});
+    parts.push_back(verdict_stays_accurate(points, label + " on " + g.task));
+  }
+  if (g.mamba()) parts.push_back(verdict_linear_size_growth(g.smallest, "Mamba " + g.width + " d_state on " + g.task));
+  return parts;
+}
+
+void add_task(ClaimSection& s, const TaskGrid& g, const SectionContext& context) {
+  s.tables.push_back(accuracy_table(g));
+  if (g.mamba_by_width.size() > 1) s.tables.push_back(widths_table(g));
+  add_plot(s, accuracy_plot(g), context.report_dir, "copy_state_" + g.task + "_accuracy",
+           "COPY (" + g.task + "): accuracy against length, per Mamba d_state and Transformer");
+  if (g.mamba())
+    add_plot(s, smallest_plot(g), context.report_dir, "copy_state_" + g.task + "_smallest",
+             "COPY (" + g.task + "): smallest d_state reaching 95% against length, with the linear fit");
 }
 
 }  // namespace
@@ -179,8 +216,14 @@ ClaimSection copy_state_section(const std::vector<CellRow>& cells, const Section
                                         "and judged at length L",
                                     "Accuracy: the whole copied string right (generated when measured, else "
                                     "teacher-forced).");
+  const std::vector<CopyRow> rows = copy_rows(done);
   std::vector<ClaimVerdict> parts;
-  for (const char* task : {"copy", "lookup"}) add_task(s, done, task, context, parts);
+  for (const char* task : {"copy", "lookup"}) {
+    const TaskGrid g = task_grid(rows, task);
+    if (g.lengths.empty()) continue;
+    add_task(s, g, context);
+    for (auto& v : task_verdicts(g)) parts.push_back(std::move(v));
+  }
   s.verdict = parts.empty() ? ClaimVerdict{ClaimOutcome::inconclusive, paper_claim("copy-state").rule,
                                            "no finished copy or lookup cells"}
                             : combine_verdicts(parts);

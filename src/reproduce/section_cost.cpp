@@ -1,5 +1,6 @@
 // Section 5 of the report, "Inference cost" (reproduce/report_sections.h), from the cost.json of
-// `freelunch cost` (cost/cost_report.h to_json) and the generation timings of the dp-cot sweep.
+// `freelunch cost` (read by its owner, cost/cost_report.h from_json) and the generation timings of
+// the dp-cot sweep (typed GenerationRows built once from the done CoT cells).
 //
 // Table 1, per model: parameters; state bytes per layer (measured from the live caches; the
 // largest layer) at the first and last position t; FLOPs per token (analytic) and ms per token
@@ -18,6 +19,7 @@
 // when there is none; cells not done are counted in the notes (status_note).
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <tuple>
 
 #include "core/error.h"
@@ -37,52 +39,13 @@ namespace {
 
 std::string slope_cell(double s) { return std::isfinite(s) ? formatted("%.2f ", s) + cost::growth_label(s) : "-"; }
 
-// One model of cost.json, as the rows fit_model reads, plus what the verdict needs of its config.
-struct StoredModel {
-  cost::ModelCost cost;
-  bool mamba = false;
-  int64_t window = 0;  // Transformer: 0 = full causal attention
-};
-
-cost::CostRow row_of(const Json& j) {
-  cost::CostRow r;
-  r.position = j.at("position").get<int64_t>();
-  r.analytic_layer_bytes = j.at("analytic_layer_state_bytes").get<int64_t>();
-  r.measured_layer_bytes = j.at("measured_layer_state_bytes").get<std::vector<int64_t>>();
-  r.flops_per_token = j.at("flops_per_token").get<int64_t>();
-  r.median_ms = j.at("median_ms_per_token").get<double>();
-  r.total_flops = j.at("total_flops").get<double>();
-  r.estimated_total_ms = j.at("estimated_total_ms").get<double>();
-  return r;
-}
-
-std::vector<StoredModel> models_of(const Json& cost_json) {
-  try {
-    std::vector<StoredModel> models;
-    for (const Json& m : cost_json.at("models")) {
-      StoredModel s;
-      s.cost.label = m.at("label").get<std::string>();
-      s.cost.parameters = m.at("parameters").get<int64_t>();
-      for (const Json& r : m.at("rows")) s.cost.rows.push_back(row_of(r));
-      const Json& config = m.at("config");
-      s.mamba = config.at("type").get<std::string>() == "mamba";
-      s.window = s.mamba ? 0 : config.at("window").get<int64_t>();
-      cost::fit_model(s.cost);
-      models.push_back(std::move(s));
-    }
-    return models;
-  } catch (const Json::exception& e) {
-    throw Error(std::string("cost.json: ") + e.what());
-  }
-}
-
 // The state of one layer after t tokens: the largest measured layer (the analytic one if none).
 double layer_bytes(const cost::CostRow& r) {
   if (r.measured_layer_bytes.empty()) return static_cast<double>(r.analytic_layer_bytes);
   return static_cast<double>(*std::max_element(r.measured_layer_bytes.begin(), r.measured_layer_bytes.end()));
 }
 
-ReportTable cost_table(const std::vector<StoredModel>& models) {
+ReportTable cost_table(const cost::CostReport& report) {
   ReportTable t{
       "Cost of generation per model (`freelunch cost`, batch 1, step path): first and last position t; "
       "totals of generating T = the last position; slopes of log y on log t over the top two octaves "
@@ -91,8 +54,7 @@ ReportTable cost_table(const std::vector<StoredModel>& models) {
        "last t", "first t … last t = T", "total FLOPs to T", "est. total ms to T", "fit over t", "slope state",
        "slope FLOPs/token", "slope ms/token", "slope total FLOPs", "slope total time"},
       {}};
-  for (const auto& m : models) {
-    const auto& c = m.cost;
+  for (const auto& c : report.models) {
     if (c.rows.empty()) continue;
     const cost::CostRow &first = c.rows.front(), &last = c.rows.back();
     const cost::Slopes& s = c.slopes;
@@ -107,62 +69,69 @@ ReportTable cost_table(const std::vector<StoredModel>& models) {
   return t;
 }
 
-std::vector<ClaimVerdict> growth_verdicts(const std::vector<StoredModel>& models) {
+// Per model, over the fitted tail: state bytes per layer against t, and total FLOPs against T.
+std::vector<ClaimVerdict> growth_verdicts(const cost::CostReport& report) {
   std::vector<ClaimVerdict> parts;
-  for (const auto& m : models) {
-    if (m.cost.rows.empty()) continue;
+  for (const auto& m : report.models) {
+    if (m.rows.empty()) continue;
     std::vector<double> t, bytes, totals;
-    for (const auto& r : m.cost.rows) {
-      if (r.position < m.cost.slopes.from) continue;
+    for (const auto& r : m.rows) {
+      if (r.position < m.slopes.from) continue;
       t.push_back(static_cast<double>(r.position)), bytes.push_back(layer_bytes(r)), totals.push_back(r.total_flops);
     }
-    const bool full_attention = !m.mamba && m.window == 0;
+    const bool full_attention = !m.config.is_mamba() && m.config.window == 0;
     parts.push_back(verdict_growth(t, bytes, full_attention ? GrowthLaw::linear : GrowthLaw::flat,
-                                   m.cost.label + " state bytes per layer vs t"));
+                                   m.label + " state bytes per layer vs t"));
     parts.push_back(verdict_growth(t, totals, full_attention ? GrowthLaw::quadratic : GrowthLaw::linear,
-                                   m.cost.label + " total FLOPs vs T"));
+                                   m.label + " total FLOPs vs T"));
   }
   return parts;
 }
 
+// One generation measurement of a done CoT cell: per example, at one task size.
 struct GenerationRow {
-  std::string task, model;
+  std::string task, model;  // model: section_data.h model_label
   int64_t n = 0;
-  std::vector<std::string> cells;
+  std::optional<int64_t> parameters;
+  double tokens = 0, ms = 0, flops = 0;  // per example; flops: analytic, of generating that many tokens
 };
 
-// The rows of table 2 and how many done CoT cells there were (with timings or not).
-std::vector<GenerationRow> generation_rows(const std::vector<CellRow>& cells, int64_t& cot_cells) {
-  std::vector<GenerationRow> rows;
-  cot_cells = 0;
+struct Generation {
+  std::vector<GenerationRow> rows;  // by task and n
+  int64_t cot_cells = 0;            // done CoT cells, with timings or not
+};
+
+// The rows of one CoT cell's metrics "generation" (sizes with no examples left out).
+void add_generation_rows(const CellRow& cell, const RunConfig& rc, const std::vector<CellRow>& cells,
+                         std::vector<GenerationRow>& rows) {
+  const std::string model = model_label(cell, cells);
+  try {
+    for (const Json& g : cell.metrics.at("generation")) {
+      const int64_t size = g.at("size").get<int64_t>(), examples = g.at("examples").get<int64_t>();
+      if (examples <= 0) continue;
+      const double tokens = g.at("tokens").get<double>() / examples,
+                   ms = 1000 * g.at("seconds").get<double>() / examples;
+      rows.push_back({rc.task_name, model, size, cell.parameters, tokens, ms,
+                      cost::total_flops(rc.model, std::llround(tokens))});
+    }
+  } catch (const Json::exception& e) {
+    throw Error("cell " + cell.hash + " metrics.generation: " + e.what());
+  }
+}
+
+Generation generation_of(const std::vector<CellRow>& cells) {
+  Generation out;
   for (const auto& cell : done_cells(cells)) {
     const RunConfig rc = RunConfig::from_raw(cell_raw_config(cell.config, cell.hash));
     if (!rc.values.has("task.format") || rc.values.get_string("task.format") != "cot") continue;
-    ++cot_cells;
-    if (!cell.metrics.is_object() || !cell.metrics.contains("generation")) continue;
-    const std::string model = model_label(cell, cells);
-    const std::string parameters = cell.parameters ? with_commas(*cell.parameters) : "-";
-    try {
-      for (const Json& g : cell.metrics.at("generation")) {
-        const int64_t size = g.at("size").get<int64_t>(), examples = g.at("examples").get<int64_t>();
-        if (examples <= 0) continue;
-        const double tokens = g.at("tokens").get<double>() / examples,
-                     ms = 1000 * g.at("seconds").get<double>() / examples;
-        const double flops = cost::total_flops(rc.model, std::llround(tokens));
-        rows.push_back({rc.task_name,
-                        model,
-                        size,
-                        {rc.task_name, with_commas(size), model, parameters, formatted("%.1f", tokens), number_text(ms),
-                         number_text(flops)}});
-      }
-    } catch (const Json::exception& e) {
-      throw Error("cell " + cell.hash + " metrics.generation: " + e.what());
-    }
+    ++out.cot_cells;
+    if (cell.metrics.is_object() && cell.metrics.contains("generation"))
+      add_generation_rows(cell, rc, cells, out.rows);
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const GenerationRow& a, const GenerationRow& b) {
+  std::stable_sort(out.rows.begin(), out.rows.end(), [](const GenerationRow& a, const GenerationRow& b) {
     return std::tie(a.task, a.n) < std::tie(b.task, b.n);
   });
-  return rows;
+  return out;
 }
 
 ReportTable generation_table(const std::vector<GenerationRow>& rows) {
@@ -172,8 +141,37 @@ ReportTable generation_table(const std::vector<GenerationRow>& rows) {
       "generating that many tokens from an empty state. Times are wall-clock on a shared machine",
       {"task", "n", "model", "parameters", "tokens per example", "ms per example", "analytic FLOPs per example"},
       {}};
-  for (const auto& r : rows) t.rows.push_back(r.cells);
+  for (const auto& r : rows)
+    t.rows.push_back({r.task, with_commas(r.n), r.model, r.parameters ? with_commas(*r.parameters) : "-",
+                      formatted("%.1f", r.tokens), number_text(r.ms), number_text(r.flops)});
   return t;
+}
+
+// Why table 2 is missing ("" when it is there).
+std::string generation_note(const Generation& generation) {
+  if (!generation.rows.empty()) return "";
+  return generation.cot_cells == 0 ? "No measured CoT generation cost: the dp-cot sweep has no finished CoT cells."
+                                   : "No measured CoT generation cost: the finished CoT cells of the dp-cot sweep "
+                                     "hold no generation timings.";
+}
+
+// The plots `freelunch cost` made, copied into the report.
+void add_cost_plots(ClaimSection& section, const fs::path& cost_dir, const SectionContext& context) {
+  const std::pair<const char*, const char*> plots[] = {
+      {"cost_state_bytes", "Inference state vs position t (all layers), measured and analytic"},
+      {"cost_flops_per_token", "FLOPs per generated token vs position t (analytic)"},
+      {"cost_ms_per_token", "Time per generated token vs position t, measured, with analytic FLOPs × a fitted constant"},
+      {"cost_total_flops", "Total FLOPs of generating T tokens (analytic)"},
+      {"cost_total_time", "Total time of generating T tokens, estimated from the measured per-token times"}};
+  for (const auto& [stem, caption] : plots)
+    section.plots.push_back(copy_plot(cost_dir / stem, context.report_dir, stem, caption));
+}
+
+ClaimVerdict cost_verdict(const std::vector<ClaimVerdict>& parts) {
+  if (parts.empty())
+    return {ClaimOutcome::inconclusive, "verdict_growth per model needs the results of `freelunch cost`",
+            "no models measured"};
+  return combine_verdicts(parts);
 }
 
 }  // namespace
@@ -187,32 +185,16 @@ ClaimSection cost_section(const Json& cost, const fs::path& cost_dir, const std:
     section.experiment.notes = join_notes(
         {section.experiment.notes, "No stored cost.json of `freelunch cost`: its table and plots are left out."});
   } else {
-    const std::vector<StoredModel> models = models_of(cost);
-    section.tables.push_back(cost_table(models));
-    parts = growth_verdicts(models);
-    const std::pair<const char*, const char*> plots[] = {
-        {"cost_state_bytes", "Inference state vs position t (all layers), measured and analytic"},
-        {"cost_flops_per_token", "FLOPs per generated token vs position t (analytic)"},
-        {"cost_ms_per_token",
-         "Time per generated token vs position t, measured, with analytic FLOPs × a fitted constant"},
-        {"cost_total_flops", "Total FLOPs of generating T tokens (analytic)"},
-        {"cost_total_time", "Total time of generating T tokens, estimated from the measured per-token times"}};
-    for (const auto& [stem, caption] : plots)
-      section.plots.push_back(copy_plot(cost_dir / stem, context.report_dir, stem, caption));
+    const cost::CostReport report = cost::from_json(cost);
+    section.tables.push_back(cost_table(report));
+    add_cost_plots(section, cost_dir, context);
+    parts = growth_verdicts(report);
   }
-  int64_t cot_cells = 0;
-  const std::vector<GenerationRow> rows = generation_rows(dp_cot_cells, cot_cells);
-  if (!rows.empty()) section.tables.push_back(generation_table(rows));
-  const std::string no_rows = rows.empty() ? cot_cells == 0 ? "No measured CoT generation cost: the dp-cot sweep has "
-                                                              "no finished CoT cells."
-                                                            : "No measured CoT generation cost: the finished CoT "
-                                                              "cells of the dp-cot sweep hold no generation timings."
-                                           : "";
-  section.experiment.notes = join_notes({section.experiment.notes, status_note(dp_cot_cells), no_rows});
-  section.verdict = parts.empty() ? ClaimVerdict{ClaimOutcome::inconclusive,
-                                                 "verdict_growth per model needs the results of `freelunch cost`",
-                                                 "no models measured"}
-                                  : combine_verdicts(parts);
+  const Generation generation = generation_of(dp_cot_cells);
+  if (!generation.rows.empty()) section.tables.push_back(generation_table(generation.rows));
+  section.experiment.notes =
+      join_notes({section.experiment.notes, status_note(dp_cot_cells), generation_note(generation)});
+  section.verdict = cost_verdict(parts);
   return section;
 }
 

@@ -87,6 +87,14 @@ std::string model_label(const CellRow& cell, const std::vector<CellRow>& cells) 
   return kind + " " + dims;
 }
 
+std::string CellModel::dims() const { return "d" + std::to_string(width) + "×" + std::to_string(depth); }
+
+CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells) {
+  const auto integer = [&](const char* key) { return static_cast<int64_t>(number(cell, key, cells)); };
+  return {model_kind(cell, cells), model_label(cell, cells), integer("model.d_model"), integer("model.n_layer"),
+          number(cell, "model.d_state", cells)};
+}
+
 std::string percent(double accuracy) {
   if (std::isnan(accuracy)) return "–";
   char buf[32];

@@ -1,7 +1,11 @@
-// Reading sweep cells for the report sections (reproduce/report_sections.h): values by column
-// name (experiments/results_query.h: config keys with their defaults, acc@N, metrics.PATH), model
-// labels, percentages, and the notes every section shares. Torch-free.
+// Reading sweep cells for the report sections (reproduce/report_sections.h). Each section builds
+// its typed rows once from the cells (values by column name, experiments/results_query.h: config
+// keys with their defaults, acc@N, metrics.PATH), then its tables, plots and verdict from those
+// rows. Shared here: the model of a cell (CellModel), accuracies, percentages, and the notes every
+// section shares. Torch-free.
 #pragma once
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,6 +32,17 @@ std::string text(const CellRow& cell, const std::string& column, const std::vect
 double accuracy_at(const CellRow& cell, int64_t size, const std::vector<CellRow>& cells);
 // The overall final-answer accuracy (generated when measured, else teacher-forced), for CoT tasks.
 double answer_accuracy(const CellRow& cell);
+
+// The model of a cell as the sections read it, from its model.* keys (with their defaults).
+struct CellModel {
+  std::string family;            // model_kind: "mamba", "transformer" or "window"
+  std::string label;             // model_label: "mamba d32×2 N16"
+  int64_t width = 0, depth = 0;  // model.d_model, model.n_layer
+  double d_state = NAN;          // model.d_state (its default in a cell that is not Mamba)
+  bool is_mamba() const { return family == "mamba"; }
+  std::string dims() const;      // "d32×2"
+};
+CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells);
 
 // "mamba d32×2 N16", "transformer d32×2", "window W8 d32×2" from the cell's model.* keys.
 std::string model_label(const CellRow& cell, const std::vector<CellRow>& cells);

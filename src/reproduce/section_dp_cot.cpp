@@ -5,6 +5,9 @@
 // measured (the model writes its own chain), else teacher-forced. Two parts: the Transformer
 // beats Mamba over the matched (task, n, format) cells (verdict_consistently_better), and Mamba
 // with CoT is sometimes below Mamba answering directly (verdict_sometimes_worse).
+//
+// Four steps: the rows (one per done cell), gathered per problem (task, n) into the four columns
+// Mamba / Transformer × direct / CoT; the table, the plots and the verdict from those problems.
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -19,17 +22,120 @@ namespace {
 
 const std::vector<std::string> kTasks = {"lis", "edit_distance", "arithmetic"};
 
-struct Key {
-  std::string task;
-  double n;
-  bool operator<(const Key& o) const { return std::tie(task, n) < std::tie(o.task, o.n); }
+// One done DP cell.
+struct DpRow {
+  CellModel model;
+  std::string task, format;  // format: "direct" or "cot"
+  double n = NAN, accuracy = NAN, parameters = NAN;
 };
 
-// (model kind, format) → accuracy and parameters.
-struct Cell {
-  double accuracy = NAN, parameters = NAN;
+// The side of the comparison a model is on: "mamba", or "transformer" (windowed or not).
+std::string side(const CellModel& model) { return model.is_mamba() ? "mamba" : "transformer"; }
+
+std::vector<DpRow> dp_rows(const std::vector<CellRow>& done) {
+  std::vector<DpRow> rows;
+  for (const auto& c : done)
+    rows.push_back({cell_model(c, done), text(c, "task.name", done), text(c, "task.format", done),
+                    number(c, "task.n", done), answer_accuracy(c),
+                    c.parameters ? static_cast<double>(*c.parameters) : NAN});
+  return rows;
+}
+
+struct Problem {
+  std::string task;
+  double n;
+  bool operator<(const Problem& o) const { return std::tie(task, n) < std::tie(o.task, o.n); }
+  std::string name() const { return task + " n=" + number_text(n); }
 };
-using Row = std::map<std::pair<std::string, std::string>, Cell>;
+
+// One problem's cells by (side, format); the last cell of a pair wins.
+struct ProblemCells {
+  std::map<std::pair<std::string, std::string>, DpRow> by_column;
+  DpRow at(const std::string& side, const std::string& format) const {
+    const auto it = by_column.find({side, format});
+    return it == by_column.end() ? DpRow{} : it->second;
+  }
+  // Parameters of a side's model: its CoT cell's, else its direct cell's.
+  double parameters(const std::string& side) const {
+    const DpRow cot = at(side, "cot"), direct = at(side, "direct");
+    return std::isnan(cot.parameters) ? direct.parameters : cot.parameters;
+  }
+};
+
+struct DpGrid {
+  std::map<Problem, ProblemCells> problems;
+  std::map<std::string, std::string> labels;  // side → model label (of the last row seen)
+};
+
+DpGrid dp_grid(const std::vector<DpRow>& rows) {
+  DpGrid g;
+  for (const auto& r : rows) {
+    g.labels[side(r.model)] = r.model.label;
+    g.problems[{r.task, r.n}].by_column[{side(r.model), r.format}] = r;
+  }
+  return g;
+}
+
+const std::pair<std::string, std::string> kColumns[] = {
+    {"mamba", "direct"}, {"mamba", "cot"}, {"transformer", "direct"}, {"transformer", "cot"}};
+
+std::string column_name(const std::pair<std::string, std::string>& column) {
+  return (column.first == "mamba" ? "Mamba " : "Transformer ") + column.second;
+}
+
+ReportTable accuracy_table(const DpGrid& g) {
+  std::string models;
+  for (const auto& [kind, label] : g.labels) models += (models.empty() ? "" : ", ") + label;
+  ReportTable table{"final-answer accuracy (" + models + ")", {"task", "n"}, {}};
+  for (const auto& column : kColumns) table.header.push_back(column_name(column));
+  table.header.push_back("params Mamba");
+  table.header.push_back("params Transformer");
+  for (const auto& [problem, cells] : g.problems) {
+    std::vector<std::string> line{problem.task, number_text(problem.n)};
+    for (const auto& [kind, format] : kColumns) line.push_back(percent(cells.at(kind, format).accuracy));
+    line.push_back(number_text(cells.parameters("mamba")));
+    line.push_back(number_text(cells.parameters("transformer")));
+    table.rows.push_back(line);
+  }
+  return table;
+}
+
+// Accuracy against n for one task, a series per column that has cells.
+LinePlot task_plot(const DpGrid& g, const std::string& task) {
+  LinePlot plot{task + ": final-answer accuracy against size", "problem size n", "final-answer accuracy", false,
+                false, {}};
+  for (const auto& column : kColumns) {
+    Series series{column_name(column), {}, {}};
+    for (const auto& [problem, cells] : g.problems)
+      if (const auto it = cells.by_column.find(column); problem.task == task && it != cells.by_column.end())
+        series.x.push_back(problem.n), series.y.push_back(it->second.accuracy);
+    if (!series.x.empty()) plot.series.push_back(series);
+  }
+  return plot;
+}
+
+void add_plots(ClaimSection& s, const DpGrid& g, const SectionContext& context) {
+  for (const std::string& task : kTasks)
+    if (const LinePlot plot = task_plot(g, task); !plot.series.empty())
+      add_plot(s, plot, context.report_dir, "dp_cot_" + task,
+               task + ": final-answer accuracy of Mamba and Transformer, direct and with CoT");
+}
+
+// Transformer against Mamba per problem and format; Mamba with CoT against Mamba direct per problem.
+ClaimVerdict dp_verdict(const DpGrid& g) {
+  if (g.problems.empty()) return {ClaimOutcome::inconclusive, paper_claim("dp-cot").rule, "no finished DP cells"};
+  std::vector<PairedScore> transformer_vs_mamba, cot_vs_direct;
+  for (const auto& [problem, cells] : g.problems) {
+    for (const char* format : {"direct", "cot"}) {
+      const double t = cells.at("transformer", format).accuracy, m = cells.at("mamba", format).accuracy;
+      if (!std::isnan(t) && !std::isnan(m)) transformer_vs_mamba.push_back({problem.name() + " " + format, t, m});
+    }
+    const double cot = cells.at("mamba", "cot").accuracy, direct = cells.at("mamba", "direct").accuracy;
+    if (!std::isnan(cot) && !std::isnan(direct)) cot_vs_direct.push_back({problem.name(), cot, direct});
+  }
+  return combine_verdicts({verdict_consistently_better(transformer_vs_mamba, "Transformer", "Mamba"),
+                           verdict_sometimes_worse(cot_vs_direct, "Mamba CoT", "Mamba direct")});
+}
 
 }  // namespace
 
@@ -41,76 +147,10 @@ ClaimSection dp_cot_section(const std::vector<CellRow>& cells, const SectionCont
                                         " × {direct, cot} × {Mamba, Transformer}",
                                     "Accuracy: the final answer right, by greedy generation through the step path "
                                     "when measured (the model writes its own chain of thought), else teacher-forced.");
-
-  std::map<Key, Row> rows;
-  std::map<std::string, std::string> labels;  // model kind → label (of the last cell seen)
-  for (const auto& c : done) {
-    const std::string kind = model_kind(c, done) == "mamba" ? "mamba" : "transformer";
-    labels[kind] = model_label(c, done);
-    rows[{text(c, "task.name", done), number(c, "task.n", done)}][{kind, text(c, "task.format", done)}] =
-        Cell{answer_accuracy(c), c.parameters ? static_cast<double>(*c.parameters) : NAN};
-  }
-  const std::pair<std::string, std::string> columns[] = {
-      {"mamba", "direct"}, {"mamba", "cot"}, {"transformer", "direct"}, {"transformer", "cot"}};
-  std::string models;
-  for (const auto& [kind, label] : labels) models += (models.empty() ? "" : ", ") + label;
-  ReportTable table{"final-answer accuracy (" + models + ")", {"task", "n"}, {}};
-  for (const auto& [kind, format] : columns)
-    table.header.push_back((kind == "mamba" ? "Mamba " : "Transformer ") + format);
-  table.header.push_back("params Mamba");
-  table.header.push_back("params Transformer");
-  std::vector<PairedScore> transformer_vs_mamba, cot_vs_direct;
-  for (const auto& [key, row] : rows) {
-    std::vector<std::string> line{key.task, number_text(key.n)};
-    const auto get = [&](const std::string& kind, const std::string& format) {
-      const auto it = row.find({kind, format});
-      return it == row.end() ? Cell{} : it->second;
-    };
-    for (const auto& [kind, format] : columns) line.push_back(percent(get(kind, format).accuracy));
-    const auto params = [&](const std::string& kind) {
-      const Cell a = get(kind, "cot"), b = get(kind, "direct");
-      return number_text(std::isnan(a.parameters) ? b.parameters : a.parameters);
-    };
-    line.push_back(params("mamba"));
-    line.push_back(params("transformer"));
-    table.rows.push_back(line);
-    const std::string where = key.task + " n=" + number_text(key.n);
-    for (const char* format : {"direct", "cot"}) {
-      const Cell t = get("transformer", format), m = get("mamba", format);
-      if (!std::isnan(t.accuracy) && !std::isnan(m.accuracy))
-        transformer_vs_mamba.push_back({where + " " + format, t.accuracy, m.accuracy});
-    }
-    const Cell cot = get("mamba", "cot"), direct = get("mamba", "direct");
-    if (!std::isnan(cot.accuracy) && !std::isnan(direct.accuracy))
-      cot_vs_direct.push_back({where, cot.accuracy, direct.accuracy});
-  }
-  s.tables.push_back(table);
-
-  for (const std::string& task : kTasks) {
-    LinePlot plot{std::string(task) + ": final-answer accuracy against size",
-                  "problem size n",
-                  "final-answer accuracy",
-                  false,
-                  false,
-                  {}};
-    for (const auto& [kind, format] : columns) {
-      Series series{(kind == "mamba" ? "Mamba " : "Transformer ") + format, {}, {}};
-      for (const auto& [key, row] : rows)
-        if (key.task == task)
-          if (const auto it = row.find({kind, format}); it != row.end())
-            series.x.push_back(key.n), series.y.push_back(it->second.accuracy);
-      if (!series.x.empty()) plot.series.push_back(series);
-    }
-    if (!plot.series.empty())
-      add_plot(s, plot, context.report_dir, ("dp_cot_" + std::string(task)),
-               std::string(task) + ": final-answer accuracy of Mamba and Transformer, direct and with CoT");
-  }
-  if (rows.empty()) {
-    s.verdict = {ClaimOutcome::inconclusive, paper_claim("dp-cot").rule, "no finished DP cells"};
-    return s;
-  }
-  s.verdict = combine_verdicts({verdict_consistently_better(transformer_vs_mamba, "Transformer", "Mamba"),
-                                verdict_sometimes_worse(cot_vs_direct, "Mamba CoT", "Mamba direct")});
+  const DpGrid g = dp_grid(dp_rows(done));
+  s.tables.push_back(accuracy_table(g));
+  add_plots(s, g, context);
+  s.verdict = dp_verdict(g);
   return s;
 }
 

@@ -6,9 +6,13 @@
 // verdict_needs_more_samples; when the sweep also has a narrower and a shallower Mamba, the
 // shallower should stay more accurate than the narrower (verdict_consistently_better over the
 // lengths where not both reached 95%: where both did, the comparison is a tie and left out).
+//
+// Four steps: the rows (one per done cell: model, L, budget, curve, samples to 95%), grouped by
+// model label; the table, the plots and the verdict from those groups.
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "report/paper_claims.h"
 #include "reproduce/report_sections.h"
@@ -18,25 +22,180 @@ namespace fl::reproduce {
 
 namespace {
 
-// Samples (examples, or packed sequences) seen when the cell first reached the target; NaN if never.
-double samples_to_target(const CellRow& c, const std::vector<CellRow>& cells) {
-  const double batch = number(c, "train.batch_size", cells);
-  for (const auto& point : c.metrics.value("eval_curve", Json::array()))
-    if (point.value("accuracy", 0.0) >= kAccuracyTarget) return point.value("step", 0.0) * batch;
-  return NAN;
-}
-
-double budget_samples(const CellRow& c, const std::vector<CellRow>& cells) {
-  return number(c, "train.steps", cells) * number(c, "train.batch_size", cells);
-}
-
-struct Model {
-  std::string kind;
-  int64_t width = 0, depth = 0;
-  std::vector<CellRow> cells;  // one per max length
+// One evaluation during training: samples seen (step × batch size) and whole-string accuracy.
+struct CurvePoint {
+  double samples = 0, accuracy = 0;
 };
 
-double final_accuracy(const CellRow& c) { return c.accuracy ? *c.accuracy : NAN; }
+// One done copy cell.
+struct SampleRow {
+  CellModel model;
+  double length = NAN;          // L = task.max_len
+  double budget = NAN;          // samples of the whole run: train.steps × train.batch_size
+  double final_accuracy = NAN;  // overall, at the end
+  double to_target = NAN;       // samples at the first evaluation reaching 95%; NaN if none did
+  std::vector<CurvePoint> curve;
+};
+
+SampleRow sample_row(const CellRow& c, const std::vector<CellRow>& done) {
+  const double batch = number(c, "train.batch_size", done);
+  SampleRow r{cell_model(c, done), number(c, "task.max_len", done), number(c, "train.steps", done) * batch,
+              c.accuracy ? *c.accuracy : NAN, NAN, {}};
+  for (const auto& point : c.metrics.value("eval_curve", Json::array()))
+    r.curve.push_back({point.value("step", 0.0) * batch, point.value("accuracy", 0.0)});
+  for (const auto& p : r.curve)
+    if (p.accuracy >= kAccuracyTarget) {
+      r.to_target = p.samples;
+      break;
+    }
+  return r;
+}
+
+// The rows of one model label (one per max length).
+struct Model {
+  CellModel model;
+  std::vector<SampleRow> rows;
+  const SampleRow* at(double L) const {
+    for (const auto& r : rows)
+      if (r.length == L) return &r;
+    return nullptr;
+  }
+};
+
+struct Grid {
+  std::map<std::string, Model> models;  // by label
+  std::vector<double> lengths;
+  double budget = 0;  // the largest budget of the rows in the table
+};
+
+Grid grid_of(const std::vector<CellRow>& done) {
+  Grid g;
+  std::set<double> lengths;
+  for (const auto& c : done) {
+    const SampleRow r = sample_row(c, done);
+    Model& m = g.models[r.model.label];
+    m.model = r.model;
+    m.rows.push_back(r);
+    if (!std::isnan(r.length)) lengths.insert(r.length);
+  }
+  g.lengths = {lengths.begin(), lengths.end()};
+  for (const auto& [label, m] : g.models)
+    for (double L : g.lengths)
+      if (const SampleRow* r = m.at(L)) g.budget = std::max(g.budget, r->budget);
+  return g;
+}
+
+ReportTable samples_table(const Grid& g) {
+  ReportTable table{"samples to 95% whole-string accuracy (final accuracy in brackets)", {"L"}, {}};
+  for (const auto& [label, m] : g.models) table.header.push_back(label);
+  for (double L : g.lengths) {
+    std::vector<std::string> row{number_text(L)};
+    for (const auto& [label, m] : g.models) {
+      const SampleRow* r = m.at(L);
+      row.push_back(!r ? "–"
+                       : (std::isnan(r->to_target) ? "> " + number_text(r->budget) : number_text(r->to_target)) +
+                             " (" + percent(r->final_accuracy) + ")");
+    }
+    table.rows.push_back(row);
+  }
+  return table;
+}
+
+// Samples to 95% against L, a series per model (missing points: not reached).
+LinePlot samples_plot(const Grid& g) {
+  LinePlot plot{"COPY: samples to reach 95% against the longest training string",
+                "longest string L (letters)",
+                "samples to 95% (examples)",
+                false,
+                true,
+                {}};
+  for (const auto& [label, m] : g.models) {
+    Series series{label, {}, {}};
+    for (double L : g.lengths)
+      if (const SampleRow* r = m.at(L)) series.x.push_back(L), series.y.push_back(r->to_target);
+    plot.series.push_back(series);
+  }
+  return plot;
+}
+
+// One model's accuracy during training, a line per L.
+LinePlot curves_plot(const Grid& g, const std::string& label, const Model& m) {
+  LinePlot plot{"COPY: accuracy during training, " + label,
+                "samples seen (examples)",
+                "whole-string accuracy, lengths 1 … L",
+                true,
+                false,
+                {},
+                "bottom right"};
+  for (double L : g.lengths) {
+    const SampleRow* r = m.at(L);
+    if (!r || r->curve.empty()) continue;
+    Series over_time{"L = " + number_text(L), {}, {}, SeriesStyle::line};
+    for (const auto& p : r->curve) over_time.x.push_back(p.samples), over_time.y.push_back(p.accuracy);
+    plot.series.push_back(over_time);
+  }
+  return plot;
+}
+
+void add_plots(ClaimSection& s, const Grid& g, const SectionContext& context) {
+  if (g.models.empty()) return;
+  add_plot(s, samples_plot(g), context.report_dir, "sample_efficiency_samples",
+           "Samples each model needed to reach 95%, against the longest training string (missing points: "
+           "not reached within the budget)");
+  size_t i = 0;
+  for (const auto& [label, m] : g.models)
+    add_plot(s, curves_plot(g, label, m), context.report_dir, "sample_efficiency_curves_" + std::to_string(++i),
+             "Whole-string accuracy of " + label + " during training, per longest string L");
+}
+
+SampleCurve sample_curve(const Grid& g, const std::string& label, const Model& m) {
+  SampleCurve curve{label, {}};
+  for (double L : g.lengths)
+    if (const SampleRow* r = m.at(L)) curve.points.push_back({L, r->to_target});
+  return curve;
+}
+
+// Where both reached the target the comparison says nothing: a tie, left out.
+std::vector<PairedScore> depth_against_width(const Grid& g, const Model& shallower, const Model& narrower) {
+  std::vector<PairedScore> pairs;
+  for (double L : g.lengths) {
+    const SampleRow* a = shallower.at(L);
+    const SampleRow* b = narrower.at(L);
+    if (a && b && !(a->final_accuracy >= kAccuracyTarget && b->final_accuracy >= kAccuracyTarget))
+      pairs.push_back({"L=" + number_text(L), a->final_accuracy, b->final_accuracy});
+  }
+  return pairs;
+}
+
+// Mamba (the largest one) against the Transformer with the most cells; shrinking depth against
+// shrinking width of that Mamba.
+ClaimVerdict sample_verdict(const Grid& g) {
+  const Model *mamba = nullptr, *transformer = nullptr, *shallower = nullptr, *narrower = nullptr;
+  std::string mamba_label, transformer_label;
+  for (const auto& [label, m] : g.models) {
+    const CellModel& k = m.model;
+    if (k.is_mamba() && (!mamba || k.width * k.depth > mamba->model.width * mamba->model.depth))
+      mamba = &m, mamba_label = label;
+    if (k.family == "transformer" && (!transformer || m.rows.size() > transformer->rows.size()))
+      transformer = &m, transformer_label = label;
+  }
+  for (const auto& [label, m] : g.models) {
+    if (!mamba || !m.model.is_mamba()) continue;
+    if (m.model.width == mamba->model.width && m.model.depth < mamba->model.depth) shallower = &m;
+    if (m.model.depth == mamba->model.depth && m.model.width < mamba->model.width) narrower = &m;
+  }
+  std::vector<ClaimVerdict> parts;
+  if (mamba && transformer)
+    parts.push_back(verdict_needs_more_samples(sample_curve(g, mamba_label, *mamba),
+                                               sample_curve(g, transformer_label, *transformer), g.budget));
+  if (shallower && narrower)
+    parts.push_back(verdict_consistently_better(depth_against_width(g, *shallower, *narrower), "shallower Mamba",
+                                                "narrower Mamba"));
+  if (parts.empty())
+    return {ClaimOutcome::inconclusive, paper_claim("sample-efficiency").rule,
+            "the sweep has no finished Mamba and Transformer copy cells to compare"};
+  return combine_verdicts(parts);
+}
 
 }  // namespace
 
@@ -49,117 +208,10 @@ ClaimSection sample_efficiency_section(const std::vector<CellRow>& cells, const 
           " (strings of 1 … L letters), evaluated every " + value_set(done, "train.eval_every") + " steps",
       "Samples to 95% = steps × batch size at the first evaluation where the whole-string "
       "accuracy over lengths 1 … L (teacher-forced) reached 95%.");
-
-  std::map<std::string, Model> models;  // by label
-  for (const auto& c : done) {
-    Model& m = models[model_label(c, done)];
-    m.kind = model_kind(c, done);
-    m.width = static_cast<int64_t>(number(c, "model.d_model", done));
-    m.depth = static_cast<int64_t>(number(c, "model.n_layer", done));
-    m.cells.push_back(c);
-  }
-  const std::vector<double> lengths = distinct_numbers(done, "task.max_len");
-  const auto cell_at = [&](const Model& m, double L) -> const CellRow* {
-    for (const auto& c : m.cells)
-      if (number(c, "task.max_len", done) == L) return &c;
-    return nullptr;
-  };
-
-  ReportTable table{"samples to 95% whole-string accuracy (final accuracy in brackets)", {"L"}, {}};
-  for (const auto& [label, m] : models) table.header.push_back(label);
-  LinePlot samples{"COPY: samples to reach 95% against the longest training string",
-                   "longest string L (letters)",
-                   "samples to 95% (examples)",
-                   false,
-                   false,
-                   {}};
-  samples.log_y = true;
-  double budget = 0;
-  std::map<std::string, SampleCurve> sample_curves;
-  std::vector<std::pair<std::string, LinePlot>> curve_plots;  // one per model: a line per length
-  for (const auto& [label, m] : models) {
-    Series series{label, {}, {}};
-    LinePlot curves{"COPY: accuracy during training, " + label,
-                    "samples seen (examples)",
-                    "whole-string accuracy, lengths 1 … L",
-                    true,
-                    false,
-                    {},
-                    "bottom right"};
-    SampleCurve& curve = sample_curves[label];
-    curve.model = label;
-    for (double L : lengths) {
-      const CellRow* c = cell_at(m, L);
-      if (!c) continue;
-      const double needed = samples_to_target(*c, done);
-      budget = std::max(budget, budget_samples(*c, done));
-      series.x.push_back(L), series.y.push_back(needed);
-      curve.points.push_back({L, needed});
-      Series over_time{"L = " + number_text(L), {}, {}, SeriesStyle::line};
-      for (const auto& point : c->metrics.value("eval_curve", Json::array()))
-        over_time.x.push_back(point.value("step", 0.0) * number(*c, "train.batch_size", done)),
-            over_time.y.push_back(point.value("accuracy", 0.0));
-      if (!over_time.x.empty()) curves.series.push_back(over_time);
-    }
-    samples.series.push_back(series);
-    curve_plots.push_back({label, curves});
-  }
-  for (double L : lengths) {
-    std::vector<std::string> row{number_text(L)};
-    for (const auto& [label, m] : models) {
-      const CellRow* c = cell_at(m, L);
-      const double needed = c ? samples_to_target(*c, done) : NAN;
-      row.push_back(!c ? "–"
-                       : (std::isnan(needed) ? "> " + number_text(budget_samples(*c, done)) : number_text(needed)) +
-                             " (" + percent(final_accuracy(*c)) + ")");
-    }
-    table.rows.push_back(row);
-  }
-  s.tables.push_back(table);
-  if (!models.empty()) {
-    add_plot(s, samples, context.report_dir, "sample_efficiency_samples",
-             "Samples each model needed to reach 95%, against the longest training string (missing points: "
-             "not reached within the budget)");
-    for (size_t i = 0; i < curve_plots.size(); ++i)
-      add_plot(s, curve_plots[i].second, context.report_dir, "sample_efficiency_curves_" + std::to_string(i + 1),
-               "Whole-string accuracy of " + curve_plots[i].first + " during training, per longest string L");
-  }
-
-  // Mamba (the largest one) against the Transformer with the most cells.
-  const Model* mamba = nullptr;
-  const Model* transformer = nullptr;
-  std::string mamba_label, transformer_label;
-  for (const auto& [label, m] : models) {
-    if (m.kind == "mamba" && (!mamba || m.width * m.depth > mamba->width * mamba->depth))
-      mamba = &m, mamba_label = label;
-    if (m.kind == "transformer" && (!transformer || m.cells.size() > transformer->cells.size()))
-      transformer = &m, transformer_label = label;
-  }
-  std::vector<ClaimVerdict> parts;
-  if (mamba && transformer)
-    parts.push_back(verdict_needs_more_samples(sample_curves[mamba_label], sample_curves[transformer_label], budget));
-  // Shrinking depth vs shrinking width, against the largest Mamba.
-  const Model* shallower = nullptr;
-  const Model* narrower = nullptr;
-  for (const auto& [label, m] : models) {
-    if (!mamba || m.kind != "mamba") continue;
-    if (m.width == mamba->width && m.depth < mamba->depth) shallower = &m;
-    if (m.depth == mamba->depth && m.width < mamba->width) narrower = &m;
-  }
-  if (shallower && narrower) {
-    std::vector<PairedScore> pairs;
-    for (double L : lengths) {
-      const CellRow* a = cell_at(*shallower, L);
-      const CellRow* b = cell_at(*narrower, L);
-      // Where both reached the target the comparison says nothing: a tie, left out.
-      if (a && b && !(final_accuracy(*a) >= kAccuracyTarget && final_accuracy(*b) >= kAccuracyTarget))
-        pairs.push_back({"L=" + number_text(L), final_accuracy(*a), final_accuracy(*b)});
-    }
-    parts.push_back(verdict_consistently_better(pairs, "shallower Mamba", "narrower Mamba"));
-  }
-  s.verdict = parts.empty() ? ClaimVerdict{ClaimOutcome::inconclusive, paper_claim("sample-efficiency").rule,
-                                           "the sweep has no finished Mamba and Transformer copy cells to compare"}
-                            : combine_verdicts(parts);
+  const Grid g = grid_of(done);
+  s.tables.push_back(samples_table(g));
+  add_plots(s, g, context);
+  s.verdict = sample_verdict(g);
   return s;
 }
 

@@ -291,6 +291,52 @@ void add_plots(ClaimSection& section, const fs::path& from_dir, const std::strin
     section.plots.push_back(copy_plot(from_dir / stem, report_dir, prefix + stem, caption));
 }
 
+// Theorems 1–3: the copy tables and plots, and their verdict parts.
+void add_copy_theory(ClaimSection& section, const StoredCopyTheory& copy, const fs::path& copy_dir,
+                     const SectionContext& context, std::vector<ClaimVerdict>& parts) {
+  section.tables.push_back(copy_table(copy));
+  if (!copy.result.frontier.rows.empty()) section.tables.push_back(frontier_table(copy));
+  add_plots(section, copy_dir, "theory_",
+            {{"copy_error_vs_distance", "COPY error vs copy distance L at N = " + count(copy.options.max_n)},
+             {"copy_needed_score", "Theorem 1: score needed at distance L, measured and (1/a)^(L−1)"},
+             {"copy_logit_scale", "Theorem 2: logit scale β needed vs N, bisection and log((N−1)(1−ε)/ε)"},
+             {"copy_state_bytes", "Inference state after N tokens: Theorem 3, Theorem 1 and the KV cache"}},
+            context.report_dir);
+  if (!copy.result.frontier.rows.empty())
+    add_plots(section, copy_dir, "theory_",
+              {{"copy_score_frontier", "Theorem 1 measured: longest distance copied by gradient descent vs the "
+                                       "score cap B, beside the bound 1 + log(B/(1−ε))/log(1/ā)"}},
+              context.report_dir);
+  for (auto& v : copy_verdicts(copy)) parts.push_back(std::move(v));
+}
+
+// Theorems 4–5: the local_dp and pointer_dp tables and plots, and their verdict parts.
+void add_local_dp_theory(ClaimSection& section, const StoredLocalDpTheory& dp, const fs::path& local_dp_dir,
+                         const SectionContext& context, std::vector<ClaimVerdict>& parts) {
+  for (auto table : {ring_table, pointer_table, interleaved_table, prefix_fixed_table, smallest_table})
+    section.tables.push_back(table(dp));
+  add_plots(section, local_dp_dir, "theory_local_dp_",
+            {{"exactness_vs_T", "local_dp by construction: fraction of sequences exact vs length T"},
+             {"state_bytes_vs_T", "local_dp by construction: state bytes vs length T, interleaved and prefix"},
+             {"prefix_smallest_state_vs_n", "local_dp prefix: smallest exact state vs n, with its line"},
+             {"scan_flops_vs_T", "DP by construction: scan FLOPs of the whole chain vs length T"}},
+            context.report_dir);
+  for (auto& v : local_dp_verdicts(dp)) parts.push_back(std::move(v));
+}
+
+// The trained copy models' scores: a table, and a plot per model (evidence, not a verdict part).
+void add_trained_scores(ClaimSection& section, const StoredTrainedScores& scores, const fs::path& scores_dir,
+                        const SectionContext& context) {
+  section.tables.push_back(trained_scores_table(scores));
+  for (const auto& m : scores.models)
+    section.plots.push_back(copy_plot(scores_dir / (m.stem + "_plot"), context.report_dir, "theory_" + m.stem,
+                                      (m.scores.mamba.empty() ? "Trained Transformer: logit gap at the source vs "
+                                                                "copy distance L, and Theorem 2's need: "
+                                                              : "Trained Mamba: score at the source vs copy distance "
+                                                                "L, the needed 1/ᾱ and Theorem 1's (1/a)^(L−1): ") +
+                                          m.label));
+}
+
 }  // namespace
 
 ClaimSection theory_section(const Json& copy_theory, const fs::path& copy_dir, const Json& local_dp_theory,
@@ -300,53 +346,16 @@ ClaimSection theory_section(const Json& copy_theory, const fs::path& copy_dir, c
   section.experiment = context.experiment;
   std::vector<ClaimVerdict> parts;
   std::vector<std::string> absent;
-  if (copy_theory.is_null()) {
+  if (copy_theory.is_null())
     parts.push_back(missing("Theorems 1–3 (COPY)", "theory copy", absent));
-  } else {
-    const StoredCopyTheory copy = read_copy_theory_json(copy_theory);
-    section.tables.push_back(copy_table(copy));
-    if (!copy.result.frontier.rows.empty()) section.tables.push_back(frontier_table(copy));
-    add_plots(section, copy_dir, "theory_",
-              {{"copy_error_vs_distance", "COPY error vs copy distance L at N = " + count(copy.options.max_n)},
-               {"copy_needed_score", "Theorem 1: score needed at distance L, measured and (1/a)^(L−1)"},
-               {"copy_logit_scale", "Theorem 2: logit scale β needed vs N, bisection and log((N−1)(1−ε)/ε)"},
-               {"copy_state_bytes", "Inference state after N tokens: Theorem 3, Theorem 1 and the KV cache"}},
-              context.report_dir);
-    if (!copy.result.frontier.rows.empty())
-      add_plots(section, copy_dir, "theory_",
-                {{"copy_score_frontier", "Theorem 1 measured: longest distance copied by gradient descent vs the "
-                                         "score cap B, beside the bound 1 + log(B/(1−ε))/log(1/ā)"}},
-                context.report_dir);
-    for (auto& v : copy_verdicts(copy)) parts.push_back(std::move(v));
-  }
-  if (local_dp_theory.is_null()) {
+  else
+    add_copy_theory(section, read_copy_theory_json(copy_theory), copy_dir, context, parts);
+  if (local_dp_theory.is_null())
     parts.push_back(missing("Theorems 4–5 (local_dp)", "theory local-dp", absent));
-  } else {
-    const StoredLocalDpTheory dp = read_local_dp_theory_json(local_dp_theory);
-    section.tables.push_back(ring_table(dp));
-    section.tables.push_back(pointer_table(dp));
-    section.tables.push_back(interleaved_table(dp));
-    section.tables.push_back(prefix_fixed_table(dp));
-    section.tables.push_back(smallest_table(dp));
-    add_plots(section, local_dp_dir, "theory_local_dp_",
-              {{"exactness_vs_T", "local_dp by construction: fraction of sequences exact vs length T"},
-               {"state_bytes_vs_T", "local_dp by construction: state bytes vs length T, interleaved and prefix"},
-               {"prefix_smallest_state_vs_n", "local_dp prefix: smallest exact state vs n, with its line"},
-               {"scan_flops_vs_T", "DP by construction: scan FLOPs of the whole chain vs length T"}},
-              context.report_dir);
-    for (auto& v : local_dp_verdicts(dp)) parts.push_back(std::move(v));
-  }
-  if (!trained_scores.is_null()) {
-    const StoredTrainedScores scores = read_trained_scores_json(trained_scores);
-    section.tables.push_back(trained_scores_table(scores));
-    for (const auto& m : scores.models)
-      section.plots.push_back(copy_plot(scores_dir / (m.stem + "_plot"), context.report_dir, "theory_" + m.stem,
-                                        (m.scores.mamba.empty() ? "Trained Transformer: logit gap at the source vs "
-                                                                  "copy distance L, and Theorem 2's need: "
-                                                                : "Trained Mamba: score at the source vs copy distance "
-                                                                  "L, the needed 1/ᾱ and Theorem 1's (1/a)^(L−1): ") +
-                                            m.label));
-  }
+  else
+    add_local_dp_theory(section, read_local_dp_theory_json(local_dp_theory), local_dp_dir, context, parts);
+  if (!trained_scores.is_null())
+    add_trained_scores(section, read_trained_scores_json(trained_scores), scores_dir, context);
   if (!absent.empty())
     section.experiment.notes =
         join_notes({section.experiment.notes, "No stored results of " + absent.front() +

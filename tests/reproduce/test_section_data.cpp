@@ -1,0 +1,42 @@
+// The model of a sweep cell as every report section reads it (reproduce/section_data.h
+// cell_model): the family (a Transformer with a window counts as "window"), the label, and the
+// sizes, with the config keys' defaults where a cell leaves them unset.
+#include <gtest/gtest.h>
+
+#include "reproduce/section_data.h"
+
+namespace fl::reproduce {
+namespace {
+
+CellRow cell_with(const Json& config) {
+  CellRow c;
+  c.hash = config.dump(), c.config = config, c.status = CellStatus::kDone;
+  return c;
+}
+
+TEST(SectionData, CellModelReadsFamilyLabelAndSizes) {
+  const std::vector<CellRow> cells = {
+      cell_with({{"task.name", "copy"}, {"model.type", "mamba"}, {"model.d_state", 4}, {"model.d_model", 32}}),
+      cell_with({{"task.name", "copy"}, {"model.type", "transformer"}, {"model.n_layer", 3}}),
+      cell_with({{"task.name", "copy"}, {"model.type", "transformer"}, {"model.window", 8}}),
+      cell_with({{"task.name", "copy"}, {"model.type", "window"}, {"model.window", 4}})};
+  const CellModel mamba = cell_model(cells[0], cells), transformer = cell_model(cells[1], cells),
+                  windowed = cell_model(cells[2], cells), window = cell_model(cells[3], cells);
+  EXPECT_EQ(mamba.family, "mamba");
+  EXPECT_TRUE(mamba.is_mamba());
+  EXPECT_EQ(mamba.label, "mamba d32×2 N4");
+  EXPECT_EQ(mamba.dims(), "d32×2");
+  EXPECT_EQ(mamba.d_state, 4);
+  EXPECT_EQ(transformer.family, "transformer");
+  EXPECT_FALSE(transformer.is_mamba());
+  EXPECT_EQ(transformer.label, "transformer d64×3");
+  EXPECT_EQ(transformer.width, 64);  // the default d_model
+  EXPECT_EQ(transformer.depth, 3);
+  EXPECT_EQ(windowed.family, "window");
+  EXPECT_EQ(windowed.label, "window W8 d64×2");
+  EXPECT_EQ(window.family, "window");
+  EXPECT_EQ(window.label, "window W4 d64×2");
+}
+
+}  // namespace
+}  // namespace fl::reproduce
