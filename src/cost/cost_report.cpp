@@ -297,22 +297,6 @@ CostRow row_from_json(const Json& j) {
   return r;
 }
 
-// ModelConfig::to_json's object; keys it lacks keep their defaults, but not "type" and a
-// Transformer's "window" (the growth laws depend on them).
-ModelConfig config_from_json(const Json& j) {
-  ModelConfig c;
-  c.type = j.at("type").get<std::string>();
-  const auto read = [&](const char* key, auto& field) { field = j.value(key, field); };
-  read("vocab_size", c.vocab_size), read("d_model", c.d_model), read("n_layer", c.n_layer);
-  read("norm", c.norm), read("norm_eps", c.norm_eps);
-  read("d_state", c.d_state), read("d_conv", c.d_conv), read("expand", c.expand), read("dt_rank", c.dt_rank);
-  read("dt_min", c.dt_min), read("dt_max", c.dt_max), read("dt_init_floor", c.dt_init_floor);
-  read("n_head", c.n_head), read("pos", c.pos), read("rope_base", c.rope_base), read("max_len", c.max_len);
-  read("mlp_ratio", c.mlp_ratio);
-  if (!c.is_mamba()) c.window = j.at("window").get<int64_t>();
-  return c;
-}
-
 Validation validation_from_json(const Json& j) {
   Validation v;
   v.length = j.at("length").get<int64_t>();
@@ -330,7 +314,7 @@ ModelCost model_from_json(const Json& j) {
   m.label = j.at("label").get<std::string>();
   m.parameters = j.at("parameters").get<int64_t>();
   for (const Json& r : j.at("rows")) m.rows.push_back(row_from_json(r));
-  m.config = config_from_json(j.at("config"));
+  m.config = ModelConfig::from_json(j.at("config"));
   if (j.contains("validation")) m.validation = validation_from_json(j.at("validation"));
   fit_model(m);
   return m;

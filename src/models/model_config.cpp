@@ -92,6 +92,20 @@ Json ModelConfig::to_json() const {
   return j;
 }
 
+ModelConfig ModelConfig::from_json(const Json& j) {
+  ModelConfig c;
+  c.family = parse_model_family(j.at("type").get<std::string>(), "model type");
+  const auto read = [&](const char* key, auto& field) { field = j.value(key, field); };
+  read("vocab_size", c.vocab_size), read("d_model", c.d_model), read("n_layer", c.n_layer);
+  read("norm", c.norm), read("norm_eps", c.norm_eps);
+  read("d_state", c.d_state), read("d_conv", c.d_conv), read("expand", c.expand), read("dt_rank", c.dt_rank);
+  read("dt_min", c.dt_min), read("dt_max", c.dt_max), read("dt_init_floor", c.dt_init_floor);
+  read("n_head", c.n_head), read("pos", c.pos), read("rope_base", c.rope_base), read("max_len", c.max_len);
+  read("mlp_ratio", c.mlp_ratio);
+  if (!c.is_mamba()) c.window = j.at("window").get<int64_t>();
+  return c;
+}
+
 std::string ModelConfig::label() const {
   const std::string dims = "d" + std::to_string(d_model) + "×" + std::to_string(n_layer);
   switch (family) {

@@ -45,6 +45,10 @@ struct ModelConfig {
   // Reads "model.*" values and checks cross-field constraints (throws fl::Error).
   static ModelConfig from(const ParamValues& values, int64_t task_vocab_size);
   Json to_json() const;  // the "model" object of a checkpoint's config.json
+  // The inverse of to_json, for stored results (cost.json): keys it lacks keep their defaults,
+  // but not "type" and a Transformer's "window"; nlohmann's exception names a missing key or a
+  // wrong type, fl::Error an unknown family.
+  static ModelConfig from_json(const Json& json);
   // The family of a key only it reads (Mamba: "model.d_state"; Transformer: "model.n_head",
   // "model.window"); nullopt for the keys every family reads.
   static std::optional<ModelFamily> family_of(const std::string& key);

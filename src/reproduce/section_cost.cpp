@@ -37,8 +37,6 @@ namespace fl::reproduce {
 namespace fs = std::filesystem;
 namespace {
 
-std::string slope_cell(double s) { return std::isfinite(s) ? formatted("%.2f ", s) + cost::growth_label(s) : "-"; }
-
 // The state of one layer after t tokens: the largest measured layer (the analytic one if none).
 double layer_bytes(const cost::CostRow& r) {
   if (r.measured_layer_bytes.empty()) return static_cast<double>(r.analytic_layer_bytes);
@@ -63,8 +61,8 @@ ReportTable cost_table(const cost::CostReport& report) {
                       with_commas(last.flops_per_token), number_text(first.median_ms), number_text(last.median_ms),
                       with_commas(first.position) + "…" + with_commas(last.position), number_text(last.total_flops),
                       number_text(last.estimated_total_ms), with_commas(s.from) + "…" + with_commas(s.to),
-                      slope_cell(s.state_bytes), slope_cell(s.flops_per_token), slope_cell(s.ms_per_token),
-                      slope_cell(s.total_flops), slope_cell(s.total_ms)});
+                      cost::slope_cell(s.state_bytes), cost::slope_cell(s.flops_per_token),
+                      cost::slope_cell(s.ms_per_token), cost::slope_cell(s.total_flops), cost::slope_cell(s.total_ms)});
   }
   return t;
 }
@@ -104,7 +102,7 @@ struct Generation {
 // The rows of one CoT cell's metrics "generation" (sizes with no examples left out).
 void add_generation_rows(const CellRow& cell, const RunConfig& rc, const std::vector<CellRow>& cells,
                          std::vector<GenerationRow>& rows) {
-  const std::string model = model_label(cell, cells);
+  const std::string model = cell_model(cell, cells).label;
   try {
     for (const Json& g : cell.metrics.at("generation")) {
       const int64_t size = g.at("size").get<int64_t>(), examples = g.at("examples").get<int64_t>();

@@ -70,36 +70,18 @@ double answer_accuracy(const CellRow& cell) {
   return NAN;
 }
 
-std::string model_kind(const CellRow& cell, const std::vector<CellRow>& cells) {
-  const std::string type = text(cell, "model.type", cells);
-  if (type == "transformer" && number(cell, "model.window", cells) > 0) return "window";
-  return type;
-}
-
-std::string model_label(const CellRow& cell, const std::vector<CellRow>& cells) {
-  const auto integer = [&](const std::string& key) {
-    return std::to_string(static_cast<int64_t>(number(cell, key, cells)));
-  };
-  const std::string kind = model_kind(cell, cells),
-                    dims = "d" + integer("model.d_model") + "×" + integer("model.n_layer");
-  if (kind == "mamba") return "mamba " + dims + " N" + integer("model.d_state");
-  if (kind == "window") return "window W" + integer("model.window") + " " + dims;
-  return kind + " " + dims;
-}
-
 std::string CellModel::dims() const { return "d" + std::to_string(width) + "×" + std::to_string(depth); }
 
 CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells) {
   const auto integer = [&](const char* key) { return static_cast<int64_t>(number(cell, key, cells)); };
-  return {model_kind(cell, cells), model_label(cell, cells), integer("model.d_model"), integer("model.n_layer"),
+  const std::string type = text(cell, "model.type", cells);
+  ModelConfig config;
+  config.family = type == "window" ? ModelFamily::transformer : parse_model_family(type, "model.type");
+  config.window = config.family == ModelFamily::transformer ? integer("model.window") : 0;
+  config.d_model = integer("model.d_model"), config.n_layer = integer("model.n_layer");
+  config.d_state = integer("model.d_state");
+  return {config.family, config.window, config.label(), config.d_model, config.n_layer,
           number(cell, "model.d_state", cells)};
-}
-
-std::string percent(double accuracy) {
-  if (std::isnan(accuracy)) return "–";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", 100 * accuracy);
-  return buf;
 }
 
 std::string number_text(double value) {

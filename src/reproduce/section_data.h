@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "experiments/results_store.h"
+#include "models/model_config.h"
+#include "render/text.h"
 #include "render/plot.h"
 #include "report/claim_report.h"
 
@@ -35,22 +37,16 @@ double answer_accuracy(const CellRow& cell);
 
 // The model of a cell as the sections read it, from its model.* keys (with their defaults).
 struct CellModel {
-  std::string family;            // model_kind: "mamba", "transformer" or "window"
-  std::string label;             // model_label: "mamba d32×2 N16"
+  ModelFamily family = ModelFamily::mamba;  // model.type (a "window" cell is a Transformer)
+  int64_t window = 0;            // model.window: > 0 for a sliding-window Transformer
+  std::string label;             // ModelConfig::label(): "mamba d32×2 N16", "window W8 d32×2"
   int64_t width = 0, depth = 0;  // model.d_model, model.n_layer
   double d_state = NAN;          // model.d_state (its default in a cell that is not Mamba)
-  bool is_mamba() const { return family == "mamba"; }
+  bool is_mamba() const { return family == ModelFamily::mamba; }
+  bool full_attention() const { return family == ModelFamily::transformer && window == 0; }
   std::string dims() const;      // "d32×2"
 };
 CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells);
-
-// "mamba d32×2 N16", "transformer d32×2", "window W8 d32×2" from the cell's model.* keys.
-std::string model_label(const CellRow& cell, const std::vector<CellRow>& cells);
-// "mamba", "transformer" or "window" (a transformer with model.window > 0 counts as window).
-std::string model_kind(const CellRow& cell, const std::vector<CellRow>& cells);
-
-// "95.3%" (one decimal); "–" for NaN.
-std::string percent(double accuracy);
 // "1,234" for whole numbers, otherwise 4 significant digits; "–" for NaN.
 std::string number_text(double value);
 

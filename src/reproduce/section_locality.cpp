@@ -46,7 +46,7 @@ std::vector<LocalityRow> locality_rows(const std::vector<CellRow>& done) {
 
 // One model label's accuracies by format and size (the last cell of a format wins a size).
 struct LocalityModel {
-  std::string family;
+  bool full_attention = false;  // a Transformer without a window
   std::map<std::string, std::map<double, double>> by_format;
   double at(const std::string& format, double n) const {
     const auto f = by_format.find(format);
@@ -66,7 +66,7 @@ LocalityGrid locality_grid(const std::vector<LocalityRow>& rows) {
   for (const auto& r : rows)
     for (const auto& [n, accuracy] : r.accuracies) {
       LocalityModel& m = g.models[r.model.label];
-      m.family = r.model.family;
+      m.full_attention = r.model.full_attention();
       m.by_format[r.format][n] = accuracy;
       g.sizes.insert(n);
     }
@@ -104,7 +104,7 @@ LinePlot accuracy_plot(const LocalityGrid& g) {
 // state. "" when every full Transformer reaches the target on the prefix form at every size.
 std::string control_failure(const LocalityGrid& g) {
   for (const auto& [label, m] : g.models) {
-    if (m.family != "transformer") continue;
+    if (!m.full_attention) continue;
     for (double n : g.sizes)
       if (const double prefix = m.at("prefix", n); !(prefix >= kAccuracyTarget))
         return label + " (the control) reaches only " + percent(prefix) + " on the prefix form at n = " +
@@ -123,7 +123,7 @@ ClaimVerdict model_verdict(const LocalityGrid& g, const std::string& label, cons
     points.push_back({n, m.at("interleaved", n), m.at("prefix", n)});
     interleaved.push_back({n, m.at("interleaved", n)});
   }
-  if (m.family == "transformer") return verdict_stays_accurate(interleaved, label + " on the interleaved form");
+  if (m.full_attention) return verdict_stays_accurate(interleaved, label + " on the interleaved form");
   ClaimVerdict v = verdict_locality(points, label);
   v.rule += "; the prefix gap counts only when the full Transformer (the control) reaches " +
             percent(kAccuracyTarget) + " on the prefix form at every n";

@@ -1,8 +1,8 @@
 // Small pieces shared by the report sections (reproduce/report_sections.h). Torch-free.
 #pragma once
-#include <cstdio>
 #include <string>
 
+#include "render/text.h"
 #include "report/verdict.h"
 
 namespace fl::reproduce {
@@ -13,13 +13,6 @@ inline ClaimVerdict labelled(const std::string& label, ClaimVerdict verdict) {
   verdict.rule = label + ": " + verdict.rule;
   verdict.because = label + ": " + verdict.because;
   return verdict;
-}
-
-// One number through a printf format, e.g. formatted("%.4g", 0.0123) = "0.0123".
-inline std::string formatted(const char* format, double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, value);
-  return buf;
 }
 
 }  // namespace fl::reproduce

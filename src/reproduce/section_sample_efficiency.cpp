@@ -176,7 +176,7 @@ ClaimVerdict sample_verdict(const Grid& g) {
     const CellModel& k = m.model;
     if (k.is_mamba() && (!mamba || k.width * k.depth > mamba->model.width * mamba->model.depth))
       mamba = &m, mamba_label = label;
-    if (k.family == "transformer" && (!transformer || m.rows.size() > transformer->rows.size()))
+    if (k.full_attention() && (!transformer || m.rows.size() > transformer->rows.size()))
       transformer = &m, transformer_label = label;
   }
   for (const auto& [label, m] : g.models) {

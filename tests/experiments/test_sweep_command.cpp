@@ -31,12 +31,13 @@ using test_support::TempDir;
 
 const std::string kBin = FREELUNCH_BINARY;
 
-// 8 tiny Mamba cells of ~0.2-1 s each.
+// 8 tiny Mamba cells of 2,000 steps (~0.3–1 s each here): long against the few milliseconds between seeing a
+// cell running and the SIGKILL, so the killed sweep always leaves one mid-training.
 constexpr const char* kSweep = R"(
 [base]
 model = { type = "mamba", d_model = 8, n_layer = 1 }
 task = { name = "copy", vocab = 4, min_len = 1, max_len = 4 }
-train = { steps = 40, batch_size = 4, warmup = 1, log_every = 10 }
+train = { steps = 2000, batch_size = 4, warmup = 1, log_every = 100 }
 eval = { samples = 4, sizes = [4], generate = false }
 [grid]
 model.d_state = [1, 2, 3, 4]

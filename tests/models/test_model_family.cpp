@@ -37,6 +37,18 @@ TEST(ModelFamily, LabelsNameTheFamilyAndTheSize) {
   EXPECT_EQ(c.label(), "window W16 d32×2");
 }
 
+TEST(ModelFamily, StoredModelConfigsReadBackToTheSameModel) {
+  for (const char* json : {R"({"model": {"type": "mamba", "d_model": 24, "d_state": 3, "d_conv": 2}})",
+                           R"({"model": {"type": "window", "window": 8, "n_head": 2, "pos": "none"}})"}) {
+    const ModelConfig c = config_from_json(json).model;
+    const ModelConfig back = ModelConfig::from_json(c.to_json());
+    EXPECT_EQ(back.to_json(), c.to_json()) << json;
+    EXPECT_EQ(back.label(), c.label());
+  }
+  EXPECT_EQ(error_of([] { ModelConfig::from_json(Json{{"type", "rnn"}}); }),
+            "model type = 'rnn': expected mamba, transformer or window");
+}
+
 TEST(ModelFamily, KeysOnlyOneFamilyReadsNameIt) {
   EXPECT_EQ(ModelConfig::family_of("model.d_state"), ModelFamily::mamba);
   EXPECT_EQ(ModelConfig::family_of("model.window"), ModelFamily::transformer);

@@ -9,10 +9,11 @@
 namespace fl::cost {
 namespace {
 
-ModelCost model(const std::string& label, const std::string& type, int64_t window, int64_t growth) {
+ModelCost model(const std::string& label, ModelFamily family, int64_t window, int64_t growth) {
   ModelCost m;
   m.label = label;
-  m.config.type = type, m.config.window = window, m.config.d_model = 48, m.config.d_state = 8, m.config.vocab_size = 11;
+  m.config.family = family, m.config.window = window, m.config.d_model = 48, m.config.d_state = 8;
+  m.config.vocab_size = 11;
   m.parameters = 4321;
   for (int64_t t = 1; t <= 256; t *= 4) {
     CostRow r;
@@ -29,7 +30,8 @@ ModelCost model(const std::string& label, const std::string& type, int64_t windo
 
 CostReport report() {
   CostReport r;
-  r.models = {model("Mamba", "mamba", 0, 0), model("Transformer, window 16", "transformer", 16, 64)};
+  r.models = {model("Mamba", ModelFamily::mamba, 0, 0),
+              model("Transformer, window 16", ModelFamily::transformer, 16, 64)};
   r.models[1].validation = Validation{64, 12.5, 11.25, 13.0, 0.2, 0.21, true};
   r.threads = 2, r.timed_tokens = 8, r.seconds = 1.5;
   return r;

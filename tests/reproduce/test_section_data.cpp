@@ -1,5 +1,5 @@
 // The model of a sweep cell as every report section reads it (reproduce/section_data.h
-// cell_model): the family (a Transformer with a window counts as "window"), the label, and the
+// cell_model): the family (a "window" cell is a Transformer with a window), the label, and the
 // sizes, with the config keys' defaults where a cell leaves them unset.
 #include <gtest/gtest.h>
 
@@ -22,19 +22,23 @@ TEST(SectionData, CellModelReadsFamilyLabelAndSizes) {
       cell_with({{"task.name", "copy"}, {"model.type", "window"}, {"model.window", 4}})};
   const CellModel mamba = cell_model(cells[0], cells), transformer = cell_model(cells[1], cells),
                   windowed = cell_model(cells[2], cells), window = cell_model(cells[3], cells);
-  EXPECT_EQ(mamba.family, "mamba");
+  EXPECT_EQ(mamba.family, ModelFamily::mamba);
   EXPECT_TRUE(mamba.is_mamba());
   EXPECT_EQ(mamba.label, "mamba d32×2 N4");
   EXPECT_EQ(mamba.dims(), "d32×2");
   EXPECT_EQ(mamba.d_state, 4);
-  EXPECT_EQ(transformer.family, "transformer");
+  EXPECT_EQ(transformer.family, ModelFamily::transformer);
+  EXPECT_TRUE(transformer.full_attention());
   EXPECT_FALSE(transformer.is_mamba());
   EXPECT_EQ(transformer.label, "transformer d64×3");
   EXPECT_EQ(transformer.width, 64);  // the default d_model
   EXPECT_EQ(transformer.depth, 3);
-  EXPECT_EQ(windowed.family, "window");
+  EXPECT_EQ(windowed.family, ModelFamily::transformer);
+  EXPECT_EQ(windowed.window, 8);
+  EXPECT_FALSE(windowed.full_attention());
   EXPECT_EQ(windowed.label, "window W8 d64×2");
-  EXPECT_EQ(window.family, "window");
+  EXPECT_EQ(window.family, ModelFamily::transformer);
+  EXPECT_EQ(window.window, 4);
   EXPECT_EQ(window.label, "window W4 d64×2");
 }
 
