@@ -52,6 +52,23 @@ std::string markdown_plot(const ReportPlot& plot, const fs::path& dir) {
 
 }  // namespace
 
+const char* sanity_result(ClaimOutcome outcome) {
+  switch (outcome) {
+    case ClaimOutcome::supported: return "passed";
+    case ClaimOutcome::not_supported: return "FAILED (a bug)";
+    case ClaimOutcome::inconclusive: return "not checked";
+  }
+  return "not checked";
+}
+
+ReportTable sanity_table(const ClaimReport& report) {
+  ReportTable table{"", {"section", "result", "check"}, {}};
+  for (const auto& s : report.sections)
+    for (const auto& check : s.sanity_checks)
+      table.rows.push_back({"[" + s.title + "](#" + s.id + ")", sanity_result(check.outcome), check.because});
+  return table;
+}
+
 std::string run_line(const RunMetadata& run) {
   return "Run: " + (run.date.empty() ? std::string("date unknown") : run.date) + " · commit " +
          (run.git_commit.empty() ? std::string("unknown") : run.git_commit) + " · " + std::to_string(run.threads) +
@@ -101,6 +118,8 @@ std::string render_report_markdown(const ClaimReport& report, const fs::path& di
   for (const auto& s : report.sections)
     verdicts.rows.push_back({"[" + s.title + "](#" + s.id + ")", to_string(s.verdict.outcome), s.verdict.because});
   out += "## Verdicts\n\n" + markdown_table(verdicts) + "\n";
+  if (const ReportTable sanity = sanity_table(report); !sanity.rows.empty())
+    out += "## Sanity checks\n\n" + std::string(kSanityNote) + "\n\n" + markdown_table(sanity) + "\n";
   for (const auto& s : report.sections) {
     out += "<a id=\"" + s.id + "\"></a>\n\n## " + s.title + "\n\n";
     if (!s.claim.empty()) out += quoted_block(s.claim) + (s.source.empty() ? "" : ">\n> — " + s.source + "\n") + "\n";
@@ -110,6 +129,10 @@ std::string render_report_markdown(const ClaimReport& report, const fs::path& di
     for (const auto& p : s.plots) out += markdown_plot(p, dir);
     out += "**Verdict: " + std::string(to_string(s.verdict.outcome)) + ".** " + s.verdict.because + "\n\n" +
            "*Rule:* " + s.verdict.rule + "\n\n";
+    if (!s.sanity_checks.empty()) out += "**Sanity checks** (a failure is a bug, not evidence):\n\n";
+    for (const auto& check : s.sanity_checks)
+      out += "- " + std::string(sanity_result(check.outcome)) + ": " + check.because + " *Rule:* " + check.rule + "\n";
+    if (!s.sanity_checks.empty()) out += "\n";
   }
   return out;
 }

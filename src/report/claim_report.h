@@ -4,9 +4,9 @@
 // as self-contained HTML (dir/index.html, report/html_report.h). Torch-free.
 //
 // Layout of both: title; one line of run metadata; a verdict table (claim → verdict → because);
-// then per claim: the quoted claim and its source, the experiment (sweep, grid, budget), the
+// the sanity-check table when any section has checks (section → result → check); then per claim: the quoted claim and its source, the experiment (sweep, grid, budget), the
 // tables, the plots (PNG shown, SVG and CSV linked, all relative to dir) and the verdict with its
-// rule. The same ClaimReport renders to the same bytes; only the run-metadata line (kept on one line)
+// rule, then its sanity checks with their rules. The same ClaimReport renders to the same bytes; only the run-metadata line (kept on one line)
 // depends on when and where the run happened.
 #pragma once
 #include <cstdint>
@@ -58,6 +58,11 @@ struct ClaimSection {
   std::vector<ReportTable> tables;
   std::vector<ReportPlot> plots;
   ClaimVerdict verdict;
+  // Checks of quantities fixed by construction or by the architecture (the theory's hand-set
+  // constructions, analytic FLOPs, state bytes), each a ClaimVerdict of report/verdict.h: shown
+  // in the report's "Sanity checks" table and under the section, never in the claim verdicts. A
+  // check that does not pass is a bug in the code, not evidence about the claim.
+  std::vector<ClaimVerdict> sanity_checks;
 };
 
 struct ClaimReport {
@@ -66,6 +71,17 @@ struct ClaimReport {
   std::string intro;  // a paragraph under the run line; may be empty
   std::vector<ClaimSection> sections;
 };
+
+// The paragraph under the report's "Sanity checks" heading.
+inline constexpr const char* kSanityNote =
+    "Quantities fixed by construction or by the architecture (the theorems' hand-set constructions, analytic "
+    "FLOPs, state bytes), checked on every run. They are not evidence about the claims: a check that does not pass "
+    "is a bug in the code.";
+
+// A sanity check's result in words: "passed", "FAILED (a bug)", "not checked".
+const char* sanity_result(ClaimOutcome outcome);
+// Every section's sanity checks as one table (section, result, check); no rows when there are none.
+ReportTable sanity_table(const ClaimReport& report);
 
 // fl::Error naming the section when an id is empty, malformed or repeated, or a table row is not
 // as wide as its header. Both writers call it first.

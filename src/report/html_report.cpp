@@ -101,6 +101,16 @@ std::string render_report_html(const ClaimReport& report, const fs::path& dir) {
            css_class(s.verdict.outcome) + "\">" + to_string(s.verdict.outcome) + "</td><td>" +
            html_escape(s.verdict.because) + "</td></tr>\n";
   out += "</tbody>\n</table>\n";
+  if (const ReportTable sanity = sanity_table(report); !sanity.rows.empty()) {
+    out += "<h2>Sanity checks</h2>\n<p>" + html_escape(kSanityNote) +
+           "</p>\n<table>\n<thead><tr><th>section</th><th>result</th><th>check</th></tr></thead>\n<tbody>\n";
+    for (const auto& s : report.sections)
+      for (const auto& check : s.sanity_checks)
+        out += "<tr><td><a href=\"#" + s.id + "\">" + html_escape(s.title) + "</a></td><td class=\"" +
+               css_class(check.outcome) + "\">" + sanity_result(check.outcome) + "</td><td>" +
+               html_escape(check.because) + "</td></tr>\n";
+    out += "</tbody>\n</table>\n";
+  }
   for (const auto& s : report.sections) {
     out += "<section id=\"" + s.id + "\">\n<h2>" + html_escape(s.title) + "</h2>\n";
     if (!s.claim.empty())
@@ -111,7 +121,13 @@ std::string render_report_html(const ClaimReport& report, const fs::path& dir) {
     for (const auto& p : s.plots) out += html_plot(p, dir);
     out += "<p class=\"verdict " + css_class(s.verdict.outcome) +
            "\"><strong>Verdict: " + to_string(s.verdict.outcome) + ".</strong> " + html_escape(s.verdict.because) +
-           "</p>\n<p class=\"rule\">Rule: " + html_escape(s.verdict.rule) + "</p>\n</section>\n";
+           "</p>\n<p class=\"rule\">Rule: " + html_escape(s.verdict.rule) + "</p>\n";
+    if (!s.sanity_checks.empty()) out += "<p><strong>Sanity checks</strong> (a failure is a bug, not evidence):</p>\n<ul>\n";
+    for (const auto& check : s.sanity_checks)
+      out += "<li>" + std::string(sanity_result(check.outcome)) + ": " + html_escape(check.because) +
+             " <span class=\"rule\">Rule: " + html_escape(check.rule) + "</span></li>\n";
+    if (!s.sanity_checks.empty()) out += "</ul>\n";
+    out += "</section>\n";
   }
   return out + "</body>\n</html>\n";
 }

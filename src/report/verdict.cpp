@@ -54,13 +54,14 @@ const char* to_string(ClaimOutcome outcome) {
 }
 
 ClaimVerdict verdict_linear_size_growth(const std::vector<SizeAtLength>& points, const std::string& size_name) {
-  const std::string rule = "least-squares line " + size_name + " = a + b·length through the smallest " + size_name +
-                           " reaching " + target_text() +
-                           " at each length; supported when every length has one, b > 0 and R² ≥ " + num(kMinRSquared) +
-                           "; inconclusive when fewer than " + num(kMinFitPoints) +
-                           " lengths have one, or some lengths have none (the grid stopped short) while the line passes "
-                           "or the sizes found never fall as the length grows and every length without one is longer "
-                           "than those with one; not supported otherwise";
+  const std::string rule =
+      "over the lengths with a smallest " + size_name + " reaching " + target_text() +
+      ", least-squares fits of linear (size = a + b·L), logarithmic (size = a + b·ln L) and exponential (ln size = "
+      "a + b·L) laws scored by AICc on the residuals in size units; supported when ≥ " + num(kMinLawPoints) +
+      " lengths, none without a smallest " + size_name + ", the sizes grow (b > 0) and the linear law beats both "
+      "others by ΔAICc ≥ " + num(kClearLawMargin) + "; not supported when, on such data, the sizes do not grow or "
+      "another law beats the linear one by ΔAICc ≥ " + num(kClearLawMargin) +
+      "; inconclusive otherwise (fewer lengths, a length the grid did not reach, no clear winner)";
   std::vector<double> lengths, sizes;
   std::vector<std::string> found, missing;
   for (const auto& p : points) {
@@ -73,82 +74,104 @@ ClaimVerdict verdict_linear_size_growth(const std::vector<SizeAtLength>& points,
   }
   const std::string none_at =
       missing.empty() ? "" : "; none reached " + target_text() + " at length " + join(missing, ", ");
-  if (static_cast<int>(lengths.size()) < kMinFitPoints)
+  const SizeLawComparison laws = compare_size_laws(lengths, sizes);
+  if (static_cast<int>(lengths.size()) < kMinLawPoints || !laws.valid())
     return make(ClaimOutcome::inconclusive, rule,
-                num(lengths.size()) + " of " + num(points.size()) + " lengths have a smallest " + size_name + none_at);
-  const LinearFit fit = fit_line(lengths, sizes);
-  if (!fit.valid()) return make(ClaimOutcome::inconclusive, rule, "every point has the same length" + none_at);
-  const bool line_passes = fit.slope > 0 && fit.r_squared >= kMinRSquared;
-  // Censored data that still grow: sizes found never fall with length, and the grid ran out only beyond them.
-  bool growing_then_censored = !missing.empty();
-  double longest_found = -INFINITY, previous_size = -INFINITY;
-  std::vector<SizeAtLength> by_length = points;
-  std::sort(by_length.begin(), by_length.end(),
-            [](const SizeAtLength& a, const SizeAtLength& b) { return a.length < b.length; });
-  for (const auto& p : by_length) {
-    if (!std::isfinite(p.smallest_size)) continue;
-    growing_then_censored = growing_then_censored && p.smallest_size >= previous_size;
-    previous_size = p.smallest_size, longest_found = p.length;
+                num(lengths.size()) + " of " + num(points.size()) + " lengths have a smallest " + size_name +
+                    (lengths.size() >= 2 ? " (" + join(found, ", ") + ")" : "") + none_at);
+  const double linear = laws.fit(SizeLaw::linear).score;
+  std::vector<std::string> scores;
+  for (const auto& f : laws.fits) scores.push_back(std::string(to_string(f.law)) + " " + two_decimals(f.score));
+  const double slope = laws.fit(SizeLaw::linear).b;
+  const double best_other = std::min(laws.fit(SizeLaw::logarithmic).score, laws.fit(SizeLaw::exponential).score);
+  const std::string because = "smallest " + size_name + " " + join(found, ", ") + ": linear slope " + num(slope) +
+                              " per token; AICc (up to a common constant) " + join(scores, ", ") + "; " +
+                              to_string(laws.winner) + " wins by " + two_decimals(laws.margin) + none_at;
+  const ClaimOutcome outcome = !missing.empty()                                   ? ClaimOutcome::inconclusive
+                               : slope <= 0 || linear - best_other >= kClearLawMargin ? ClaimOutcome::not_supported
+                               : best_other - linear >= kClearLawMargin               ? ClaimOutcome::supported
+                                                                                      : ClaimOutcome::inconclusive;
+  return make(outcome, rule, because);
+}
+
+AccuracyRuns one_run(double accuracy, int64_t examples) {
+  AccuracyRuns runs;
+  runs.add(1, accuracy, examples);
+  return runs;
+}
+
+namespace {
+
+// first − second per cell and seed both sides ran; a cell with no common seed: the means.
+std::vector<double> matched_differences(const std::vector<PairedScore>& cells) {
+  std::vector<double> out;
+  for (const auto& c : cells) {
+    if (c.first.empty() || c.second.empty()) continue;
+    bool matched = false;
+    for (size_t i = 0; i < c.first.seeds.size(); ++i)
+      for (size_t j = 0; j < c.second.seeds.size(); ++j)
+        if (c.first.seeds[i] == c.second.seeds[j])
+          out.push_back(c.first.accuracies[i] - c.second.accuracies[j]), matched = true;
+    if (!matched) out.push_back(c.first.mean() - c.second.mean());
   }
-  for (const auto& p : by_length)
-    if (!std::isfinite(p.smallest_size)) growing_then_censored = growing_then_censored && p.length > longest_found;
-  const ClaimOutcome outcome = missing.empty()                           ? (line_passes ? ClaimOutcome::supported
-                                                                                        : ClaimOutcome::not_supported)
-                               : line_passes || growing_then_censored ? ClaimOutcome::inconclusive
-                                                                       : ClaimOutcome::not_supported;
-  return make(outcome, rule,
-              "smallest " + size_name + " " + join(found, ", ") + ": slope " + num(fit.slope) +
-                  " per token, R² = " + two_decimals(fit.r_squared) + none_at);
+  return out;
+}
+
+std::string p_text(const PairedTest& t) {
+  return "p = " + num(t.p_value) + " (" + (t.exact ? "exact" : "Monte Carlo") + ", " + num(t.pairs) +
+         " matched differences, mean " + signed_points(100.0 * t.mean_difference) + " points)";
+}
+
+}  // namespace
+
+std::string interval_text(const AccuracyRuns& runs) {
+  if (runs.empty()) return "–";
+  const Interval i = runs.interval95();
+  return percent(runs.mean()) + " [" + formatted("%.1f", 100 * i.low) + ", " + formatted("%.1f", 100 * i.high) + "]";
 }
 
 ClaimVerdict verdict_consistently_better(const std::vector<PairedScore>& cells, const std::string& first_name,
                                          const std::string& second_name) {
-  const std::string rule = "over matched cells, supported when " + first_name + " is more accurate in ≥ " +
-                           threshold_percent(kMinWinShare) + " of them and by ≥ " + num(kMinGapPoints) +
-                           " points on average; not supported when " + second_name + " is more accurate in ≥ " +
-                           threshold_percent(kRefuteWinShare) + "; inconclusive otherwise or with fewer than " +
-                           num(kMinFitPoints) + " cells";
-  int64_t n = 0, first_wins = 0, second_wins = 0;
-  double gap_sum = 0;
-  for (const auto& c : cells) {
-    if (!std::isfinite(c.first) || !std::isfinite(c.second)) continue;
-    ++n, gap_sum += 100.0 * (c.first - c.second);
-    first_wins += c.first > c.second, second_wins += c.second > c.first;
-  }
-  if (n < kMinFitPoints) return make(ClaimOutcome::inconclusive, rule, "only " + num(n) + " matched cells");
-  const double mean_gap = gap_sum / n;
-  const double first_share = double(first_wins) / n, second_share = double(second_wins) / n;
-  const ClaimOutcome outcome = first_share >= kMinWinShare && mean_gap >= kMinGapPoints ? ClaimOutcome::supported
-                               : second_share >= kRefuteWinShare                        ? ClaimOutcome::not_supported
-                                                                                        : ClaimOutcome::inconclusive;
+  const std::string rule = "paired sign-flip test (two-sided) of " + first_name + " − " + second_name +
+                           " accuracy over matched cells, one difference per cell and seed both ran; supported when "
+                           "p < " + num(kAlpha) + " and the mean difference is positive; not supported when p < " +
+                           num(kAlpha) + " and it is negative; inconclusive otherwise";
+  const PairedTest test = sign_flip_test(matched_differences(cells));
+  if (test.pairs == 0) return make(ClaimOutcome::inconclusive, rule, "no matched cells");
+  const bool significant = test.p_value < kAlpha;
+  const ClaimOutcome outcome = !significant                  ? ClaimOutcome::inconclusive
+                               : test.mean_difference > 0 ? ClaimOutcome::supported
+                                                          : ClaimOutcome::not_supported;
   return make(outcome, rule,
-              first_name + " more accurate in " + num(first_wins) + " of " + num(n) + " cells, " + second_name +
-                  " in " + num(second_wins) + "; mean gap " + signed_points(mean_gap) + " points");
+              first_name + " − " + second_name + " over " + num(cells.size()) + " cells: " + p_text(test));
 }
 
 ClaimVerdict verdict_sometimes_worse(const std::vector<PairedScore>& cells, const std::string& first_name,
                                      const std::string& second_name) {
-  const std::string rule = "supported when in some matched cell " + first_name + " is ≥ " + num(kMinGapPoints) +
-                           " points below " + second_name + "; not supported when in none of ≥ " + num(kMinFitPoints) +
-                           " cells; inconclusive with fewer cells";
+  const std::string rule = "supported when in some matched cell the 95% interval of " + first_name +
+                           " lies entirely below that of " + second_name +
+                           " (Wilson for one run, t across seeds), or the paired sign-flip test of " + first_name +
+                           " − " + second_name + " gives p < " + num(kAlpha) +
+                           " with a negative mean; not supported when no cell has such a drop and the test gives p < " +
+                           num(kAlpha) + " with a positive mean; inconclusive otherwise";
+  std::vector<std::string> below;
   int64_t n = 0;
-  std::vector<std::string> worse;
-  double smallest_gap = INFINITY;  // first − second, in points
   for (const auto& c : cells) {
-    if (!std::isfinite(c.first) || !std::isfinite(c.second)) continue;
+    if (c.first.empty() || c.second.empty()) continue;
     ++n;
-    const double gap = 100.0 * (c.first - c.second);
-    smallest_gap = std::min(smallest_gap, gap);
-    if (-gap >= kMinGapPoints) worse.push_back(c.cell + " (" + signed_points(gap) + ")");
+    if (c.first.interval95().high < c.second.interval95().low)
+      below.push_back(c.cell + " (" + interval_text(c.first) + " vs " + interval_text(c.second) + ")");
   }
-  if (!worse.empty())
-    return make(ClaimOutcome::supported, rule,
-                first_name + " below " + second_name + " in " + num(worse.size()) + " of " + num(n) +
-                    " cells: " + join(worse, ", "));
-  const std::string because = n == 0 ? "no matched cells"
-                                     : "smallest gap " + first_name + " − " + second_name + " " +
-                                           signed_points(smallest_gap) + " points over " + num(n) + " cells";
-  return make(n < kMinFitPoints ? ClaimOutcome::inconclusive : ClaimOutcome::not_supported, rule, because);
+  if (n == 0) return make(ClaimOutcome::inconclusive, rule, "no matched cells");
+  const PairedTest test = sign_flip_test(matched_differences(cells));
+  const bool significant = test.p_value < kAlpha;
+  const std::string because = first_name + " entirely below " + second_name + " in " + num(below.size()) + " of " +
+                              num(n) + " cells" + (below.empty() ? "" : ": " + join(below, ", ")) +
+                              "; paired test " + p_text(test);
+  const ClaimOutcome outcome = !below.empty() || (significant && test.mean_difference < 0) ? ClaimOutcome::supported
+                               : significant && test.mean_difference > 0                  ? ClaimOutcome::not_supported
+                                                                                          : ClaimOutcome::inconclusive;
+  return make(outcome, rule, because);
 }
 
 ClaimVerdict verdict_growth(const std::vector<double>& x, const std::vector<double>& y, GrowthLaw expected,
@@ -174,54 +197,62 @@ ClaimVerdict verdict_growth(const std::vector<double>& x, const std::vector<doub
                   to_string(expected));
 }
 
+namespace {
+
+// Not reached within the budget counts as more than any number reached.
+double or_more(double samples) { return std::isfinite(samples) ? samples : INFINITY; }
+
+double median_samples(const SamplesAtLength& p) {  // core/statistics.h median; ∞ stays ∞
+  std::vector<double> values;
+  for (double v : p.samples) values.push_back(or_more(v));
+  return median(values);
+}
+
+std::string samples_text(double v) { return std::isfinite(v) ? num(v) : "not reached"; }
+
+}  // namespace
+
 ClaimVerdict verdict_needs_more_samples(const SampleCurve& worse, const SampleCurve& better, double budget) {
   const std::string w = worse.model, b = better.model;
-  const std::string rule = "at the maximum lengths both were trained on: supported when " + w + " never reached " +
-                           target_text() + " within the budget at a length where " + b +
-                           " did (and never the reverse); not supported for the "
-                           "reverse; inconclusive for both. Otherwise, over ≥ " +
-                           num(kMinFitPoints) +
-                           " lengths both reached, power-law exponents e of samples vs length: supported when e(" + w +
-                           ") ≥ e(" + b + ") + " + num(kMinExponentGap) + " and " + w +
-                           " needed more at the longest; not supported when e(" + w + ") ≤ e(" + b +
-                           ") or it needed no more there; inconclusive otherwise";
-  std::vector<std::string> worse_fails, better_fails;
-  std::vector<double> lengths, worse_samples, better_samples;
+  const std::string rule =
+      "at each maximum length both were trained on, the median over seeds of the samples to " + target_text() +
+      " (not reached within the budget counts as more); exact two-sided sign test over matched (length, seed) "
+      "pairs, ties left out; supported when " + w + " needed more at ≥ " + threshold_percent(kMajorityShare) +
+      " of the lengths and the sign test gives p < " + num(kAlpha) + " in that direction; not supported when " + w +
+      " needed more at fewer than half of them or the sign test gives p < " + num(kAlpha) +
+      " the other way; inconclusive otherwise or with fewer than " + num(kMinFitPoints) + " lengths";
+  int64_t lengths = 0, worse_more = 0, plus = 0, minus = 0;
+  std::vector<std::string> per_length;
   for (const auto& pw : worse.points) {
     for (const auto& pb : better.points) {
-      if (pb.max_length != pw.max_length) continue;
-      const bool w_ok = std::isfinite(pw.samples), b_ok = std::isfinite(pb.samples);
-      if (!w_ok && b_ok) worse_fails.push_back(num(pw.max_length) + " (" + b + " needed " + num(pb.samples) + ")");
-      if (w_ok && !b_ok) better_fails.push_back(num(pw.max_length) + " (" + w + " needed " + num(pw.samples) + ")");
-      if (w_ok && b_ok)
-        lengths.push_back(pw.max_length), worse_samples.push_back(pw.samples), better_samples.push_back(pb.samples);
+      if (pb.max_length != pw.max_length || pw.samples.empty() || pb.samples.empty()) continue;
+      ++lengths;
+      const double mw = median_samples(pw), mb = median_samples(pb);
+      worse_more += mw > mb;
+      per_length.push_back(num(pw.max_length) + ": " + samples_text(mw) + " vs " + samples_text(mb));
+      for (size_t i = 0; i < pw.samples.size(); ++i)
+        for (size_t j = 0; j < pb.samples.size(); ++j) {
+          const bool same_run = pw.seeds.empty() || pb.seeds.empty() ? i == j : pw.seeds[i] == pb.seeds[j];
+          if (!same_run) continue;
+          const double a = or_more(pw.samples[i]), c = or_more(pb.samples[j]);
+          plus += a > c, minus += a < c;
+        }
     }
   }
-  const std::string within = " within " + num(budget) + " samples at max length ";
-  if (!worse_fails.empty() || !better_fails.empty()) {
-    std::vector<std::string> parts;
-    if (!worse_fails.empty()) parts.push_back(w + " did not reach " + target_text() + within + join(worse_fails, ", "));
-    if (!better_fails.empty())
-      parts.push_back(b + " did not reach " + target_text() + within + join(better_fails, ", "));
-    const ClaimOutcome outcome = better_fails.empty()  ? ClaimOutcome::supported
-                                 : worse_fails.empty() ? ClaimOutcome::not_supported
-                                                       : ClaimOutcome::inconclusive;
-    return make(outcome, rule, join(parts, "; "));
-  }
-  if (static_cast<int>(lengths.size()) < kMinFitPoints)
-    return make(ClaimOutcome::inconclusive, rule,
-                "both reached " + target_text() + " at only " + num(lengths.size()) + " common lengths");
-  const LinearFit fw = fit_log_log(lengths, worse_samples), fb = fit_log_log(lengths, better_samples);
-  const double shortest = *std::min_element(lengths.begin(), lengths.end());
-  const size_t longest = static_cast<size_t>(std::max_element(lengths.begin(), lengths.end()) - lengths.begin());
-  const bool needs_more = worse_samples[longest] > better_samples[longest];
-  const ClaimOutcome outcome = fw.slope - fb.slope >= kMinExponentGap && needs_more ? ClaimOutcome::supported
-                               : fw.slope <= fb.slope || !needs_more                ? ClaimOutcome::not_supported
-                                                                                    : ClaimOutcome::inconclusive;
-  return make(outcome, rule,
-              "exponents " + w + " " + two_decimals(fw.slope) + ", " + b + " " + two_decimals(fb.slope) +
-                  " over lengths " + num(shortest) + "–" + num(lengths[longest]) + "; at " + num(lengths[longest]) +
-                  ": " + w + " " + num(worse_samples[longest]) + " samples, " + b + " " + num(better_samples[longest]));
+  const double p = sign_test_p(plus, minus);
+  const std::string because = w + " needed more (median over seeds) at " + num(worse_more) + " of " + num(lengths) +
+                              " lengths (" + join(per_length, "; ") + ", samples " + w + " vs " + b + ", budget " +
+                              num(budget) + "); sign test over matched runs: " + num(plus) + " more, " + num(minus) +
+                              " fewer, p = " + num(p);
+  if (lengths < kMinFitPoints)
+    return make(ClaimOutcome::inconclusive, rule, "only " + num(lengths) + " common lengths" +
+                                                       (lengths ? ": " + because : ""));
+  const bool significant = p < kAlpha;
+  const ClaimOutcome outcome =
+      worse_more >= kMajorityShare * lengths && significant && plus > minus  ? ClaimOutcome::supported
+      : 2 * worse_more < lengths || (significant && minus > plus)            ? ClaimOutcome::not_supported
+                                                                             : ClaimOutcome::inconclusive;
+  return make(outcome, rule, because);
 }
 
 ClaimVerdict verdict_construction(const std::vector<ConstructionCase>& cases, double tolerance) {

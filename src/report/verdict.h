@@ -8,34 +8,41 @@
 // that fails to learn a task does not refute a construction that exists.
 //
 // Rules (all thresholds are the constants below; accuracies are fractions in [0, 1], gaps are
-// in percentage points):
+// in percentage points; tests and intervals are core/statistics.h's, at α = kAlpha):
 //  (a) verdict_linear_size_growth — "the smallest size reaching the target grows linearly with
-//      the length": least squares size = a + b·length over the lengths that have a smallest size.
-//      supported: every length has one, b > 0 and R² ≥ kMinRSquared. inconclusive: fewer than
-//      kMinFitPoints lengths have one, or some lengths have none (the grid's largest size did not
-//      reach the target there: censored) while the fit passes or the data still grow (the sizes
-//      found never fall with length and every censored length is longer than the found ones).
-//      not supported: otherwise.
-//  (b) verdict_consistently_better — "first beats second" over matched cells: supported when
-//      first wins (strictly higher) in ≥ kMinWinShare of the cells and the mean gap is
-//      ≥ kMinGapPoints; not supported when second wins in ≥ kRefuteWinShare of the cells;
-//      inconclusive otherwise or with fewer than kMinFitPoints cells.
-//  (b') verdict_sometimes_worse — "first is sometimes below second": supported when some cell
-//      has second − first ≥ kMinGapPoints; not supported when none does over ≥ kMinFitPoints
-//      cells; inconclusive with fewer cells.
+//      the length": over the lengths that have a smallest size, compare_size_laws fits linear,
+//      logarithmic and exponential laws and scores them by AICc (residuals in size units).
+//      supported: ≥ kMinLawPoints lengths, none censored (every length has a smallest size), the
+//      sizes grow (linear slope b > 0) and the linear law beats both others by ΔAICc ≥
+//      kClearLawMargin. not supported: ≥ kMinLawPoints lengths, none censored, and the sizes do not
+//      grow (b ≤ 0) or another law beats the linear one by ≥ kClearLawMargin. inconclusive
+//      otherwise: too few lengths, a censored length (the grid's largest size did not reach the
+//      target there), or no clear winner.
+//  (b) verdict_consistently_better — "first beats second" over matched cells, each side an
+//      AccuracyRuns (one accuracy per seed, its evaluation-example count): matched differences
+//      first − second, one per cell and seed both sides ran (a cell with no common seed gives
+//      one difference of the means), go into the two-sided paired sign-flip test. supported: p <
+//      kAlpha and mean difference > 0; not supported: p < kAlpha and mean difference < 0;
+//      inconclusive otherwise (with fewer than 6 differences p cannot go below 0.05).
+//  (b') verdict_sometimes_worse — "first is sometimes below second": per cell, first's 95%
+//      interval (AccuracyRuns::interval95: Wilson for one run, t across seeds) entirely below
+//      second's counts as a significant drop. supported: some cell has one, or the paired test of
+//      (b) gives p < kAlpha with mean difference < 0; not supported: no cell has one and the
+//      paired test gives p < kAlpha with mean difference > 0 (first significantly above);
+//      inconclusive otherwise.
 //  (c) verdict_growth — "y grows flat / linearly / quadratically in x": the log-log slope s of
 //      y against x is in the expected band: flat |s| < kFlatBand; linear 1 − kGrowthBand ≤ s <
 //      1 + kGrowthBand; quadratic likewise around 2 (core/statistics.h's growth_band, also used by cost_report.h's growth_label).
 //      inconclusive with fewer than kMinFitPoints positive
 //      points or x spanning less than a factor kMinRangeRatio; not supported otherwise.
-//  (d) verdict_needs_more_samples — "samples to reach the target grow faster with the maximum
-//      length for the worse model": at the lengths both curves measured, if the worse model
-//      never reached the target within the budget at some length where the better one did (and
-//      never the reverse): supported; the reverse only: not supported; both: inconclusive.
-//      Otherwise over ≥ kMinFitPoints lengths where both reached it, with power-law exponents
-//      e_w, e_b (fit_log_log): supported when e_w − e_b ≥ kMinExponentGap and the worse model
-//      needed more samples at the longest such length; not supported when e_w ≤ e_b or it
-//      needed no more there; inconclusive otherwise.
+//  (d) verdict_needs_more_samples — "the worse model needs more samples to reach the target
+//      than the better one": per maximum length both measured, the direction of the median over
+//      seeds of samples to the target (not reached within the budget = more than any reached);
+//      per matched (length, seed) pair the sign of the difference (ties left out) for an exact
+//      two-sided sign test. supported: the worse model needed more at ≥ kMajorityShare of the
+//      lengths and the sign test gives p < kAlpha in that direction; not supported: it needed
+//      more at fewer than half of the lengths, or the sign test gives p < kAlpha the other way;
+//      inconclusive otherwise or with fewer than kMinFitPoints lengths.
 //  (e) verdict_construction — "the construction is exact / fails as the theory says": every
 //      case expected exact has max error ≤ tolerance (default kCopyTolerance = the ε of docs/SOURCES.md §3)
 //      and every case expected to fail has error > tolerance: supported; any mismatch: not
@@ -61,13 +68,13 @@
 namespace fl {
 
 constexpr double kAccuracyTarget = 0.95;  // "reaches": accuracy ≥ 95%
-constexpr double kMinRSquared = 0.8;      // (a) a line explains ≥ 80% of the variance
-constexpr int kMinFitPoints = 3;          // (a)-(d) fewer points/cells → inconclusive
-constexpr double kMinWinShare = 0.75;     // (b) first wins ≥ 75% of the cells …
-constexpr double kMinGapPoints = 5.0;     // (b), (b'), (f) … by ≥ 5 percentage points
-constexpr double kRefuteWinShare = 0.5;   // (b) second wins ≥ 50% → not supported
+constexpr double kAlpha = 0.05;           // (b), (b'), (d) significance level of the tests
+constexpr int kMinLawPoints = 4;          // (a) lengths with a smallest size needed to compare laws
+constexpr double kClearLawMargin = 4.0;   // (a) a law wins clearly when its AICc is ≥ 4 lower
+constexpr int kMinFitPoints = 3;          // (c), (d) fewer points/lengths → inconclusive
+constexpr double kMajorityShare = 0.75;   // (d) the worse model needs more at ≥ 75% of the lengths
+constexpr double kMinGapPoints = 5.0;     // (f) the prefix form ≥ 5 percentage points below
 constexpr double kMinRangeRatio = 4.0;    // (c) x must span ≥ 4× (two octaves)
-constexpr double kMinExponentGap = 0.5;   // (d) worse model's exponent ≥ better's + 0.5
 constexpr double kCopyTolerance = 1e-3;   // (e) docs/SOURCES.md §3: max-abs error ε
 
 enum class ClaimOutcome { supported, not_supported, inconclusive };
@@ -86,11 +93,16 @@ struct SizeAtLength {
 };
 ClaimVerdict verdict_linear_size_growth(const std::vector<SizeAtLength>& points, const std::string& size_name);
 
-// (b), (b') One matched cell (same size/task/length), accuracies of the two sides.
+// (b), (b') One matched cell (same size/task/length): each side's accuracy per seed.
 struct PairedScore {
   std::string cell;
-  double first = 0, second = 0;
+  AccuracyRuns first, second;
 };
+// A side with one run of `examples` evaluation examples (seed 1): for callers with one seed.
+AccuracyRuns one_run(double accuracy, int64_t examples);
+// The mean accuracy with its 95% interval (AccuracyRuns::interval95) in percent: "80.0% [49.0, 94.3]";
+// "–" when there are no runs.
+std::string interval_text(const AccuracyRuns& runs);
 ClaimVerdict verdict_consistently_better(const std::vector<PairedScore>& cells, const std::string& first_name,
                                          const std::string& second_name);
 ClaimVerdict verdict_sometimes_worse(const std::vector<PairedScore>& cells, const std::string& first_name,
@@ -101,9 +113,12 @@ ClaimVerdict verdict_sometimes_worse(const std::vector<PairedScore>& cells, cons
 ClaimVerdict verdict_growth(const std::vector<double>& x, const std::vector<double>& y, GrowthLaw expected,
                             const std::string& quantity);
 
-// (d) Samples a model needed to reach kAccuracyTarget at one maximum length; NaN = not within the budget.
+// (d) Samples a model needed to reach kAccuracyTarget at one maximum length, one per seed
+// (seeds[i] needed samples[i]; no seeds: runs are matched by position); NaN = not within the budget.
 struct SamplesAtLength {
-  double max_length = 0, samples = 0;
+  double max_length = 0;
+  std::vector<double> samples;
+  std::vector<int64_t> seeds = {};
 };
 struct SampleCurve {
   std::string model;

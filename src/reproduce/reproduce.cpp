@@ -307,6 +307,17 @@ std::string verdict_table(const ClaimReport& report) {
   std::string out = line("claim", "verdict") + std::string(width + 2 + 13, '-') + "\n";
   for (const auto& s : report.sections) out += line(s.title, to_string(s.verdict.outcome));
   for (const auto& s : report.sections) out += "\n" + s.title + ": " + s.verdict.because + "\n";
+  std::map<ClaimOutcome, int64_t> checks;
+  std::string failed;
+  for (const auto& s : report.sections)
+    for (const auto& check : s.sanity_checks) {
+      ++checks[check.outcome];
+      if (check.outcome == ClaimOutcome::not_supported) failed += "  FAILED (a bug): " + check.because + "\n";
+    }
+  if (!checks.empty())
+    out += "\nsanity checks: " + std::to_string(checks[ClaimOutcome::supported]) + " passed, " +
+           std::to_string(checks[ClaimOutcome::not_supported]) + " failed, " +
+           std::to_string(checks[ClaimOutcome::inconclusive]) + " not checked\n" + failed;
   return out;
 }
 

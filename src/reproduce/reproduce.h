@@ -46,7 +46,8 @@ ReproduceResult run_reproduce(const Suite& suite, const ReproduceOptions& option
 // The report from DIR's stored results alone (what run_reproduce ends with), written to DIR/report.
 ReproduceResult build_report(const Suite& suite, const ReproduceOptions& options);
 
-// The verdict table as aligned text, then each claim's reason on its own paragraph, for the terminal.
+// The verdict table as aligned text, then each claim's reason on its own paragraph, then the count of
+// sanity checks passed / failed / not checked with each failure, for the terminal.
 std::string verdict_table(const ClaimReport& report);
 
 }  // namespace fl::reproduce

@@ -70,6 +70,31 @@ double answer_accuracy(const CellRow& cell) {
   return NAN;
 }
 
+int64_t examples_at(const CellRow& cell, int64_t size) {
+  if (!cell.metrics.is_object()) return 0;
+  for (const auto& row : cell.metrics.value("eval", Json::object()).value("by_size", Json::array()))
+    if (row.value("size", int64_t{-1}) == size) return row.value("n", int64_t{0});
+  return 0;
+}
+
+int64_t overall_examples(const CellRow& cell) {
+  if (!cell.metrics.is_object()) return 0;
+  int64_t n = 0;
+  for (const auto& row : cell.metrics.value("eval", Json::object()).value("by_size", Json::array()))
+    n += row.value("n", int64_t{0});
+  return n;
+}
+
+int64_t cell_seed(const CellRow& cell, const std::vector<CellRow>& cells) {
+  const double seed = number(cell, "seed", cells);
+  return std::isnan(seed) ? 1 : static_cast<int64_t>(seed);
+}
+
+std::string accuracy_cell(const AccuracyRuns& runs) {
+  const size_t seeds = runs.accuracies.size();
+  return interval_text(runs) + (seeds > 1 ? " (" + std::to_string(seeds) + " seeds)" : "");
+}
+
 std::string CellModel::dims() const { return "d" + std::to_string(width) + "×" + std::to_string(depth); }
 
 CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells) {

@@ -34,6 +34,15 @@ std::string text(const CellRow& cell, const std::string& column, const std::vect
 double accuracy_at(const CellRow& cell, int64_t size, const std::vector<CellRow>& cells);
 // The overall final-answer accuracy (generated when measured, else teacher-forced), for CoT tasks.
 double answer_accuracy(const CellRow& cell);
+// The evaluation examples behind those accuracies (the eval report's "n"): at task size `size`,
+// or over all sizes; 0 when not stored.
+int64_t examples_at(const CellRow& cell, int64_t size);
+int64_t overall_examples(const CellRow& cell);
+// The cell's training seed (key `seed`, default 1).
+int64_t cell_seed(const CellRow& cell, const std::vector<CellRow>& cells);
+// Mean accuracy with its 95% interval (report/verdict.h interval_text), "80.0% [49.0, 94.3]"; "–"
+// when there are no runs. With several seeds, the seed count follows: "90.0% [65.2, 100.0] (3 seeds)".
+std::string accuracy_cell(const AccuracyRuns& runs);
 
 // The model of a cell as the sections read it, from its model.* keys (with their defaults).
 struct CellModel {

@@ -2,9 +2,13 @@
 // Mamba and Transformer (at matched parameter counts, as the sweep sets them) on lis,
 // edit_distance and arithmetic at size task.n, answering directly (task.format = direct) or after
 // the chain of thought (cot). Accuracy = the final answer right, by greedy generation when
-// measured (the model writes its own chain), else teacher-forced. Two parts: the Transformer
-// beats Mamba over the matched (task, n, format) cells (verdict_consistently_better), and Mamba
-// with CoT is sometimes below Mamba answering directly (verdict_sometimes_worse).
+// measured (the model writes its own chain), else teacher-forced; each cell's accuracy per seed
+// with its evaluation-example count, shown as the mean with its 95% interval. Three parts, as the
+// paper splits the finding: (1) with CoT the Transformer is consistently better than Mamba
+// (verdict_consistently_better over the CoT cells); (2) answering directly, Mamba is sometimes
+// better than the Transformer (verdict_sometimes_worse, Transformer below Mamba, over the direct
+// cells); (3) Mamba with CoT is sometimes below Mamba answering directly (verdict_sometimes_worse),
+// reported beside the Transformer's own CoT − direct difference as a control (shown, not judged).
 //
 // Four steps: the rows (one per done cell), gathered per problem (task, n) into the four columns
 // Mamba / Transformer × direct / CoT; the table, the plots and the verdict from those problems.
@@ -15,6 +19,7 @@
 #include "report/paper_claims.h"
 #include "reproduce/report_sections.h"
 #include "reproduce/section_data.h"
+#include "reproduce/section_parts.h"
 
 namespace fl::reproduce {
 
@@ -27,6 +32,7 @@ struct DpRow {
   CellModel model;
   std::string task, format;  // format: "direct" or "cot"
   double n = NAN, accuracy = NAN, parameters = NAN;
+  int64_t seed = 1, examples = 0;
 };
 
 // The side of the comparison a model is on: "mamba", or "transformer" (windowed or not).
@@ -37,7 +43,8 @@ std::vector<DpRow> dp_rows(const std::vector<CellRow>& done) {
   for (const auto& c : done)
     rows.push_back({cell_model(c, done), text(c, "task.name", done), text(c, "task.format", done),
                     number(c, "task.n", done), answer_accuracy(c),
-                    c.parameters ? static_cast<double>(*c.parameters) : NAN});
+                    c.parameters ? static_cast<double>(*c.parameters) : NAN, cell_seed(c, done),
+                    overall_examples(c)});
   return rows;
 }
 
@@ -48,12 +55,18 @@ struct Problem {
   std::string name() const { return task + " n=" + number_text(n); }
 };
 
-// One problem's cells by (side, format); the last cell of a pair wins.
+// One problem's cells by (side, format), one per seed.
 struct ProblemCells {
-  std::map<std::pair<std::string, std::string>, DpRow> by_column;
-  DpRow at(const std::string& side, const std::string& format) const {
+  std::map<std::pair<std::string, std::string>, std::vector<DpRow>> by_column;
+  DpRow at(const std::string& side, const std::string& format) const {  // the first seed's row
     const auto it = by_column.find({side, format});
-    return it == by_column.end() ? DpRow{} : it->second;
+    return it == by_column.end() ? DpRow{} : it->second.front();
+  }
+  AccuracyRuns runs(const std::string& side, const std::string& format) const {
+    AccuracyRuns out;
+    if (const auto it = by_column.find({side, format}); it != by_column.end())
+      for (const auto& r : it->second) out.add(r.seed, r.accuracy, r.examples);
+    return out;
   }
   // Parameters of a side's model: its CoT cell's, else its direct cell's.
   double parameters(const std::string& side) const {
@@ -71,7 +84,7 @@ DpGrid dp_grid(const std::vector<DpRow>& rows) {
   DpGrid g;
   for (const auto& r : rows) {
     g.labels[side(r.model)] = r.model.label;
-    g.problems[{r.task, r.n}].by_column[{side(r.model), r.format}] = r;
+    g.problems[{r.task, r.n}].by_column[{side(r.model), r.format}].push_back(r);
   }
   return g;
 }
@@ -86,13 +99,16 @@ std::string column_name(const std::pair<std::string, std::string>& column) {
 ReportTable accuracy_table(const DpGrid& g) {
   std::string models;
   for (const auto& [kind, label] : g.labels) models += (models.empty() ? "" : ", ") + label;
-  ReportTable table{"final-answer accuracy (" + models + ")", {"task", "n"}, {}};
+  ReportTable table{"final-answer accuracy (" + models +
+                        "): mean over seeds with its 95% interval (Wilson for one run, t across seeds)",
+                    {"task", "n"},
+                    {}};
   for (const auto& column : kColumns) table.header.push_back(column_name(column));
   table.header.push_back("params Mamba");
   table.header.push_back("params Transformer");
   for (const auto& [problem, cells] : g.problems) {
     std::vector<std::string> line{problem.task, number_text(problem.n)};
-    for (const auto& [kind, format] : kColumns) line.push_back(percent(cells.at(kind, format).accuracy));
+    for (const auto& [kind, format] : kColumns) line.push_back(accuracy_cell(cells.runs(kind, format)));
     line.push_back(number_text(cells.parameters("mamba")));
     line.push_back(number_text(cells.parameters("transformer")));
     table.rows.push_back(line);
@@ -108,7 +124,7 @@ LinePlot task_plot(const DpGrid& g, const std::string& task) {
     Series series{column_name(column), {}, {}};
     for (const auto& [problem, cells] : g.problems)
       if (const auto it = cells.by_column.find(column); problem.task == task && it != cells.by_column.end())
-        series.x.push_back(problem.n), series.y.push_back(it->second.accuracy);
+        series.x.push_back(problem.n), series.y.push_back(cells.runs(column.first, column.second).mean());
     if (!series.x.empty()) plot.series.push_back(series);
   }
   return plot;
@@ -121,20 +137,58 @@ void add_plots(ClaimSection& s, const DpGrid& g, const SectionContext& context) 
                task + ": final-answer accuracy of Mamba and Transformer, direct and with CoT");
 }
 
-// Transformer against Mamba per problem and format; Mamba with CoT against Mamba direct per problem.
+// CoT minus direct of one side per problem, as a table: the control beside part (3).
+ReportTable cot_minus_direct_table(const DpGrid& g) {
+  ReportTable table{"CoT − direct, final-answer accuracy in points (mean over seeds); the Transformer's is the "
+                    "control for Mamba's",
+                    {"task", "n", "Mamba CoT − direct", "Transformer CoT − direct"},
+                    {}};
+  for (const auto& [problem, cells] : g.problems) {
+    std::vector<std::string> line{problem.task, number_text(problem.n)};
+    for (const char* kind : {"mamba", "transformer"}) {
+      const double gap = 100 * (cells.runs(kind, "cot").mean() - cells.runs(kind, "direct").mean());
+      line.push_back(std::isnan(gap) ? "–" : formatted("%+.1f", gap));
+    }
+    table.rows.push_back(line);
+  }
+  return table;
+}
+
+// The matched cells of two columns, one per problem that has both.
+std::vector<PairedScore> matched(const DpGrid& g, const std::pair<std::string, std::string>& first,
+                                 const std::pair<std::string, std::string>& second) {
+  std::vector<PairedScore> out;
+  for (const auto& [problem, cells] : g.problems) {
+    AccuracyRuns a = cells.runs(first.first, first.second), b = cells.runs(second.first, second.second);
+    if (!a.empty() && !b.empty()) out.push_back({problem.name(), std::move(a), std::move(b)});
+  }
+  return out;
+}
+
+// (1) CoT: Transformer consistently better; (2) direct: Mamba sometimes better; (3) Mamba CoT
+// sometimes below Mamba direct, with the Transformer's own CoT − direct test as the control.
 ClaimVerdict dp_verdict(const DpGrid& g) {
   if (g.problems.empty()) return {ClaimOutcome::inconclusive, paper_claim("dp-cot").rule, "no finished DP cells"};
-  std::vector<PairedScore> transformer_vs_mamba, cot_vs_direct;
-  for (const auto& [problem, cells] : g.problems) {
-    for (const char* format : {"direct", "cot"}) {
-      const double t = cells.at("transformer", format).accuracy, m = cells.at("mamba", format).accuracy;
-      if (!std::isnan(t) && !std::isnan(m)) transformer_vs_mamba.push_back({problem.name() + " " + format, t, m});
-    }
-    const double cot = cells.at("mamba", "cot").accuracy, direct = cells.at("mamba", "direct").accuracy;
-    if (!std::isnan(cot) && !std::isnan(direct)) cot_vs_direct.push_back({problem.name(), cot, direct});
-  }
-  return combine_verdicts({verdict_consistently_better(transformer_vs_mamba, "Transformer", "Mamba"),
-                           verdict_sometimes_worse(cot_vs_direct, "Mamba CoT", "Mamba direct")});
+  ClaimVerdict cot_drop = verdict_sometimes_worse(matched(g, {"mamba", "cot"}, {"mamba", "direct"}), "Mamba CoT",
+                                                  "Mamba direct");
+  const PairedTest control = sign_flip_test(
+      [&] {
+        std::vector<double> d;
+        for (const auto& c : matched(g, {"transformer", "cot"}, {"transformer", "direct"}))
+          d.push_back(c.first.mean() - c.second.mean());
+        return d;
+      }());
+  cot_drop.because += "; control, Transformer CoT − direct: " +
+                      (control.pairs == 0 ? std::string("not measured")
+                                          : formatted("%+.1f", 100 * control.mean_difference) + " points on average over " +
+                                                std::to_string(control.pairs) + " problems, p = " +
+                                                formatted("%.3g", control.p_value));
+  return combine_verdicts(
+      {labelled("CoT cells", verdict_consistently_better(matched(g, {"transformer", "cot"}, {"mamba", "cot"}),
+                                                         "Transformer", "Mamba")),
+       labelled("direct cells", verdict_sometimes_worse(matched(g, {"transformer", "direct"}, {"mamba", "direct"}),
+                                                        "Transformer", "Mamba")),
+       labelled("Mamba CoT vs direct", cot_drop)});
 }
 
 }  // namespace
@@ -149,6 +203,7 @@ ClaimSection dp_cot_section(const std::vector<CellRow>& cells, const SectionCont
                                     "when measured (the model writes its own chain of thought), else teacher-forced.");
   const DpGrid g = dp_grid(dp_rows(done));
   s.tables.push_back(accuracy_table(g));
+  s.tables.push_back(cot_minus_direct_table(g));
   add_plots(s, g, context);
   s.verdict = dp_verdict(g);
   return s;

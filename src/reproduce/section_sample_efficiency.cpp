@@ -2,10 +2,12 @@
 // copy with strings of up to L letters (task.max_len) and evaluates every train.eval_every steps
 // (metrics "eval_curve", experiments/sweep_runner.cpp). Samples to the target = step × batch size
 // at the first evaluation whose whole-string accuracy (over every length 1 … L, teacher-forced)
-// reached 95%; NaN when none did within the budget. Mamba against the Transformer by
-// verdict_needs_more_samples; when the sweep also has a narrower and a shallower Mamba, the
-// shallower should stay more accurate than the narrower (verdict_consistently_better over the
-// lengths where not both reached 95%: where both did, the comparison is a tie and left out).
+// reached 95%; NaN when none did within the budget. Cells that differ only in `seed` are runs of
+// one model at one length. Mamba against the Transformer by verdict_needs_more_samples (a
+// majority of the lengths plus a sign test over matched runs); when the sweep also has a narrower
+// and a shallower Mamba, the shallower should stay more accurate than the narrower
+// (verdict_consistently_better on the final accuracy per seed, over the lengths where not both
+// reached 95% on average: where both did, the comparison is a tie and left out).
 //
 // Four steps: the rows (one per done cell: model, L, budget, curve, samples to 95%), grouped by
 // model label; the table, the plots and the verdict from those groups.
@@ -35,12 +37,13 @@ struct SampleRow {
   double final_accuracy = NAN;  // overall, at the end
   double to_target = NAN;       // samples at the first evaluation reaching 95%; NaN if none did
   std::vector<CurvePoint> curve;
+  int64_t seed = 1, examples = 0;  // examples: evaluation examples behind final_accuracy
 };
 
 SampleRow sample_row(const CellRow& c, const std::vector<CellRow>& done) {
   const double batch = number(c, "train.batch_size", done);
   SampleRow r{cell_model(c, done), number(c, "task.max_len", done), number(c, "train.steps", done) * batch,
-              c.accuracy ? *c.accuracy : NAN, NAN, {}};
+              c.accuracy ? *c.accuracy : NAN, NAN, {}, cell_seed(c, done), overall_examples(c)};
   for (const auto& point : c.metrics.value("eval_curve", Json::array()))
     r.curve.push_back({point.value("step", 0.0) * batch, point.value("accuracy", 0.0)});
   for (const auto& p : r.curve)
@@ -51,14 +54,25 @@ SampleRow sample_row(const CellRow& c, const std::vector<CellRow>& done) {
   return r;
 }
 
-// The rows of one model label (one per max length).
+// The rows of one model label (one per max length and seed).
 struct Model {
   CellModel model;
   std::vector<SampleRow> rows;
-  const SampleRow* at(double L) const {
+  const SampleRow* at(double L) const {  // the first seed's row
     for (const auto& r : rows)
       if (r.length == L) return &r;
     return nullptr;
+  }
+  std::vector<const SampleRow*> runs_at(double L) const {
+    std::vector<const SampleRow*> out;
+    for (const auto& r : rows)
+      if (r.length == L) out.push_back(&r);
+    return out;
+  }
+  AccuracyRuns final_accuracy(double L) const {
+    AccuracyRuns out;
+    for (const SampleRow* r : runs_at(L)) out.add(r->seed, r->final_accuracy, r->examples);
+    return out;
   }
 };
 
@@ -86,15 +100,19 @@ Grid grid_of(const std::vector<CellRow>& done) {
 }
 
 ReportTable samples_table(const Grid& g) {
-  ReportTable table{"samples to 95% whole-string accuracy (final accuracy in brackets)", {"L"}, {}};
+  ReportTable table{"samples to 95% whole-string accuracy, one entry per seed (final accuracy, mean over seeds with "
+                    "its 95% interval, in brackets)",
+                    {"L"},
+                    {}};
   for (const auto& [label, m] : g.models) table.header.push_back(label);
   for (double L : g.lengths) {
     std::vector<std::string> row{number_text(L)};
     for (const auto& [label, m] : g.models) {
-      const SampleRow* r = m.at(L);
-      row.push_back(!r ? "–"
-                       : (std::isnan(r->to_target) ? "> " + number_text(r->budget) : number_text(r->to_target)) +
-                             " (" + percent(r->final_accuracy) + ")");
+      std::string samples;
+      for (const SampleRow* r : m.runs_at(L))
+        samples += (samples.empty() ? "" : " · ") +
+                   (std::isnan(r->to_target) ? "> " + number_text(r->budget) : number_text(r->to_target));
+      row.push_back(samples.empty() ? "–" : samples + " (" + accuracy_cell(m.final_accuracy(L)) + ")");
     }
     table.rows.push_back(row);
   }
@@ -151,7 +169,11 @@ void add_plots(ClaimSection& s, const Grid& g, const SectionContext& context) {
 SampleCurve sample_curve(const Grid& g, const std::string& label, const Model& m) {
   SampleCurve curve{label, {}};
   for (double L : g.lengths)
-    if (const SampleRow* r = m.at(L)) curve.points.push_back({L, r->to_target});
+    if (const auto runs = m.runs_at(L); !runs.empty()) {
+      SamplesAtLength p{L, {}, {}};
+      for (const SampleRow* r : runs) p.samples.push_back(r->to_target), p.seeds.push_back(r->seed);
+      curve.points.push_back(p);
+    }
   return curve;
 }
 
@@ -159,10 +181,9 @@ SampleCurve sample_curve(const Grid& g, const std::string& label, const Model& m
 std::vector<PairedScore> depth_against_width(const Grid& g, const Model& shallower, const Model& narrower) {
   std::vector<PairedScore> pairs;
   for (double L : g.lengths) {
-    const SampleRow* a = shallower.at(L);
-    const SampleRow* b = narrower.at(L);
-    if (a && b && !(a->final_accuracy >= kAccuracyTarget && b->final_accuracy >= kAccuracyTarget))
-      pairs.push_back({"L=" + number_text(L), a->final_accuracy, b->final_accuracy});
+    AccuracyRuns a = shallower.final_accuracy(L), b = narrower.final_accuracy(L);
+    if (!a.empty() && !b.empty() && !(a.mean() >= kAccuracyTarget && b.mean() >= kAccuracyTarget))
+      pairs.push_back({"L=" + number_text(L), std::move(a), std::move(b)});
   }
   return pairs;
 }

@@ -7,13 +7,13 @@
 // ring per length T (with the SSM switched off); pointer_dp's smallest exact state per n; the
 // conv-window baseline per T; prefix at the baseline's window K per n; the smallest exact prefix
 // state per n with its fit.
-// Verdict: combine_verdicts of nine labelled parts —
+// Verdict (the claim): Theorem 1 measured — no score cap B lets gradient descent copy beyond
+//   min(1 + log(B/(1−ε))/log(1/ā), S) (inconclusive when the frontier was not measured).
+// Sanity checks (ClaimSection::sanity_checks: deterministic constructions, a failure is a bug) —
 //   Theorem 3, 1, 2 (verdict_construction, tolerance ε + rounding slack 1e-12, or 1e-6 in
 //     float32, as `theory copy` judges): Thm 3 forward and step errors exact at every N; Thm 1
 //     error exact while the source is in the state and failing beyond it (where measured); Thm 2
 //     error at the needed β (forward and step) exact, error at β − 2 failing;
-//   Theorem 1 measured: no score cap B lets gradient descent copy beyond
-//     min(1 + log(B/(1−ε))/log(1/ā), S) (inconclusive when the frontier was not measured);
 //   Theorem 5 (verdict_construction, kCopyTolerance): the SSM ring's error 1 − generated-exact
 //     fraction exact at every T, and failing with the SSM switched off at every T with n > m;
 //   Baseline: the conv window's interleaved error exact at every T;
@@ -21,7 +21,7 @@
 //   Theorem 4, state growth (verdict_linear_size_growth): smallest exact prefix state bytes vs n
 //     (NaN where no window up to n + 1 + m was exact), and pointer_dp's smallest exact d_state
 //     (slots) vs n.
-// A missing document (null JSON) leaves its tables and plots out and its parts inconclusive.
+// A missing document (null JSON) leaves its tables and plots out and its parts inconclusive (not checked).
 // The scores of trained copy models (scores.json, when the copy-state sweep trained any) add a
 // table and a plot per model; they are evidence beside the constructions, not a verdict part.
 #include <algorithm>
@@ -216,8 +216,7 @@ std::vector<ClaimVerdict> copy_verdicts(const StoredCopyTheory& s) {
       labelled("Theorem 3 (Mamba, d_state = N, exact)", verdict_construction(thm3, tolerance)),
       labelled("Theorem 1 (Mamba, d_state = " + S + ": exact within the state, fails beyond)",
                verdict_construction(thm1, tolerance)),
-      labelled("Theorem 2 (attention: exact at the needed β, fails at β − 2)", verdict_construction(thm2, tolerance)),
-      labelled("Theorem 1 measured (gradient descent within the decay bound)", frontier_verdict(s))};
+      labelled("Theorem 2 (attention: exact at the needed β, fails at β − 2)", verdict_construction(thm2, tolerance))};
 }
 
 std::vector<ClaimVerdict> local_dp_verdicts(const StoredLocalDpTheory& s) {
@@ -291,7 +290,8 @@ void add_plots(ClaimSection& section, const fs::path& from_dir, const std::strin
     section.plots.push_back(copy_plot(from_dir / stem, report_dir, prefix + stem, caption));
 }
 
-// Theorems 1–3: the copy tables and plots, and their verdict parts.
+// Theorems 1–3: the copy tables and plots, the constructions' sanity checks and the claim part
+// (Theorem 1 measured).
 void add_copy_theory(ClaimSection& section, const StoredCopyTheory& copy, const fs::path& copy_dir,
                      const SectionContext& context, std::vector<ClaimVerdict>& parts) {
   section.tables.push_back(copy_table(copy));
@@ -307,12 +307,13 @@ void add_copy_theory(ClaimSection& section, const StoredCopyTheory& copy, const 
               {{"copy_score_frontier", "Theorem 1 measured: longest distance copied by gradient descent vs the "
                                        "score cap B, beside the bound 1 + log(B/(1−ε))/log(1/ā)"}},
               context.report_dir);
-  for (auto& v : copy_verdicts(copy)) parts.push_back(std::move(v));
+  for (auto& v : copy_verdicts(copy)) section.sanity_checks.push_back(std::move(v));
+  parts.push_back(labelled("Theorem 1 measured (gradient descent within the decay bound)", frontier_verdict(copy)));
 }
 
-// Theorems 4–5: the local_dp and pointer_dp tables and plots, and their verdict parts.
+// Theorems 4–5: the local_dp and pointer_dp tables and plots, and their constructions' sanity checks.
 void add_local_dp_theory(ClaimSection& section, const StoredLocalDpTheory& dp, const fs::path& local_dp_dir,
-                         const SectionContext& context, std::vector<ClaimVerdict>& parts) {
+                         const SectionContext& context) {
   for (auto table : {ring_table, pointer_table, interleaved_table, prefix_fixed_table, smallest_table})
     section.tables.push_back(table(dp));
   add_plots(section, local_dp_dir, "theory_local_dp_",
@@ -321,7 +322,7 @@ void add_local_dp_theory(ClaimSection& section, const StoredLocalDpTheory& dp, c
              {"prefix_smallest_state_vs_n", "local_dp prefix: smallest exact state vs n, with its line"},
              {"scan_flops_vs_T", "DP by construction: scan FLOPs of the whole chain vs length T"}},
             context.report_dir);
-  for (auto& v : local_dp_verdicts(dp)) parts.push_back(std::move(v));
+  for (auto& v : local_dp_verdicts(dp)) section.sanity_checks.push_back(std::move(v));
 }
 
 // The trained copy models' scores: a table, and a plot per model (evidence, not a verdict part).
@@ -351,9 +352,9 @@ ClaimSection theory_section(const Json& copy_theory, const fs::path& copy_dir, c
   else
     add_copy_theory(section, read_copy_theory_json(copy_theory), copy_dir, context, parts);
   if (local_dp_theory.is_null())
-    parts.push_back(missing("Theorems 4–5 (local_dp)", "theory local-dp", absent));
+    section.sanity_checks.push_back(missing("Theorems 4–5 (local_dp)", "theory local-dp", absent));
   else
-    add_local_dp_theory(section, read_local_dp_theory_json(local_dp_theory), local_dp_dir, context, parts);
+    add_local_dp_theory(section, read_local_dp_theory_json(local_dp_theory), local_dp_dir, context);
   if (!trained_scores.is_null())
     add_trained_scores(section, read_trained_scores_json(trained_scores), scores_dir, context);
   if (!absent.empty())

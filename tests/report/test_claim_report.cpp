@@ -99,6 +99,38 @@ TEST(ClaimReport, HtmlGoldenBody) {
             "<p class=\"rule\">Rule: rule &lt;r&gt;</p>\n</section>\n</body>\n</html>\n");
 }
 
+TEST(ClaimReport, SanityChecksAreListedApartFromTheVerdicts) {
+  const test_support::TempDir dir;
+  ClaimReport r = tiny_report(dir.path());
+  const std::string without = render_report_markdown(r, dir.path());
+  EXPECT_EQ(without.find("Sanity checks"), std::string::npos) << "no checks, no heading";
+  r.sections[0].sanity_checks = {{ClaimOutcome::supported, "exact <= eps", "Theorem 3: all 2 cases as expected"},
+                                 {ClaimOutcome::not_supported, "slope band", "state bytes: slope 1.00 & growing"}};
+  const std::string md = render_report_markdown(r, dir.path());
+  EXPECT_NE(md.find("## Sanity checks\n\n" + std::string(kSanityNote) +
+                    "\n\n| section | result | check |\n|---|---|---|\n"
+                    "| [1. COPY vs state size](#copy-state) | passed | Theorem 3: all 2 cases as expected |\n"
+                    "| [1. COPY vs state size](#copy-state) | FAILED (a bug) | state bytes: slope 1.00 & growing |\n"),
+            std::string::npos)
+      << md;
+  EXPECT_LT(md.find("## Verdicts"), md.find("## Sanity checks"));
+  EXPECT_NE(md.find("**Sanity checks** (a failure is a bug, not evidence):\n\n- passed: Theorem 3: all 2 cases as "
+                    "expected *Rule:* exact <= eps\n- FAILED (a bug): state bytes: slope 1.00 & growing *Rule:* slope "
+                    "band\n"),
+            std::string::npos)
+      << md;
+  const std::string html = render_report_html(r, dir.path());
+  EXPECT_NE(html.find("<h2>Sanity checks</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"not-supported\">FAILED (a bug)</td><td>state bytes: slope 1.00 &amp; growing</td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<li>passed: Theorem 3: all 2 cases as expected <span class=\"rule\">Rule: exact &lt;= "
+                      "eps</span></li>"),
+            std::string::npos)
+      << html;
+  EXPECT_STREQ(sanity_result(ClaimOutcome::inconclusive), "not checked");
+}
+
 TEST(ClaimReport, HtmlEscapesEveryText) {
   EXPECT_EQ(html_escape("<a href=\"x\">Tom & Jerry's</a>"),
             "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");

@@ -37,69 +37,81 @@ TEST(LinearFit, ExactLineNoisyPointsAndDegenerateInput) {
   EXPECT_NEAR(std::exp(power.intercept), 3.0, 1e-12);
 }
 
-TEST(ClaimVerdict, LinearSizeGrowth) {
-  const auto supported = verdict_linear_size_growth({{10, 4}, {20, 8}, {40, 16}, {80, 32}}, "d_state");
-  EXPECT_EQ(supported.outcome, ClaimOutcome::supported);
-  EXPECT_TRUE(mentions(supported, "slope 0.4 per token, R² = 1.00")) << supported.because;
-  EXPECT_NE(supported.rule.find("R² ≥ 0.8"), std::string::npos) << supported.rule;
-  EXPECT_EQ(verdict_linear_size_growth({{10, 8}, {20, 8}, {40, 8}}, "d_state").outcome, ClaimOutcome::not_supported)
-      << "flat: slope 0";
-  EXPECT_EQ(verdict_linear_size_growth({{10, 32}, {20, 4}, {40, 2}}, "d_state").outcome, ClaimOutcome::not_supported);
-  // Near the R² threshold: Sxy²/(Sxx·Syy) = 81/100 passes, 16/25 does not.
-  EXPECT_EQ(verdict_linear_size_growth({{1, 1}, {2, 2}, {3, 3}, {4, 5}, {5, 4}}, "N").outcome, ClaimOutcome::supported);
-  EXPECT_EQ(verdict_linear_size_growth({{1, 1}, {2, 2}, {3, 4}, {4, 3}}, "N").outcome, ClaimOutcome::not_supported);
-  const auto censored = verdict_linear_size_growth({{10, 4}, {20, 8}, {40, 16}, {80, NAN}}, "d_state");
-  EXPECT_EQ(censored.outcome, ClaimOutcome::inconclusive) << "the grid stopped short at 80";
-  EXPECT_TRUE(mentions(censored, "none reached 95% at length 80")) << censored.because;
-  EXPECT_EQ(verdict_linear_size_growth({{10, 4}, {20, NAN}, {40, 16}}, "d_state").outcome, ClaimOutcome::inconclusive)
-      << "only two lengths have a minimum";
-  EXPECT_EQ(verdict_linear_size_growth({{10, 4}, {20, 8}, {40, 2}, {80, NAN}}, "d_state").outcome,
+TEST(ClaimVerdict, LinearSizeGrowthMustBeatTheOtherLawsClearly) {
+  const auto linear = verdict_linear_size_growth({{4, 1}, {8, 2}, {12, 3}, {16, 4}}, "d_state");
+  EXPECT_EQ(linear.outcome, ClaimOutcome::supported) << linear.because;
+  EXPECT_TRUE(mentions(linear, "linear slope 0.25 per token")) << linear.because;
+  EXPECT_NE(linear.rule.find("ΔAICc ≥ 4"), std::string::npos) << linear.rule;
+  // Powers of two on a linear length grid: a line has R² 0.92 here, but the exponential law wins.
+  const auto doubling = verdict_linear_size_growth({{4, 2}, {6, 4}, {8, 8}, {10, 16}}, "d_state");
+  EXPECT_EQ(doubling.outcome, ClaimOutcome::not_supported) << doubling.because;
+  EXPECT_TRUE(mentions(doubling, "exponential wins by")) << doubling.because;
+  EXPECT_EQ(verdict_linear_size_growth({{2, 1}, {4, 2}, {8, 3}, {16, 4}}, "N").outcome, ClaimOutcome::not_supported)
+      << "logarithmic growth";
+  EXPECT_EQ(verdict_linear_size_growth({{10, 8}, {20, 8}, {40, 8}, {80, 8}}, "N").outcome,
             ClaimOutcome::not_supported)
-      << "the lengths that have a minimum already contradict the line";
-  EXPECT_EQ(verdict_linear_size_growth({{4, 1}, {6, 1}, {8, 2}, {10, NAN}}, "d_state").outcome,
-            ClaimOutcome::inconclusive)
-      << "no line (R² 0.75), but the sizes grow and the grid ran out beyond them";
-  EXPECT_EQ(verdict_linear_size_growth({{4, 1}, {6, NAN}, {8, 1}, {10, 2}}, "d_state").outcome,
-            ClaimOutcome::not_supported)
-      << "a shorter length without a minimum while longer ones have one: not growth";
+      << "flat: the sizes do not grow";
+  // A staircase: linear leads by only 0.37.
+  EXPECT_EQ(verdict_linear_size_growth({{4, 1}, {8, 1}, {12, 2}, {16, 2}}, "N").outcome, ClaimOutcome::inconclusive);
+  const auto censored = verdict_linear_size_growth({{4, 1}, {8, 2}, {12, 3}, {16, 4}, {20, NAN}}, "d_state");
+  EXPECT_EQ(censored.outcome, ClaimOutcome::inconclusive) << "the grid stopped short at 20";
+  EXPECT_TRUE(mentions(censored, "none reached 95% at length 20")) << censored.because;
+  EXPECT_EQ(verdict_linear_size_growth({{10, 4}, {20, 8}, {40, 16}}, "d_state").outcome, ClaimOutcome::inconclusive)
+      << "three lengths are too few to tell the laws apart";
 }
 
-TEST(ClaimVerdict, ConsistentlyBetterCountsWinsAndMeanGap) {
-  const auto wide = verdict_consistently_better(
-      {{"lis", 0.9, 0.6}, {"ed", 0.8, 0.7}, {"arith", 0.95, 0.5}, {"lis cot", 0.7, 0.65}}, "Transformer", "Mamba");
-  EXPECT_EQ(wide.outcome, ClaimOutcome::supported);
-  EXPECT_TRUE(mentions(wide, "Transformer more accurate in 4 of 4 cells, Mamba in 0; mean gap +22.5 points"))
-      << wide.because;
-  // Exactly 75% of the cells (3 of 4), mean gap 6.25 points: supported at the boundary.
-  const std::vector<PairedScore> three_of_four{{"a", .6, .5}, {"b", .6, .5}, {"c", .6, .5}, {"d", .5, .55}};
-  EXPECT_EQ(verdict_consistently_better(three_of_four, "T", "M").outcome, ClaimOutcome::supported);
-  // 3 of 4 but only 1.25 points on average: not enough; Mamba wins 25% → inconclusive.
-  const std::vector<PairedScore> small_gap{{"a", .52, .5}, {"b", .52, .5}, {"c", .52, .5}, {"d", .5, .51}};
-  EXPECT_EQ(verdict_consistently_better(small_gap, "T", "M").outcome, ClaimOutcome::inconclusive);
-  // 2 of 4 and a tie: neither side.
-  const std::vector<PairedScore> tie{{"a", .9, .5}, {"b", .9, .5}, {"c", .5, .5}, {"d", .5, .6}};
-  EXPECT_EQ(verdict_consistently_better(tie, "T", "M").outcome, ClaimOutcome::inconclusive);
-  // Mamba more accurate in exactly half: not supported.
-  const std::vector<PairedScore> half{{"a", .9, .5}, {"b", .9, .5}, {"c", .5, .6}, {"d", .5, .6}};
-  EXPECT_EQ(verdict_consistently_better(half, "T", "M").outcome, ClaimOutcome::not_supported);
-  EXPECT_EQ(verdict_consistently_better({{"a", .9, .1}, {"b", .9, .1}, {"c", NAN, .1}}, "T", "M").outcome,
-            ClaimOutcome::inconclusive)
-      << "two cells with both numbers are too few";
+// One side of a matched cell: an accuracy per seed 1, 2, …, each over `examples` examples.
+AccuracyRuns runs(std::vector<double> accuracies, int64_t examples = 64) {
+  AccuracyRuns r;
+  for (size_t i = 0; i < accuracies.size(); ++i) r.add(static_cast<int64_t>(i) + 1, accuracies[i], examples);
+  return r;
 }
 
-TEST(ClaimVerdict, SometimesWorse) {
-  const std::vector<PairedScore> cells{{"lis n=6", .44, .5}, {"ed n=5", .8, .7}, {"arith n=3", .9, .9}};
-  const auto v = verdict_sometimes_worse(cells, "Mamba CoT", "Mamba direct");
-  EXPECT_EQ(v.outcome, ClaimOutcome::supported);
-  EXPECT_TRUE(mentions(v, "Mamba CoT below Mamba direct in 1 of 3 cells: lis n=6 (-6.0)")) << v.because;
-  const std::vector<PairedScore> close{{"a", .46, .5}, {"b", .8, .7}, {"c", .9, .9}};
-  const auto none = verdict_sometimes_worse(close, "Mamba CoT", "Mamba direct");
-  EXPECT_EQ(none.outcome, ClaimOutcome::not_supported) << "4 points below is within the 5-point margin";
-  EXPECT_TRUE(mentions(none, "smallest gap Mamba CoT − Mamba direct -4.0 points over 3 cells")) << none.because;
-  EXPECT_EQ(verdict_sometimes_worse({{"a", .46, .5}}, "C", "D").outcome, ClaimOutcome::inconclusive);
+TEST(ClaimVerdict, ConsistentlyBetterIsAPairedSignFlipTest) {
+  // 3 cells × 3 seeds: 9 differences all positive → p = 2/512.
+  std::vector<PairedScore> better;
+  for (const char* cell : {"lis", "ed", "arith"}) better.push_back({cell, runs({.9, .8, .85}), runs({.6, .5, .7})});
+  const auto v = verdict_consistently_better(better, "Transformer", "Mamba");
+  EXPECT_EQ(v.outcome, ClaimOutcome::supported) << v.because;
+  EXPECT_TRUE(mentions(v, "p = 0.00391 (exact, 9 matched differences, mean +25.0 points)")) << v.because;
+  std::vector<PairedScore> worse = better;
+  for (auto& c : worse) std::swap(c.first, c.second);
+  EXPECT_EQ(verdict_consistently_better(worse, "Transformer", "Mamba").outcome, ClaimOutcome::not_supported);
+  // One seed per cell, three cells: p ≥ 2/8 whatever the gaps: the data cannot decide.
+  const std::vector<PairedScore> three{{"a", one_run(.9, 64), one_run(.1, 64)},
+                                       {"b", one_run(.9, 64), one_run(.1, 64)},
+                                       {"c", one_run(.9, 64), one_run(.1, 64)}};
+  const auto few = verdict_consistently_better(three, "T", "M");
+  EXPECT_EQ(few.outcome, ClaimOutcome::inconclusive) << few.because;
+  EXPECT_TRUE(mentions(few, "p = 0.25")) << few.because;
+  // Mixed signs: not significant.
+  std::vector<PairedScore> mixed;
+  for (int i = 0; i < 8; ++i) mixed.push_back({"c", one_run(i % 2 ? .6 : .5, 64), one_run(i % 2 ? .5 : .6, 64)});
+  EXPECT_EQ(verdict_consistently_better(mixed, "T", "M").outcome, ClaimOutcome::inconclusive);
+  EXPECT_EQ(verdict_consistently_better({}, "T", "M").because, "no matched cells");
+}
+
+TEST(ClaimVerdict, SometimesWorseNeedsSignificance) {
+  // One cell where 64 examples separate the Wilson intervals: 30% [19.9, 41.8] vs 80% [68.3, 87.7] (19 and 51 of 64).
+  const std::vector<PairedScore> drop{{"lis n=8", one_run(.3, 64), one_run(.8, 64)},
+                                      {"ed n=4", one_run(.8, 64), one_run(.7, 64)}};
+  const auto v = verdict_sometimes_worse(drop, "Mamba CoT", "Mamba direct");
+  EXPECT_EQ(v.outcome, ClaimOutcome::supported) << v.because;
+  EXPECT_TRUE(mentions(v, "entirely below Mamba direct in 1 of 2 cells: lis n=8 (30.0% [19.9, 41.8] vs 80.0% "
+                          "[68.3, 87.7])"))
+      << v.because;
+  // 5 points lower on 64 examples: the intervals overlap, and two cells cannot make p < 0.05.
+  const std::vector<PairedScore> small{{"a", one_run(.45, 64), one_run(.5, 64)}, {"b", one_run(.8, 64), one_run(.7, 64)}};
+  EXPECT_EQ(verdict_sometimes_worse(small, "C", "D").outcome, ClaimOutcome::inconclusive);
+  // Never below, and significantly above over 6 seeds: not supported.
+  const std::vector<PairedScore> above{{"a", runs({.8, .82, .85, .8, .79, .81}), runs({.7, .74, .72, .7, .73, .75})}};
+  const auto refuted = verdict_sometimes_worse(above, "C", "D");
+  EXPECT_EQ(refuted.outcome, ClaimOutcome::not_supported) << refuted.because;
+  // Small drops in every one of 6 seeds: no interval separates, the paired test does.
+  const std::vector<PairedScore> consistent{{"a", runs({.7, .72, .71, .7, .69, .7}), runs({.74, .75, .73, .76, .72, .75})}};
+  EXPECT_EQ(verdict_sometimes_worse(consistent, "C", "D").outcome, ClaimOutcome::supported);
   EXPECT_EQ(verdict_sometimes_worse({}, "C", "D").because, "no matched cells");
 }
-
 TEST(ClaimVerdict, GrowthBandsAndSlopes) {
   EXPECT_EQ(growth_band(-0.24), GrowthLaw::flat);
   EXPECT_EQ(growth_band(0.25), std::nullopt);
@@ -123,29 +135,31 @@ TEST(ClaimVerdict, GrowthBandsAndSlopes) {
       << "two positive points";
 }
 
-TEST(ClaimVerdict, NeedsMoreSamples) {
-  const SampleCurve transformer{"Transformer", {{10, 1000}, {20, 2000}, {40, 4000}}};
-  const SampleCurve mamba_fails{"Mamba", {{10, 3000}, {20, 20000}, {40, NAN}}};
-  const auto fails = verdict_needs_more_samples(mamba_fails, transformer, 64000);
-  EXPECT_EQ(fails.outcome, ClaimOutcome::supported);
-  EXPECT_TRUE(
-      mentions(fails, "Mamba did not reach 95% within 64,000 samples at max length 40 (Transformer needed 4,000)"))
-      << fails.because;
-  EXPECT_EQ(verdict_needs_more_samples(transformer, mamba_fails, 64000).outcome, ClaimOutcome::not_supported)
-      << "the roles swapped: the model expected to do better is the one that failed";
-  const SampleCurve both_fail{"Mamba", {{10, NAN}, {20, 500}, {40, 800}}};
-  const SampleCurve other_fails{"Transformer", {{10, 100}, {20, NAN}, {40, 900}}};
-  EXPECT_EQ(verdict_needs_more_samples(both_fail, other_fails, 1000).outcome, ClaimOutcome::inconclusive);
-  const SampleCurve quadratic{"Mamba", {{40, 16000}, {10, 1000}, {20, 4000}}};  // any order
-  const auto faster = verdict_needs_more_samples(quadratic, transformer, 64000);
-  EXPECT_EQ(faster.outcome, ClaimOutcome::supported) << "exponent 2 vs 1";
-  EXPECT_TRUE(mentions(faster, "exponents Mamba 2.00, Transformer 1.00 over lengths 10–40")) << faster.because;
-  const SampleCurve slightly{"Mamba", {{10, 1000}, {20, 2300}, {40, 5280}}};  // exponent ≈ 1.2
-  EXPECT_EQ(verdict_needs_more_samples(slightly, transformer, 64000).outcome, ClaimOutcome::inconclusive);
-  EXPECT_EQ(verdict_needs_more_samples({"Mamba", transformer.points}, transformer, 64000).outcome,
-            ClaimOutcome::not_supported)
-      << "identical needs";
-  EXPECT_EQ(verdict_needs_more_samples({"Mamba", {{10, 1000}, {20, 4000}}}, transformer, 64000).outcome,
+TEST(ClaimVerdict, NeedsMoreSamplesByMajorityAndSignTest) {
+  // 5 lengths × 3 seeds; Mamba needs more everywhere (not reached at 20): 15 of 15 runs, p = 2/2^15.
+  SampleCurve transformer{"Transformer", {}}, mamba{"Mamba", {}};
+  for (double L : {4, 8, 12, 16, 20}) {
+    transformer.points.push_back({L, {100 * L, 110 * L, 90 * L}, {1, 2, 3}});
+    mamba.points.push_back({L, {L == 20 ? NAN : 300 * L, 320 * L, 310 * L}, {1, 2, 3}});
+  }
+  const auto v = verdict_needs_more_samples(mamba, transformer, 64000);
+  EXPECT_EQ(v.outcome, ClaimOutcome::supported) << v.because;
+  EXPECT_TRUE(mentions(v, "Mamba needed more (median over seeds) at 5 of 5 lengths")) << v.because;
+  EXPECT_TRUE(mentions(v, "15 more, 0 fewer")) << v.because;
+  EXPECT_EQ(verdict_needs_more_samples(transformer, mamba, 64000).outcome, ClaimOutcome::not_supported)
+      << "the roles swapped";
+  // One length where Mamba failed does not decide: elsewhere they are level or Mamba is faster.
+  SampleCurve one_bad = transformer;
+  one_bad.model = "Mamba";
+  one_bad.points[4].samples = {NAN, NAN, NAN};
+  for (size_t i = 0; i < 4; ++i) one_bad.points[i].samples = {80 * one_bad.points[i].max_length, 85.0, 70.0};
+  const auto one = verdict_needs_more_samples(one_bad, transformer, 64000);
+  EXPECT_EQ(one.outcome, ClaimOutcome::not_supported) << one.because;
+  // Four of five lengths, but one seed each: 4 more, 1 fewer, p = 2·6/32 ≥ 0.05.
+  const SampleCurve t1{"T", {{4, {100}}, {8, {200}}, {12, {300}}, {16, {400}}, {20, {500}}}};
+  const SampleCurve m1{"M", {{4, {50}}, {8, {400}}, {12, {600}}, {16, {800}}, {20, {NAN}}}};
+  EXPECT_EQ(verdict_needs_more_samples(m1, t1, 1000).outcome, ClaimOutcome::inconclusive);
+  EXPECT_EQ(verdict_needs_more_samples({"M", {{4, {50}}, {8, {400}}}}, t1, 1000).outcome,
             ClaimOutcome::inconclusive)
       << "two common lengths";
 }

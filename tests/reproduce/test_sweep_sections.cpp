@@ -69,8 +69,9 @@ TEST(ReproduceSections, CopyStateLinearGrowthIsSupported) {
   EXPECT_EQ(s.tables[0].rows.size(), 4u);
   EXPECT_EQ(table_cell(s, 0, 0, "smallest N ≥ 95%"), "1");
   EXPECT_EQ(table_cell(s, 0, 3, "smallest N ≥ 95%"), "4");
-  EXPECT_EQ(table_cell(s, 0, 2, "Mamba N=2"), "20.0%");
-  EXPECT_EQ(table_cell(s, 0, 2, "Mamba N=3"), "99.0%");
+  // Mean with its 95% Wilson interval over the cell's 10 examples (2 and 10 of 10 correct).
+  EXPECT_EQ(table_cell(s, 0, 2, "Mamba N=2"), "20.0% [5.7, 51.0]");
+  EXPECT_EQ(table_cell(s, 0, 2, "Mamba N=3"), "99.0% [72.2, 100.0]");
   ASSERT_EQ(s.plots.size(), 2u);
   for (const auto& p : s.plots) EXPECT_TRUE(std::filesystem::exists(p.files.csv)) << p.caption;
 }
@@ -84,8 +85,9 @@ TEST(ReproduceSections, CopyStateFlatOrFailingIsNotSupported) {
 }
 
 // A copy cell whose evaluations every 100 steps (batch 10) reach 95% at step `reach` (0 = never).
-CellRow curve_cell(const std::string& type, int L, int reach, int d_model = 64, int n_layer = 2) {
+CellRow curve_cell(const std::string& type, int L, int reach, int d_model = 64, int n_layer = 2, int seed = 1) {
   CellRow c = cell({{"model.type", type},
+                    {"seed", seed},
                     {"model.d_model", d_model},
                     {"model.n_layer", n_layer},
                     {"task.name", "copy"},
@@ -103,17 +105,20 @@ CellRow curve_cell(const std::string& type, int L, int reach, int d_model = 64, 
 
 TEST(ReproduceSections, SampleEfficiencyFollowsWhoFailsFirst) {
   TempDir dir;
+  // Three seeds each: the slower model needs more at 3 of 4 lengths (a tie at L = 8), 9 runs to 0
+  // (sign test p = 2/512). One seed each would leave the sign test at p = 0.25: inconclusive.
   std::vector<CellRow> mamba_worse, transformer_worse;
-  for (int L : {4, 8, 12, 16}) {
-    mamba_worse.push_back(curve_cell("mamba", L, L <= 8 ? 200 : 0));
-    mamba_worse.push_back(curve_cell("transformer", L, 100 * (L / 4)));
-    transformer_worse.push_back(curve_cell("mamba", L, 100 * (L / 4)));
-    transformer_worse.push_back(curve_cell("transformer", L, L <= 8 ? 200 : 0));
-  }
+  for (int seed : {1, 2, 3})
+    for (int L : {4, 8, 12, 16}) {
+      mamba_worse.push_back(curve_cell("mamba", L, L <= 8 ? 200 : 0, 64, 2, seed));
+      mamba_worse.push_back(curve_cell("transformer", L, 100 * (L / 4), 64, 2, seed));
+      transformer_worse.push_back(curve_cell("mamba", L, 100 * (L / 4), 64, 2, seed));
+      transformer_worse.push_back(curve_cell("transformer", L, L <= 8 ? 200 : 0, 64, 2, seed));
+    }
   const auto s = sample_efficiency_section(mamba_worse, context(dir));
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
-  EXPECT_EQ(table_cell(s, 0, 0, "mamba d64×2 N16"), "2,000 (100.0%)");
-  EXPECT_EQ(table_cell(s, 0, 3, "mamba d64×2 N16"), "> 10,000 (10.0%)");
+  EXPECT_EQ(table_cell(s, 0, 0, "mamba d64×2 N16"), "2,000 · 2,000 · 2,000 (100.0% [88.6, 100.0] (3 seeds))");
+  EXPECT_EQ(table_cell(s, 0, 3, "mamba d64×2 N16"), "> 10,000 · > 10,000 · > 10,000 (10.0% [3.5, 25.6] (3 seeds))");
   EXPECT_EQ(s.plots.size(), 3u);  // samples to 95%, and the training curves of each model
   EXPECT_EQ(sample_efficiency_section(transformer_worse, context(dir)).verdict.outcome, ClaimOutcome::not_supported);
 }
@@ -121,39 +126,54 @@ TEST(ReproduceSections, SampleEfficiencyFollowsWhoFailsFirst) {
 TEST(ReproduceSections, SampleEfficiencyJudgesWidthAgainstDepth) {
   TempDir dir;
   std::vector<CellRow> cells;
-  for (int L : {4, 8, 12}) {
-    cells.push_back(curve_cell("mamba", L, L <= 4 ? 200 : 0));
-    cells.push_back(curve_cell("transformer", L, 200));
-    cells.push_back(curve_cell("mamba", L, 300, 64, 1));  // shallower: still learns
-    cells.push_back(curve_cell("mamba", L, 0, 32, 2));    // narrower: does not
-  }
+  for (int seed : {1, 2, 3})
+    for (int L : {4, 8, 12}) {
+      cells.push_back(curve_cell("mamba", L, L <= 4 ? 300 : 0, 64, 2, seed));
+      cells.push_back(curve_cell("transformer", L, 200, 64, 2, seed));
+      cells.push_back(curve_cell("mamba", L, 300, 64, 1, seed));  // shallower: still learns
+      cells.push_back(curve_cell("mamba", L, 0, 32, 2, seed));    // narrower: does not
+    }
   const auto s = sample_efficiency_section(cells, context(dir));
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
   EXPECT_NE(s.verdict.because.find("shallower Mamba"), std::string::npos) << s.verdict.because;
 }
 
-std::vector<CellRow> dp_cells(double transformer, double mamba_direct, double mamba_cot) {
+// Three tasks × {direct, cot} × {Mamba, Transformer} × seeds 1–3, 10 examples per cell.
+std::vector<CellRow> dp_cells(double transformer_cot, double transformer_direct, double mamba_direct,
+                              double mamba_cot) {
   std::vector<CellRow> cells;
-  for (const char* task : {"lis", "edit_distance", "arithmetic"})
-    for (const char* format : {"direct", "cot"}) {
-      const Json base = {{"task.name", task}, {"task.n", 6}, {"task.format", format}};
-      Json m = base, t = base;
-      m["model.type"] = "mamba", t["model.type"] = "transformer";
-      cells.push_back(cell(m, {{6, std::string(format) == "cot" ? mamba_cot : mamba_direct}}, 2000));
-      cells.push_back(cell(t, {{6, transformer}}, 1900));
-    }
+  for (int seed : {1, 2, 3})
+    for (const char* task : {"lis", "edit_distance", "arithmetic"})
+      for (const char* format : {"direct", "cot"}) {
+        const bool cot = std::string(format) == "cot";
+        const Json base = {{"task.name", task}, {"task.n", 6}, {"task.format", format}, {"seed", seed}};
+        Json m = base, t = base;
+        m["model.type"] = "mamba", t["model.type"] = "transformer";
+        cells.push_back(cell(m, {{6, cot ? mamba_cot : mamba_direct}}, 2000));
+        cells.push_back(cell(t, {{6, cot ? transformer_cot : transformer_direct}}, 1900));
+      }
   return cells;
 }
 
-TEST(ReproduceSections, DpCotComparesModelsAndFormats) {
+TEST(ReproduceSections, DpCotJudgesCotAndDirectCellsApart) {
   TempDir dir;
-  const auto s = dp_cot_section(dp_cells(0.9, 0.5, 0.3), context(dir));
+  // CoT: Transformer 90% vs Mamba 30% (9 paired runs, p = 2/512); direct: Mamba 90% above the
+  // Transformer's 30% (pooled Wilson intervals [74.4, 96.5] and [16.7, 47.9] do not overlap); Mamba
+  // CoT 30% below Mamba direct 90%.
+  const auto s = dp_cot_section(dp_cells(0.9, 0.3, 0.9, 0.3), context(dir));
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
   ASSERT_EQ(s.tables[0].rows.size(), 3u);
-  EXPECT_EQ(table_cell(s, 0, 0, "Mamba cot"), "30.0%");
+  EXPECT_EQ(table_cell(s, 0, 0, "Mamba cot"), "30.0% [16.7, 47.9] (3 seeds)");
   EXPECT_EQ(table_cell(s, 0, 0, "params Transformer"), "1,900");
+  EXPECT_EQ(table_cell(s, 1, 0, "Transformer CoT − direct"), "+60.0") << "the control";
+  EXPECT_NE(s.verdict.because.find("control, Transformer CoT − direct: +60.0 points"), std::string::npos)
+      << s.verdict.because;
   EXPECT_EQ(s.plots.size(), 3u);
-  EXPECT_EQ(dp_cot_section(dp_cells(0.3, 0.9, 0.9), context(dir)).verdict.outcome, ClaimOutcome::not_supported);
+  EXPECT_EQ(dp_cot_section(dp_cells(0.3, 0.3, 0.9, 0.9), context(dir)).verdict.outcome, ClaimOutcome::not_supported)
+      << "with CoT Mamba is significantly better";
+  // Mamba level with the Transformer everywhere and CoT level with direct: the CoT part is not
+  // significant (all differences 0), Mamba is never better answering directly.
+  EXPECT_EQ(dp_cot_section(dp_cells(0.6, 0.6, 0.6, 0.6), context(dir)).verdict.outcome, ClaimOutcome::inconclusive);
 }
 
 std::vector<CellRow> locality_cells(double mamba_interleaved, double transformer_prefix = 1.0) {
