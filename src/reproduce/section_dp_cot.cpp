@@ -35,8 +35,8 @@ struct DpRow {
   int64_t seed = 1, examples = 0;
 };
 
-// The side of the comparison a model is on: "mamba", or "transformer" (windowed or not).
-std::string side(const CellModel& model) { return model.is_mamba() ? "mamba" : "transformer"; }
+// A column of the comparison: the side (Mamba, or a Transformer windowed or not) and the format.
+using Column = std::pair<ModelFamily, std::string>;
 
 std::vector<DpRow> dp_rows(const std::vector<CellRow>& done) {
   std::vector<DpRow> rows;
@@ -57,19 +57,19 @@ struct Problem {
 
 // One problem's cells by (side, format), one per seed.
 struct ProblemCells {
-  std::map<std::pair<std::string, std::string>, std::vector<DpRow>> by_column;
-  DpRow at(const std::string& side, const std::string& format) const {  // the first seed's row
+  std::map<Column, std::vector<DpRow>> by_column;
+  DpRow at(ModelFamily side, const std::string& format) const {  // the first seed's row
     const auto it = by_column.find({side, format});
     return it == by_column.end() ? DpRow{} : it->second.front();
   }
-  AccuracyRuns runs(const std::string& side, const std::string& format) const {
+  AccuracyRuns runs(ModelFamily side, const std::string& format) const {
     AccuracyRuns out;
     if (const auto it = by_column.find({side, format}); it != by_column.end())
       for (const auto& r : it->second) out.add(r.seed, r.accuracy, r.examples);
     return out;
   }
   // Parameters of a side's model: its CoT cell's, else its direct cell's.
-  double parameters(const std::string& side) const {
+  double parameters(ModelFamily side) const {
     const DpRow cot = at(side, "cot"), direct = at(side, "direct");
     return std::isnan(cot.parameters) ? direct.parameters : cot.parameters;
   }
@@ -77,23 +77,23 @@ struct ProblemCells {
 
 struct DpGrid {
   std::map<Problem, ProblemCells> problems;
-  std::map<std::string, std::string> labels;  // side → model label (of the last row seen)
+  std::map<ModelFamily, std::string> labels;  // side → model label (of the last row seen)
 };
 
 DpGrid dp_grid(const std::vector<DpRow>& rows) {
   DpGrid g;
   for (const auto& r : rows) {
-    g.labels[side(r.model)] = r.model.label;
-    g.problems[{r.task, r.n}].by_column[{side(r.model), r.format}].push_back(r);
+    g.labels[r.model.family] = r.model.label;
+    g.problems[{r.task, r.n}].by_column[{r.model.family, r.format}].push_back(r);
   }
   return g;
 }
 
-const std::pair<std::string, std::string> kColumns[] = {
-    {"mamba", "direct"}, {"mamba", "cot"}, {"transformer", "direct"}, {"transformer", "cot"}};
+constexpr ModelFamily kMamba = ModelFamily::mamba, kTransformer = ModelFamily::transformer;
+const Column kColumns[] = {{kMamba, "direct"}, {kMamba, "cot"}, {kTransformer, "direct"}, {kTransformer, "cot"}};
 
-std::string column_name(const std::pair<std::string, std::string>& column) {
-  return (column.first == "mamba" ? "Mamba " : "Transformer ") + column.second;
+std::string column_name(const Column& column) {
+  return (column.first == kMamba ? "Mamba " : "Transformer ") + column.second;
 }
 
 ReportTable accuracy_table(const DpGrid& g) {
@@ -109,8 +109,8 @@ ReportTable accuracy_table(const DpGrid& g) {
   for (const auto& [problem, cells] : g.problems) {
     std::vector<std::string> line{problem.task, number_text(problem.n)};
     for (const auto& [kind, format] : kColumns) line.push_back(accuracy_cell(cells.runs(kind, format)));
-    line.push_back(number_text(cells.parameters("mamba")));
-    line.push_back(number_text(cells.parameters("transformer")));
+    line.push_back(number_text(cells.parameters(kMamba)));
+    line.push_back(number_text(cells.parameters(kTransformer)));
     table.rows.push_back(line);
   }
   return table;
@@ -145,7 +145,7 @@ ReportTable cot_minus_direct_table(const DpGrid& g) {
                     {}};
   for (const auto& [problem, cells] : g.problems) {
     std::vector<std::string> line{problem.task, number_text(problem.n)};
-    for (const char* kind : {"mamba", "transformer"}) {
+    for (const ModelFamily kind : {kMamba, kTransformer}) {
       const double gap = 100 * (cells.runs(kind, "cot").mean() - cells.runs(kind, "direct").mean());
       line.push_back(std::isnan(gap) ? "–" : formatted("%+.1f", gap));
     }
@@ -155,8 +155,7 @@ ReportTable cot_minus_direct_table(const DpGrid& g) {
 }
 
 // The matched cells of two columns, one per problem that has both.
-std::vector<PairedScore> matched(const DpGrid& g, const std::pair<std::string, std::string>& first,
-                                 const std::pair<std::string, std::string>& second) {
+std::vector<PairedScore> matched(const DpGrid& g, const Column& first, const Column& second) {
   std::vector<PairedScore> out;
   for (const auto& [problem, cells] : g.problems) {
     AccuracyRuns a = cells.runs(first.first, first.second), b = cells.runs(second.first, second.second);
@@ -169,12 +168,12 @@ std::vector<PairedScore> matched(const DpGrid& g, const std::pair<std::string, s
 // sometimes below Mamba direct, with the Transformer's own CoT − direct test as the control.
 ClaimVerdict dp_verdict(const DpGrid& g) {
   if (g.problems.empty()) return {ClaimOutcome::inconclusive, paper_claim("dp-cot").rule, "no finished DP cells"};
-  ClaimVerdict cot_drop = verdict_sometimes_worse(matched(g, {"mamba", "cot"}, {"mamba", "direct"}), "Mamba CoT",
+  ClaimVerdict cot_drop = verdict_sometimes_worse(matched(g, {kMamba, "cot"}, {kMamba, "direct"}), "Mamba CoT",
                                                   "Mamba direct");
   const PairedTest control = sign_flip_test(
       [&] {
         std::vector<double> d;
-        for (const auto& c : matched(g, {"transformer", "cot"}, {"transformer", "direct"}))
+        for (const auto& c : matched(g, {kTransformer, "cot"}, {kTransformer, "direct"}))
           d.push_back(c.first.mean() - c.second.mean());
         return d;
       }());
@@ -184,9 +183,9 @@ ClaimVerdict dp_verdict(const DpGrid& g) {
                                                 std::to_string(control.pairs) + " problems, p = " +
                                                 formatted("%.3g", control.p_value));
   return combine_verdicts(
-      {labelled("CoT cells", verdict_consistently_better(matched(g, {"transformer", "cot"}, {"mamba", "cot"}),
+      {labelled("CoT cells", verdict_consistently_better(matched(g, {kTransformer, "cot"}, {kMamba, "cot"}),
                                                          "Transformer", "Mamba")),
-       labelled("direct cells", verdict_sometimes_worse(matched(g, {"transformer", "direct"}, {"mamba", "direct"}),
+       labelled("direct cells", verdict_sometimes_worse(matched(g, {kTransformer, "direct"}, {kMamba, "direct"}),
                                                         "Transformer", "Mamba")),
        labelled("Mamba CoT vs direct", cot_drop)});
 }
