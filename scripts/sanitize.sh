@@ -64,8 +64,10 @@ if ((torch_free)); then
            tests/core/test_safetensors.cpp tests/core/test_atomic_file.cpp tests/core/test_input_validation.cpp
            tests/core/test_input_files.cpp tests/models/test_model_family.cpp tests/tasks/*.cpp)
   running=0
+  objects=()  # only this list's objects: a stale one of a moved source would be linked twice
   for src in "${sources[@]}"; do
     obj="$out/obj/$(echo "${src%.cpp}" | tr / _).o"
+    objects+=("$obj")
     [[ -f $obj && ! $src -nt $obj && ! $0 -nt $obj && -z $(find src tests -name '*.h' -newer "$obj" -print -quit) ]] &&
       continue
     echo "sanitize.sh: compiling $src" >&2
@@ -73,7 +75,7 @@ if ((torch_free)); then
     if ((++running >= jobs)); then wait -n; ((running--)); fi  # a failed compile stops the script
   done
   while ((running > 0)); do wait -n; ((running--)); done
-  g++ $sanitizers "$out"/obj/*.o -o "$out/tests" -lgtest -lgtest_main -ltomlplusplus -lpthread
+  g++ $sanitizers "${objects[@]}" -o "$out/tests" -lgtest -lgtest_main -ltomlplusplus -lpthread
   echo "sanitize.sh: build took $((SECONDS - start)) s" >&2
   ((build_only)) && exit 0
   start=$SECONDS
