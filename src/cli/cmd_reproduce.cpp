@@ -1,4 +1,4 @@
-// freelunch reproduce [--quick | --full | --suite DIR] [--dir DIR] [--workers N] [--report-only]
+// freelunch reproduce [--quick | --standard | --full | --suite DIR] [--dir DIR] [--workers N] [--report-only]
 // Runs the suite of sweeps, the cost measurement and the theory constructions, then writes the
 // claim report (index.md, index.html) from the stored results (docs/REPRODUCE.md).
 #include <ATen/Parallel.h>
@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct ReproduceArgs {
-  bool quick = false, full = false, report_only = false, quiet = false;
+  bool quick = false, standard = false, full = false, report_only = false, quiet = false;
   std::string suite, dir;
   int workers = 0;
 };
@@ -39,9 +39,12 @@ void add_reproduce_command(CLI::App& root) {
                                   "test every claim of the paper: sweeps, cost, theory → "
                                   "report/index.md + index.html with verdicts (resumable)");
   auto* quick = cmd->add_flag("--quick", a->quick, "the small suite, ≤ 20 min on 2 cores (default)");
-  auto* full = cmd->add_flag("--full", a->full, "the paper-like suite (hours)");
+  auto* standard = cmd->add_flag("--standard", a->standard,
+                                 "the suite of docs/results/standard: the regime of the claims, ≤ ~2 h on 2 cores");
+  auto* full = cmd->add_flag("--full", a->full, "the paper-like suite (many hours)");
   auto* suite = cmd->add_option("--suite", a->suite, "a suite directory of your own (docs/REPRODUCE.md)");
-  quick->excludes(full)->excludes(suite);
+  quick->excludes(standard)->excludes(full)->excludes(suite);
+  standard->excludes(full)->excludes(suite);
   full->excludes(suite);
   cmd->add_option("--dir", a->dir, "results directory (default results/reproduce/<suite name>)");
   cmd->add_option("--workers", a->workers, "sweep worker processes sharing the threads (default: one per thread)")
@@ -49,7 +52,7 @@ void add_reproduce_command(CLI::App& root) {
   cmd->add_flag("--report-only", a->report_only, "rebuild the report from the stored results; run nothing");
   cmd->add_flag("--quiet", a->quiet, "no progress output");
   cmd->callback([a] {
-    const fs::path suite_dir = !a->suite.empty() ? fs::path(a->suite) : reproduce::shipped_suite_dir(a->full ? "full" : "quick", FREELUNCH_SOURCE_DIR);
+    const fs::path suite_dir = !a->suite.empty() ? fs::path(a->suite) : reproduce::shipped_suite_dir(a->full ? "full" : a->standard ? "standard" : "quick", FREELUNCH_SOURCE_DIR);
     const auto suite = reproduce::Suite::load(suite_dir);
     reproduce::ReproduceOptions o;
     o.dir = a->dir.empty() ? fs::path("results") / "reproduce" / suite.name : fs::path(a->dir);
@@ -59,8 +62,8 @@ void add_reproduce_command(CLI::App& root) {
     o.progress = !a->quiet;
     o.repo_dir = FREELUNCH_SOURCE_DIR;
     const int threads = threads_per_worker(o.workers);
-    o.worker_command = [threads](const fs::path& file, const fs::path& dir) {
-      return sweep_worker_command(threads, file, dir);
+    o.worker_command = [threads](const fs::path& file, const fs::path& dir, int64_t seeds) {
+      return sweep_worker_command(threads, file, dir, seeds);
     };
     if (o.progress)
       std::fprintf(stderr, "reproduce: suite %s → %s (%d worker%s)\n", suite_dir.string().c_str(),

@@ -1,4 +1,4 @@
-// freelunch sweep FILE [--dir DIR] [--workers N] [--quiet]
+// freelunch sweep FILE [--dir DIR] [--seeds S] [--workers N] [--quiet]
 // Runs every cell of a sweep file (docs/SWEEPS.md) into DIR (default sweeps/<file name>):
 // resumable, and shareable by several processes. `--worker` (hidden) is one worker started by
 // another `freelunch sweep --workers N`.
@@ -16,6 +16,7 @@ void add_sweep_command(CLI::App& root) {
   struct Args {
     std::string file, dir;
     int workers = 1;
+    int64_t seeds = 0;
     bool quiet = false, worker = false;
   };
   auto args = std::make_shared<Args>();
@@ -23,12 +24,14 @@ void add_sweep_command(CLI::App& root) {
   cmd->add_option("file", args->file, "sweep file (TOML: [base], [grid], [[variants]]; see docs/SWEEPS.md)")
       ->required();
   cmd->add_option("--dir", args->dir, "sweep directory: results.sqlite + cells/<hash>/ (default sweeps/<file name>)");
+  cmd->add_option("--seeds", args->seeds, "run every cell with seeds 1 … S (the file must not set seed itself)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000}));
   cmd->add_option("--workers", args->workers, "worker processes sharing the queue (threads are split among them)")
       ->check(CLI::Range(1, 256));
   cmd->add_flag("--quiet", args->quiet, "no progress bar");
   cmd->add_flag("--worker", args->worker, "run as one worker of another sweep process")->group("");
   cmd->callback([args] {
-    const auto spec = SweepSpec::load(args->file);
+    const auto spec = SweepSpec::load(args->file, args->seeds);
     SweepOptions options;
     options.dir = args->dir.empty() ? std::filesystem::path("sweeps") / std::filesystem::path(args->file).stem()
                                     : std::filesystem::path(args->dir);
@@ -41,7 +44,7 @@ void add_sweep_command(CLI::App& root) {
     }
     const int threads = threads_per_worker(args->workers);
     options.worker_command = sweep_worker_command(threads, std::filesystem::absolute(args->file),
-                                                  std::filesystem::absolute(options.dir));
+                                                  std::filesystem::absolute(options.dir), args->seeds);
     const auto summary = run_sweep(spec, options);
     for (const auto& failure : summary.failures) std::printf("failed %s\n", failure.c_str());
     std::printf("%s\nresults: freelunch results %s\n", summary.line(spec.name).c_str(), options.dir.string().c_str());

@@ -46,6 +46,12 @@ class Rng {
 };
 
 // Stream ids: one per consumer of randomness.
-enum RngStream : uint64_t { kStreamTrainData = 1, kStreamEvalData = 2, kStreamInit = 3, kStreamShuffle = 4 };
+enum RngStream : uint64_t {
+  kStreamTrainData = 1,
+  kStreamEvalData = 2,
+  kStreamInit = 3,
+  kStreamShuffle = 4,
+  kStreamValidationData = 5,  // the validation split (eval.validation), for choosing hyperparameters
+};
 
 }  // namespace fl

@@ -43,8 +43,9 @@ Example example_from_json(const Json& j) {
 
 }  // namespace
 
-DataSource::DataSource(const Task& task, const EvalSet& held_out, int64_t fixed_samples, uint64_t seed)
-    : task_(task), held_out_(held_out), data_rng_(seed, kStreamTrainData), shuffle_rng_(seed, kStreamShuffle) {
+DataSource::DataSource(const Task& task, std::vector<const EvalSet*> held_out, int64_t fixed_samples,
+                       uint64_t seed)
+    : task_(task), held_out_(std::move(held_out)), data_rng_(seed, kStreamTrainData), shuffle_rng_(seed, kStreamShuffle) {
   if (fixed_samples == 0) return;
   {  // up front, from a few examples drawn from a copy of the stream (the set stays the same)
     constexpr int kProbes = 8;
@@ -58,7 +59,7 @@ DataSource::DataSource(const Task& task, const EvalSet& held_out, int64_t fixed_
   std::unordered_set<std::string> seen;
   for (int64_t attempts = 0; static_cast<int64_t>(fixed_.size()) < fixed_samples; ++attempts) {
     require(attempts < 20 * fixed_samples + 1000,
-            "train.samples = " + std::to_string(fixed_samples) + " distinct examples outside the evaluation set "
+            "train.samples = " + std::to_string(fixed_samples) + " distinct examples outside the evaluation set and validation split "
             "cannot be drawn from task '" + task.name() + "' (only " + std::to_string(fixed_.size()) + " found)");
     Example ex = fresh();
     if (seen.insert(EvalSet::key(ex.tokens)).second) fixed_.push_back(std::move(ex));
@@ -70,12 +71,19 @@ DataSource::DataSource(const Task& task, const EvalSet& held_out, int64_t fixed_
 Example DataSource::fresh() {
   for (int64_t consecutive = 0;; ++consecutive) {
     require(consecutive < 10000, "task '" + task_.name() +
-                                     "' keeps producing evaluation examples: its training distribution is too "
-                                     "small for eval.samples; lower eval.samples or widen the task");
+                                     "' keeps producing evaluation (or validation) examples: its training distribution "
+                                     "is too small for eval.samples; lower eval.samples (and eval.validation) or "
+                                     "widen the task");
     Example ex = task_.sample(data_rng_);
-    if (!held_out_.contains(ex.tokens)) return ex;
+    if (!held_out(ex.tokens)) return ex;
     ++rejected_;
   }
+}
+
+bool DataSource::held_out(const std::vector<int32_t>& tokens) const {
+  for (const EvalSet* set : held_out_)
+    if (set->contains(tokens)) return true;
+  return false;
 }
 
 Example DataSource::next_example() {

@@ -13,8 +13,9 @@ std::string EvalSet::key(const std::vector<int32_t>& tokens) {
   return k;
 }
 
-EvalSet::EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t samples, uint64_t seed) {
-  Rng rng(seed, kStreamEvalData);
+EvalSet::EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t samples, uint64_t seed,
+                 RngStream stream, const EvalSet* disjoint_from) {
+  Rng rng(seed, stream);
   // Up front, from one example per size drawn from a copy of the stream (the set stays the same).
   Rng probe = rng;
   double bytes = 0;
@@ -28,6 +29,7 @@ EvalSet::EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t sa
     int64_t draws = 0;
     for (; static_cast<int64_t>(examples.size()) < samples && draws < 8 * samples; ++draws) {
       Example ex = task.sample_at(rng, size);
+      if (disjoint_from && disjoint_from->contains(ex.tokens)) continue;
       if (seen.insert(key(ex.tokens)).second) examples.push_back(std::move(ex));
     }
     if (draws > 4 * samples && !task.disjoint_splits()) examples.resize((examples.size() + 1) / 2);

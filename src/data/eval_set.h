@@ -5,6 +5,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/rng.h"
 #include "tasks/task.h"
 
 namespace fl {
@@ -14,8 +15,11 @@ class EvalSet {
   // Draws up to `samples` distinct examples per size. Where a size has so few distinct
   // examples that duplicates dominate (more than 4·samples draws needed), it keeps only half
   // of the distinct ones found, so that training still has examples of that size (unless the
-  // task's splits are disjoint by construction).
-  EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t samples, uint64_t seed);
+  // task's splits are disjoint by construction). The examples come from `stream` of `seed`
+  // (kStreamEvalData for the evaluation set, kStreamValidationData for the validation split);
+  // examples of `disjoint_from` are skipped, so a validation split never shares one with it.
+  EvalSet(const Task& task, const std::vector<int64_t>& sizes, int64_t samples, uint64_t seed,
+          RngStream stream = kStreamEvalData, const EvalSet* disjoint_from = nullptr);
   // A set of given examples (e.g. chosen problems of a hand-built model's check), as they are.
   explicit EvalSet(std::vector<std::pair<int64_t, std::vector<Example>>> by_size);
   bool contains(const std::vector<int32_t>& tokens) const { return keys_.count(key(tokens)) != 0; }

@@ -110,7 +110,7 @@ class KeyChecker {
 
 }  // namespace
 
-SweepSpec SweepSpec::load(const fs::path& file) {
+SweepSpec SweepSpec::load(const fs::path& file, int64_t seeds) {
   const RawConfig doc = RawConfig::from_file(file, ListItems::values_or_tables);  // [[variants]]
   const std::string& source = doc.source;
   SweepSpec spec;
@@ -143,6 +143,15 @@ SweepSpec SweepSpec::load(const fs::path& file) {
   if (!base_file.empty()) base = RawConfig::from_file(file.parent_path() / base_file).values;
   for (const auto& [key, value] : base_table) base[key] = value;
   if (variants.empty()) variants.push_back({});
+  if (seeds > 0) {
+    bool sets_seed = base.count("seed") || grid.count("seed");
+    for (const auto& v : variants) sets_seed = sets_seed || v.settings.count("seed") || v.grid.count("seed");
+    require(!sets_seed, source + ": sets 'seed' itself; the sweep's seed count (--seeds, a suite's runs.seeds) "
+                                 "would override it: remove one");
+    Json values = Json::array();
+    for (int64_t s = 1; s <= seeds; ++s) values.push_back(s);
+    grid["seed"] = values;
+  }
   for (const auto& v : variants)
     for (const auto* part : {&v.settings, &v.grid})
       for (const auto& [key, _] : *part)

@@ -30,7 +30,9 @@ struct SweepSpec {
   // sections or config keys, empty or non-list grids, variants without unique names, keys set
   // twice at one level, duplicate cells, or more than kMaxCells cells. Config *values* are
   // checked only when a cell runs, so one bad grid point fails alone.
-  static SweepSpec load(const std::filesystem::path& file);
+  // seeds > 0: every cell runs once per seed 1 … seeds (a [grid] key `seed`, crossed with every
+  // variant); fl::Error if the file sets `seed` anywhere itself.
+  static SweepSpec load(const std::filesystem::path& file, int64_t seeds = 0);
   static constexpr size_t kMaxCells = 100000;
 
   std::unordered_set<std::string> hashes() const;

@@ -13,8 +13,9 @@ namespace fl {
 std::vector<std::string> freelunch_child_command(int threads, const std::vector<std::string>& args,
                                                  engine::Mode engine = engine::mode());
 
-// One worker of `freelunch sweep FILE --dir DIR --workers N` (paths as given: pass them absolute).
+// One worker of `freelunch sweep FILE --dir DIR [--seeds S] --workers N` (paths as given: pass
+// them absolute; seeds 0 = the file's own seeds).
 std::vector<std::string> sweep_worker_command(int threads, const std::filesystem::path& sweep_file,
-                                              const std::filesystem::path& sweep_dir);
+                                              const std::filesystem::path& sweep_dir, int64_t seeds = 0);
 
 }  // namespace fl

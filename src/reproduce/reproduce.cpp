@@ -17,6 +17,7 @@
 #include "render/text.h"
 #include "report/html_report.h"
 #include "report/paper_claims.h"
+#include "reproduce/lr_selection.h"
 #include "reproduce/report_sections.h"
 #include "reproduce/theory_results.h"
 #include "reproduce/trained_scores_part.h"
@@ -96,12 +97,13 @@ void header(const ReproduceOptions& o, int part, const std::string& text) {
 }
 
 // Runs one suite sweep; true when it trained any cell.
-bool run_suite_sweep(const SuiteSweep& sweep, int part, const ReproduceOptions& o) {
+bool run_suite_sweep(const Suite& suite, const SuiteSweep& sweep, int part, const ReproduceOptions& o) {
   SweepOptions so;
   so.dir = sweep_dir(o.dir, sweep.id);
   so.workers = o.workers;
   so.progress = o.progress;
-  if (o.workers > 1) so.worker_command = o.worker_command(fs::absolute(sweep.file), fs::absolute(so.dir));
+  if (o.workers > 1)
+    so.worker_command = o.worker_command(fs::absolute(sweep.file), fs::absolute(so.dir), suite.seeds);
   header(o, part,
          sweep.id + ": sweep " + sweep.file.string() + ", " + std::to_string(sweep.spec.cells.size()) + " cells");
   const SweepSummary summary = run_sweep(sweep.spec, so);
@@ -140,7 +142,7 @@ double seconds_of(const std::function<void()>& work) {
 bool run_theory_part(const Suite& suite, const ReproduceOptions& o) {
   const Part copy = copy_theory_part(suite, o.dir), local = local_dp_theory_part(suite, o.dir);
   const SuiteSweep& copy_sweep = suite.sweep("copy-state");
-  const auto score_cells = cells_for_scores(sweep_rows(o.dir, copy_sweep));
+  const auto score_cells = cells_for_scores(select_learning_rates(sweep_rows(o.dir, copy_sweep)).cells);
   const Part scores = scores_part(o.dir, score_cells);
   if (copy.done() && local.done() && (score_cells.empty() || scores.done())) {
     header(o, 6, "theory: reused " + copy.result.string() + ", " + local.result.string() +
@@ -232,7 +234,13 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
   std::map<std::string, std::vector<CellRow>> rows;  // sweep id → the suite's cells, read once
   for (const auto& sweep : suite.sweeps) rows[sweep.id] = sweep_rows(o.dir, sweep);
   r.title = "freelunch reproduce: can Mamba always enjoy the free lunch?";
-  r.run = stored_metadata(suite, o, rows);
+  r.run = stored_metadata(suite, o, rows);  // the compute time of every cell, chosen or not
+  std::map<std::string, std::vector<LrChoice>> lr_choices;  // sweep id → its learning-rate choices
+  for (auto& [id, cells] : rows) {
+    LrSelection selection = select_learning_rates(cells);
+    cells = std::move(selection.cells);
+    lr_choices[id] = std::move(selection.choices);
+  }
   r.intro =
       "Each claim of Ren, Li & Liu (arXiv 2410.03810) as reconstructed in docs/SOURCES.md §3 from the "
       "paper's abstracts and public summaries (its full text was not available), next to the "
@@ -245,8 +253,10 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
   const auto section_for_sweep = [&](const std::string& id, auto build) {
     const SuiteSweep& sweep = suite.sweep(id);
     SectionContext context{sweep_summary(sweep), report_dir};
-    return rows[id].empty() ? not_measured(id, context.experiment, "sweep " + sweep.spec.name)
-                            : build(rows[id], context);
+    if (rows[id].empty()) return not_measured(id, context.experiment, "sweep " + sweep.spec.name);
+    ClaimSection section = build(rows[id], context);
+    if (!lr_choices[id].empty()) section.tables.push_back(lr_table(lr_choices[id]));
+    return section;
   };
   r.sections.push_back(section_for_sweep("copy-state", copy_state_section));
   r.sections.push_back(section_for_sweep("sample-efficiency", sample_efficiency_section));
@@ -284,7 +294,7 @@ ReproduceResult run_reproduce(const Suite& suite, const ReproduceOptions& o) {
   int64_t computed = 0;
   if (!o.report_only) {
     int part = 0;
-    for (const auto& sweep : suite.sweeps) computed += run_suite_sweep(sweep, ++part, o);
+    for (const auto& sweep : suite.sweeps) computed += run_suite_sweep(suite, sweep, ++part, o);
     computed += run_cost_part(suite, o);
     computed += run_theory_part(suite, o);
     if (computed > 0)

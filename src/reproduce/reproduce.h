@@ -26,8 +26,10 @@ namespace fl::reproduce {
 struct ReproduceOptions {
   std::filesystem::path dir;  // the results directory (created)
   int workers = 1;            // sweep worker processes (see SweepOptions)
-  // argv of one worker process for a sweep file and its directory (needed when workers > 1).
-  std::function<std::vector<std::string>(const std::filesystem::path& file, const std::filesystem::path& dir)>
+  // argv of one worker process for a sweep file, its directory and the suite's seed count
+  // (needed when workers > 1).
+  std::function<std::vector<std::string>(const std::filesystem::path& file, const std::filesystem::path& dir,
+                                         int64_t seeds)>
       worker_command;
   bool report_only = false;              // build the report from what is stored; run nothing
   bool progress = true;                  // progress bars and part headers on stderr

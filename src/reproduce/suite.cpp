@@ -10,6 +10,8 @@ namespace {
 
 const std::vector<ParamSpec>& suite_specs() {
   static const std::vector<ParamSpec> specs = {
+      {"runs.seeds", Kind::Int, 3, "seeds of every trained cell (1 … seeds); the sweep files must not set seed", 1,
+       100},
       {"cost.quick", Kind::Bool, false, "tiny d32 models (freelunch cost --quick)"},
       {"cost.positions", Kind::IntList, Json::array(), "positions t, increasing ([] = the cost command's default)", 1,
        1 << 24},
@@ -60,6 +62,7 @@ Suite Suite::load(const fs::path& dir) {
   RawConfig raw = RawConfig::from_file(settings);
   const ParamValues v = resolve(raw, suite_specs());
   reject_unknown_keys(raw, suite_specs());
+  suite.seeds = v.get_int("runs.seeds");
   suite.cost.quick = v.get_bool("cost.quick");
   suite.cost.positions = v.get_int_list("cost.positions");
   for (size_t i = 1; i < suite.cost.positions.size(); ++i)
@@ -75,7 +78,7 @@ Suite Suite::load(const fs::path& dir) {
   for (const auto& id : suite_sweep_ids()) {
     const fs::path file = dir / (id + ".toml");
     require(fs::is_regular_file(file), "suite " + dir.string() + ": missing sweep file " + id + ".toml");
-    suite.sweeps.push_back({id, file, SweepSpec::load(file)});
+    suite.sweeps.push_back({id, file, SweepSpec::load(file, suite.seeds)});
   }
   return suite;
 }

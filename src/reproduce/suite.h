@@ -2,7 +2,8 @@
 // a sweep file per trained claim and suite.toml with the settings of the two measurements that
 // are not sweeps (docs/REPRODUCE.md):
 //   copy-state.toml  sample-efficiency.toml  dp-cot.toml  locality.toml   sweep files (docs/SWEEPS.md)
-//   suite.toml       [cost] and [theory]: options of `freelunch cost` and `freelunch theory …`
+//   suite.toml       [runs]: seeds of every trained cell; [cost] and [theory]: options of
+//                    `freelunch cost` and `freelunch theory …`
 // Editing a sweep file changes only the cells that change (sweeps are keyed by config hash);
 // editing [cost] or [theory] reruns that measurement.
 #pragma once
@@ -36,6 +37,7 @@ struct TheorySettings {
 struct Suite {
   std::string name;  // the directory's name: "quick", "full", …
   std::filesystem::path dir;
+  int64_t seeds = 1;  // runs.seeds: every trained cell runs with seeds 1 … seeds (SweepSpec::load)
   std::vector<SuiteSweep> sweeps;  // in report order
   CostSettings cost;
   TheorySettings theory;

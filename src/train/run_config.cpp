@@ -53,12 +53,16 @@ std::vector<ParamSpec> EvalConfig::specs() {
       {"eval.samples", Kind::Int, 100, "examples per size", 1, 1e7},
       {"eval.batch_size", Kind::Int, 256, "examples per evaluation batch", 1, 1 << 20},
       {"eval.generate", Kind::Bool, true, "also evaluate by free greedy generation through step()"},
+      {"eval.validation", Kind::Int, 0,
+       "validation examples per size, disjoint from the evaluation and training examples, evaluated at the end "
+       "(for choosing hyperparameters); 0 = none",
+       0, 1e7},
   };
 }
 
 EvalConfig EvalConfig::from(const ParamValues& v) {
   return {v.get_int_list("eval.sizes"), v.get_int("eval.samples"), v.get_int("eval.batch_size"),
-          v.get_bool("eval.generate")};
+          v.get_bool("eval.generate"), v.get_int("eval.validation")};
 }
 
 std::vector<ParamSpec> RunConfig::general_specs() {

@@ -24,6 +24,7 @@ struct EvalConfig {
   std::vector<int64_t> sizes;  // empty = the task's default sizes
   int64_t samples, batch_size;
   bool generate;
+  int64_t validation;  // examples per size of the validation split; 0 = none
   static std::vector<ParamSpec> specs();
   static EvalConfig from(const ParamValues& v);
 };

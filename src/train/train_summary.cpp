@@ -11,6 +11,7 @@ Json TrainSummary::to_json() const {
          {"threads", threads},
          {"eval", eval.to_json()}};
   if (!eval.generation.empty()) j["generation"] = eval.generation_json();
+  if (validation) j["validation"] = validation->to_json();
   return j;
 }
 
@@ -24,6 +25,7 @@ TrainSummary TrainSummary::from_json(const Json& j) {
   s.threads = j.at("threads").get<int64_t>();
   s.eval = EvalReport::from_json(j.at("eval"));
   if (j.contains("generation")) s.eval.generation = EvalReport::generation_from_json(j.at("generation"));
+  if (j.contains("validation")) s.validation = EvalReport::from_json(j.at("validation"));
   return s;
 }
 

@@ -4,10 +4,12 @@
 //
 // summary.json: {"final_loss", "tokens_per_s", "train_seconds", "parameters",
 //                "state_bytes_per_token", "threads", "eval": EvalReport::to_json(),
-//                "generation": EvalReport::generation_json() (only when generated)}
+//                "generation": EvalReport::generation_json() (only when generated),
+//                "validation": EvalReport::to_json() of the validation split (only with eval.validation > 0)}
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "core/config.h"
@@ -23,6 +25,7 @@ struct TrainSummary {
   int64_t state_bytes_per_token = 0;  // the model's inference state at t = 1
   int64_t threads = 0;                // libtorch threads the run trained with
   EvalReport eval;
+  std::optional<EvalReport> validation;  // the validation split's (eval.validation > 0)
   std::string size_name;       // the task's size parameter (Task::size_name), for tables (not stored)
   bool finished = true;        // false: stopped at TrainOptions::stop_at (no evaluation, no summary.json)
   int64_t steps_done = 0;      // (not stored)

@@ -62,6 +62,18 @@ RunDirectoryLock claim_new_run_directory(const fs::path& dir) {
   return lock;
 }
 
+std::vector<int64_t> eval_sizes(const RunConfig& config, const Task& task) {
+  return config.eval.sizes.empty() ? task.default_eval_sizes() : config.eval.sizes;
+}
+
+// The validation split (eval.validation examples per evaluated size, from their own stream,
+// none of them in the evaluation set); nullopt when eval.validation = 0.
+std::optional<EvalSet> validation_split(const RunConfig& config, const Task& task, const EvalSet& eval_set) {
+  if (config.eval.validation == 0) return std::nullopt;
+  return EvalSet(task, eval_sizes(config, task), config.eval.validation, config.seed, kStreamValidationData,
+                 &eval_set);
+}
+
 std::string eval_status(const EvalReport& report) {
   const auto all = report.overall();
   char buf[96];
@@ -81,9 +93,9 @@ class Trainer {
   Trainer(RunConfig config, LanguageModel model, const TrainOptions& options)
       : config_(std::move(config)),
         task_(config_.make_task()),
-        eval_set_(*task_, config_.eval.sizes.empty() ? task_->default_eval_sizes() : config_.eval.sizes,
-                  config_.eval.samples, config_.seed),
-        data_(*task_, eval_set_, config_.train.samples, config_.seed),
+        eval_set_(*task_, eval_sizes(config_, *task_), config_.eval.samples, config_.seed),
+        validation_set_(validation_split(config_, *task_, eval_set_)),
+        data_(*task_, held_out_sets(), config_.train.samples, config_.seed),
         model_(std::move(model)),
         engine_(engine::effective_mode()),
         backend_(make_step_backend(model_, config_.train, engine_)),
@@ -97,6 +109,12 @@ class Trainer {
     model_->train();
     summary_.parameters = model_->num_parameters();
     summary_.size_name = task_->size_name();
+  }
+
+  std::vector<const EvalSet*> held_out_sets() const {
+    std::vector<const EvalSet*> sets{&eval_set_};
+    if (validation_set_) sets.push_back(&*validation_set_);
+    return sets;
   }
 
   // A new run in `out_dir` (locked by `lock`): an empty metrics.jsonl and the checkpoint of step 0.
@@ -229,6 +247,8 @@ class Trainer {
     summary_.train_seconds = progress_.train_seconds;
     summary_.tokens_per_second = static_cast<double>(progress_.tokens) / std::max(progress_.train_seconds, 1e-9);
     summary_.eval = run_eval();
+    if (validation_set_)
+      summary_.validation = evaluate(model_, *task_, *validation_set_, config_.eval.generate, config_.eval.batch_size);
     bar_.finish(eval_status(summary_.eval));
     metrics_->sync();
     save_checkpoint(out_dir_, model_, config_);
@@ -265,6 +285,7 @@ class Trainer {
   RunConfig config_;
   std::unique_ptr<Task> task_;
   EvalSet eval_set_;
+  std::optional<EvalSet> validation_set_;  // eval.validation > 0
   DataSource data_;
   LanguageModel model_;
   engine::Mode engine_;

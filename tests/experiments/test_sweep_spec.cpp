@@ -2,6 +2,9 @@
 // settings, and every malformed file is one fl::Error naming the problem.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "experiments/sweep_spec.h"
@@ -148,6 +151,47 @@ TEST(SweepSpec, ShippedSweepsExpandToValidRuns) {
     ++files;
   }
   EXPECT_GE(files, 1);
+}
+
+TEST(SweepSpec, SeedCountCrossesEveryCellWithSeedsOneToS) {
+  TempDir dir;
+  const std::string text = R"(
+[base]
+model.d_model = 8
+[grid]
+task.max_len = [4, 6]
+[[variants]]
+name = "mamba"
+model.type = "mamba"
+[[variants]]
+name = "transformer"
+model.type = "transformer"
+)";
+  write_file_atomic(dir / "s.toml", text);
+  const auto plain = SweepSpec::load(dir / "s.toml");
+  const auto seeded = SweepSpec::load(dir / "s.toml", 3);
+  ASSERT_EQ(seeded.cells.size(), 3 * plain.cells.size());
+  std::map<std::string, std::set<int64_t>> seeds;  // variant and length → seeds
+  for (const auto& c : seeded.cells)
+    seeds[c.variant + std::to_string(c.config["task.max_len"].get<int>())].insert(c.config["seed"].get<int64_t>());
+  ASSERT_EQ(seeds.size(), 4u);
+  for (const auto& [cell, s] : seeds) EXPECT_EQ(s, (std::set<int64_t>{1, 2, 3})) << cell;
+  // Seed 1 of a seeded sweep is the cell a file with seed = 1 in [base] makes: its result is reused.
+  write_file_atomic(dir / "one.toml", "[base]\nseed = 1\n" + text.substr(text.find("model.d_model")));
+  const auto one = SweepSpec::load(dir / "one.toml");
+  for (const auto& c : one.cells) EXPECT_TRUE(seeded.hashes().count(c.hash)) << c.config.dump();
+  // A file that sets seed itself is refused, wherever it does.
+  for (const std::string& bad : {"[base]\nseed = 2\n", "[grid]\nseed = [1, 2]\n",
+                                 "[[variants]]\nname = \"a\"\nseed = 4\n",
+                                 "[[variants]]\nname = \"a\"\ngrid.seed = [4]\n"}) {
+    write_file_atomic(dir / "bad.toml", bad);
+    try {
+      SweepSpec::load(dir / "bad.toml", 2);
+      ADD_FAILURE() << "no error for " << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("sets 'seed' itself"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

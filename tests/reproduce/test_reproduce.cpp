@@ -44,15 +44,15 @@ fs::path write_tiny_suite(const TempDir& dir) {
                                                           models);
   write_file_atomic(suite / "dp-cot.toml",
                     "[base]\n" + model + train +
-                        "task = { name = \"lis\", n = 4, value_span = 8 }\neval = { samples = 2 }\n"
-                        "[grid]\ntask.format = [\"direct\", \"cot\"]\n" +
+                        "task = { name = \"lis\", n = 4, value_span = 8 }\neval = { samples = 2, validation = 2 }\n"
+                        "[grid]\ntask.format = [\"direct\", \"cot\"]\ntrain.lr = [1e-3, 2e-3]\n" +
                         models);
   write_file_atomic(suite / "locality.toml", "[base]\n" + model + train +
                                                  "task = { name = \"local_dp\", n = 3 }\neval = { samples = 2 }\n"
                                                  "[grid]\ntask.format = [\"interleaved\", \"prefix\"]\n" +
                                                  models);
   write_file_atomic(suite / "suite.toml",
-                    "[cost]\nquick = true\npositions = [4, 16]\ntokens = 1\nvalidate = 0\n"
+                    "[runs]\nseeds = 2\n[cost]\nquick = true\npositions = [4, 16]\ntokens = 1\nvalidate = 0\n"
                     "[theory]\ncopy_max_n = 8\ncopy_samples = 2\nlocal_dp_max_t = 20\nlocal_dp_max_n = 3\n"
                     "local_dp_examples = 2\n");
   return suite;
@@ -90,6 +90,14 @@ TEST(Reproduce, TinySuiteReportIsRebuiltIdenticallyFromStoredResults) {
   EXPECT_FALSE(scores.models[0].scores.mamba.empty());
   EXPECT_FALSE(scores.models[1].scores.transformer.empty());
   EXPECT_NE(index.find("Scores in trained copy models"), std::string::npos);
+  // Two seeds per cell; the dp-cot cells' learning rate chosen on their validation split.
+  EXPECT_NE(index.find("(2 seeds)"), std::string::npos);
+  const auto& dp_cot = first.report.sections.at(2);
+  ASSERT_FALSE(dp_cot.tables.empty());
+  EXPECT_EQ(dp_cot.tables.back().header.at(1), "lr 0.001");
+  EXPECT_EQ(dp_cot.tables.back().rows.size(), 4u);  // 2 models × 2 formats
+  for (const auto& row : ResultsStore(results_file(o.dir / "sweeps" / "dp-cot"), ResultsStore::Open::kExisting).rows())
+    EXPECT_TRUE(row.metrics.contains("validation")) << row.hash;
   for (const auto& m : scores.models) EXPECT_TRUE(fs::exists(o.dir / "report" / ("theory_" + m.stem + ".csv"))) << m.stem;
   const auto report = files_in(o.dir / "report");
   const auto tries = attempts(o.dir);
@@ -145,13 +153,19 @@ TEST(Reproduce, SuiteErrorsNameTheFileAndKey) {
   EXPECT_NE(load_error().find("cost.positions must be increasing"), std::string::npos) << load_error();
   write_file_atomic(suite / "suite.toml", "[theory]\ncopy_maxn = 8\n");
   EXPECT_NE(load_error().find("copy_maxn"), std::string::npos) << load_error();
+  write_file_atomic(suite / "suite.toml", "[runs]\nseeds = 0\n");
+  EXPECT_NE(load_error().find("runs.seeds"), std::string::npos) << load_error();
   write_file_atomic(suite / "suite.toml", "");
+  const std::string copy_state = read_file(suite / "copy-state.toml");
+  write_file_atomic(suite / "copy-state.toml", "[base]\nseed = 4\n" + copy_state.substr(7));
+  EXPECT_NE(load_error().find("sets 'seed' itself"), std::string::npos) << load_error();
+  write_file_atomic(suite / "copy-state.toml", copy_state);
   fs::remove(suite / "locality.toml");
   EXPECT_NE(load_error().find("missing sweep file locality.toml"), std::string::npos) << load_error();
 }
 
 TEST(Reproduce, ShippedSuitesLoadAndEveryCellIsAValidRun) {
-  for (const char* name : {"quick", "full"}) {
+  for (const char* name : {"quick", "standard", "full"}) {
     SCOPED_TRACE(name);
     const Suite suite = Suite::load(fs::path(FREELUNCH_SOURCE_DIR) / "configs" / "reproduce" / name);
     EXPECT_EQ(suite.name, name);

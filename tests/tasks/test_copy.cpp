@@ -93,6 +93,31 @@ TEST(EvalSet, TrainingNeverSeesEvaluationExamples) {
   EXPECT_EQ(seen.size(), 30u);  // a fixed set of exactly S distinct examples
 }
 
+TEST(EvalSet, ValidationSplitSharesNoExampleWithTheEvaluationSetAndIsNeverTrainedOn) {
+  CopyTask task(2, 1, 6);  // tiny space: collisions are common
+  EvalSet test(task, task.default_eval_sizes(), 20, 3);
+  EvalSet validation(task, task.default_eval_sizes(), 20, 3, kStreamValidationData, &test);
+  size_t examples = 0;
+  for (const auto& [size, list] : validation.by_size())
+    for (const auto& ex : list) {
+      EXPECT_FALSE(test.contains(ex.tokens));
+      ++examples;
+    }
+  EXPECT_GT(examples, 20u);
+  // Its own stream: without the exclusion it would draw examples of the evaluation set.
+  EvalSet unexcluded(task, task.default_eval_sizes(), 20, 3, kStreamValidationData);
+  bool shares = false;
+  for (const auto& [size, list] : unexcluded.by_size())
+    for (const auto& ex : list) shares = shares || test.contains(ex.tokens);
+  EXPECT_TRUE(shares);
+  DataSource fresh(task, std::vector<const EvalSet*>{&test, &validation}, 0, 3);
+  for (int i = 0; i < 50; ++i)
+    for (const auto& ex : fresh.next_batch(16)) {
+      EXPECT_FALSE(test.contains(ex.tokens));
+      EXPECT_FALSE(validation.contains(ex.tokens));
+    }
+}
+
 TEST(Vocab, ParseAndRender) {
   CopyTask task(3, 1, 2);
   const auto& v = task.vocab();

@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "core/atomic_file.h"
 #include "support/fixtures.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
@@ -45,6 +46,33 @@ TEST(Training, SameSeedSameLossCurveAndWeights) {
     train_run(other, c / "run", false);
     EXPECT_NE(la, losses(c / "run" / "metrics.jsonl")) << type;
   }
+}
+
+// eval.validation: the summary (and summary.json) gains the validation split's report, its own
+// examples (none of the evaluation set's), with the same sizes; without it there is none.
+TEST(Training, ValidationSplitIsEvaluatedAtTheEndAndStored) {
+  const auto config = config_from_json(R"({"seed": 2, "model": {"type": "mamba", "d_model": 16, "n_layer": 1},
+      "task": {"max_len": 5}, "train": {"steps": 3, "batch_size": 4, "warmup": 1},
+      "eval": {"samples": 6, "validation": 5, "generate": false}})");
+  TempDir dir;
+  const auto summary = train_run(config, dir / "run", false);
+  ASSERT_TRUE(summary.validation.has_value());
+  ASSERT_EQ(summary.validation->rows.size(), summary.eval.rows.size());
+  for (size_t i = 0; i < summary.eval.rows.size(); ++i) {
+    EXPECT_EQ(summary.validation->rows[i].size, summary.eval.rows[i].size);
+    EXPECT_GT(summary.validation->rows[i].n, 0);
+    EXPECT_LE(summary.validation->rows[i].n, 5);
+  }
+  const auto stored = TrainSummary::from_json(Json::parse(read_file(dir / "run" / "summary.json")));
+  ASSERT_TRUE(stored.validation.has_value());
+  EXPECT_EQ(stored.validation->to_json(), summary.validation->to_json());
+
+  auto plain = config.to_json();
+  plain["eval"]["validation"] = 0;
+  TempDir other;
+  const auto without = train_run(config_from_json(plain.dump()), other / "run", false);
+  EXPECT_FALSE(without.validation.has_value());
+  EXPECT_FALSE(Json::parse(read_file(other / "run" / "summary.json")).contains("validation"));
 }
 
 // The issue's CI check: a 2-layer Transformer at d_model 64 on lengths 2–8 reaches ≥ 95%
