@@ -17,7 +17,8 @@ const std::vector<PaperClaim>& paper_claims() {
        "Copy — Transformers learn far faster; Mamba needs sharply more data as the maximum length grows and failed "
        "at max length 40; shrinking Mamba's width hurts more than shrinking depth.",
        "Experiments (v2/v3) (docs/SOURCES.md §3)",
-       "verdict_needs_more_samples (Mamba vs Transformer: a majority of lengths and a sign test); "
+       "verdict_needs_more_samples (Mamba vs Transformer: a one-sided sign test over matched runs and a trend test "
+       "of the sample ratio against the length); "
        "verdict_consistently_better (reduced depth vs reduced width: paired sign-flip test)"},
       {"dp-cot", "3. DP with chain of thought",
        "CoT (LIS, arithmetic) — Transformers consistently better; Mamba with CoT sometimes worse than Mamba "
