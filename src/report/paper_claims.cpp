@@ -31,7 +31,8 @@ const std::vector<PaperClaim>& paper_claims() {
        "Thm 5: m-local DP (each step uses only the previous m results) needs size O(m); total cost O(mT), like a "
        "sliding-window Transformer. Thm 4: arbitrary DP with CoT needs Mamba size O(T).",
        "Theorems 4 and 5 (docs/SOURCES.md §3)",
-       "verdict_locality (constant-state Mamba, windowed Transformer; the prefix gap counts only when the full "
+       "verdict_locality (constant-state Mamba, windowed Transformer: the local form at every n, also beyond the "
+       "training range, with intervals; the prefix gap counts only when the full "
        "Transformer, the control, solves the prefix form); verdict_stays_accurate (Transformer, interleaved form)"},
       {"cost", "5. Inference cost",
        "Thm 3: Mamba with state size linear in the sequence length copies exactly …, so per-step cost becomes O(L). "

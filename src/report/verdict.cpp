@@ -350,28 +350,46 @@ ClaimVerdict verdict_construction(const std::vector<ConstructionCase>& cases, do
 }
 
 ClaimVerdict verdict_locality(const std::vector<LocalityPoint>& points, const std::string& model) {
+  const std::string t = target_text();
   const std::string rule =
-      "not supported when " + model + " is below " + target_text() +
-      " on the local (interleaved) form at some n; supported when it is not and at the largest "
-      "n the prefix form is ≥ " +
-      num(kMinGapPoints) +
-      " points below the local form; inconclusive otherwise, with fewer than 2 values of n or a missing (NaN) accuracy";
+      "per n, " + model + "'s accuracy per seed on the local (interleaved) and prefix forms with 95% intervals "
+      "(Wilson for one run, t across seeds); not supported when at some n the local form's interval ends below " + t +
+      "; supported when the local mean reaches " + t + " at every n, some evaluated n lies beyond the training "
+      "range, and at the largest n the prefix form's interval lies entirely below the local form's; inconclusive "
+      "otherwise (a local mean below " + t + " whose interval still reaches it, no n beyond the training range, "
+      "the prefix form not behind yet), with fewer than 2 values of n or a form without runs";
   if (points.size() < 2)
     return make(ClaimOutcome::inconclusive, rule, model + ": only " + num(points.size()) + " values of n");
   for (const auto& p : points)
-    if (!std::isfinite(p.local_accuracy) || !std::isfinite(p.prefix_accuracy))
+    if (p.local.empty() || p.prefix.empty())
       return make(ClaimOutcome::inconclusive, rule, model + ": no accuracy measured at n = " + num(p.n));
-  const auto lowest = std::min_element(
-      points.begin(), points.end(), [](const auto& a, const auto& c) { return a.local_accuracy < c.local_accuracy; });
+  std::vector<std::string> below, undecided, beyond;
+  bool holds_beyond = true;
+  for (const auto& p : points) {
+    const std::string at = "n = " + num(p.n) + (p.beyond_training ? " (beyond training)" : "") + " " +
+                           interval_text(p.local);
+    if (p.local.interval95().high < kAccuracyTarget) below.push_back(at);
+    else if (!(p.local.mean() >= kAccuracyTarget)) undecided.push_back(at);
+    if (p.beyond_training) {
+      beyond.push_back(num(p.n));
+      holds_beyond = holds_beyond && p.local.mean() >= kAccuracyTarget;
+    }
+  }
   const auto largest =
       std::max_element(points.begin(), points.end(), [](const auto& a, const auto& c) { return a.n < c.n; });
-  const double gap = 100.0 * (largest->local_accuracy - largest->prefix_accuracy);
-  const std::string because = model + ": lowest local accuracy " + percent(lowest->local_accuracy) + " at n = " + num(lowest->n) +
-                              "; at n = " + num(largest->n) + " local " + percent(largest->local_accuracy) +
-                              ", prefix " + percent(largest->prefix_accuracy) + " (" + signed_points(gap) + " points)";
-  const ClaimOutcome outcome = lowest->local_accuracy < kAccuracyTarget ? ClaimOutcome::not_supported
-                               : gap >= kMinGapPoints                   ? ClaimOutcome::supported
-                                                                        : ClaimOutcome::inconclusive;
+  const bool prefix_behind = largest->prefix.interval95().high < largest->local.interval95().low;
+  std::string because = model + ": local form " +
+                        (below.empty() ? "not significantly below " + t + " at any n"
+                                       : "significantly below " + t + " at " + join(below, ", "));
+  if (!undecided.empty()) because += "; below " + t + " on average but not significantly at " + join(undecided, ", ");
+  because += beyond.empty() ? "; no evaluated n beyond the training range: constancy not tested by extrapolation"
+                            : "; beyond the training range (n = " + join(beyond, ", ") + ") the local form " +
+                                  (holds_beyond ? "holds" : "does not hold");
+  because += "; at n = " + num(largest->n) + " local " + interval_text(largest->local) + ", prefix " +
+             interval_text(largest->prefix) + (prefix_behind ? " (prefix behind)" : " (intervals overlap)");
+  const ClaimOutcome outcome = !below.empty() ? ClaimOutcome::not_supported
+                               : undecided.empty() && !beyond.empty() && prefix_behind ? ClaimOutcome::supported
+                                                                                       : ClaimOutcome::inconclusive;
   return make(outcome, rule, because);
 }
 

@@ -58,11 +58,20 @@
 //      and every case expected to fail has error > tolerance: supported; any mismatch: not
 //      supported; no cases or a non-finite (NaN) error: inconclusive.
 //  (f) verdict_locality — "a constant-size model solves the m-local DP in its local
-//      (interleaved) form at every n, while the prefix form falls behind as n grows"
-//      (Theorems 5 and 4): not supported when the local accuracy is below kAccuracyTarget at some
-//      n; supported when it is not and, at the largest n, local − prefix ≥ kMinGapPoints;
-//      inconclusive otherwise (the prefix form has not fallen behind yet), with < 2 values of n
-//      or a NaN (unmeasured) accuracy.
+//      (interleaved) form at every n, also beyond the training range (constant in T), while the
+//      prefix form falls behind" (Theorems 5 and 4). Each n has AccuracyRuns per form (one
+//      accuracy per seed) and says whether it lies beyond the largest trained n. Per n the local
+//      form reaches the target when its mean over seeds is ≥ kAccuracyTarget, and is
+//      significantly below it when its 95% interval (AccuracyRuns::interval95) ends below
+//      kAccuracyTarget. The prefix form is behind at the largest n when its 95% interval lies
+//      entirely below the local form's.
+//      not supported: the local form is significantly below the target at some n (inside or
+//      beyond the training range; the because-text says which). supported: the local form
+//      reaches the target at every n, at least one n lies beyond the training range, and the
+//      prefix form is behind at the largest n. inconclusive otherwise: an n where the local mean
+//      is below the target but its interval still reaches it, no n beyond the training range
+//      ("not tested by extrapolation"), the prefix form not behind yet; also with < 2 values of n
+//      or a side without runs at some n.
 //  (g) verdict_stays_accurate — "the model reaches the target at every size": supported when
 //      accuracy ≥ kAccuracyTarget at every size, not supported otherwise, inconclusive with no
 //      sizes or a NaN accuracy.
@@ -82,7 +91,6 @@ constexpr double kAlpha = 0.05;           // (b), (b'), (d) significance level o
 constexpr int kMinLawPoints = 4;          // (a) lengths with a smallest size needed to compare laws
 constexpr double kClearLawMargin = 4.0;   // (a) a law wins clearly when its AICc is ≥ 4 lower
 constexpr int kMinFitPoints = 3;          // (c), (d) fewer points/lengths → inconclusive
-constexpr double kMinGapPoints = 5.0;     // (f) the prefix form ≥ 5 percentage points below
 constexpr double kMinRangeRatio = 4.0;    // (c) x must span ≥ 4× (two octaves)
 constexpr double kCopyTolerance = 1e-3;   // (e) docs/SOURCES.md §3: max-abs error ε
 
@@ -143,9 +151,12 @@ struct ConstructionCase {
 };
 ClaimVerdict verdict_construction(const std::vector<ConstructionCase>& cases, double tolerance = kCopyTolerance);
 
-// (f) Accuracy of one model at size n on the local (interleaved) and prefix forms.
+// (f) One model at size n: its accuracy per seed on the local (interleaved) and prefix forms;
+// beyond_training: n is above the largest size it was trained on (an extrapolation).
 struct LocalityPoint {
-  double n = 0, local_accuracy = 0, prefix_accuracy = 0;
+  double n = 0;
+  AccuracyRuns local, prefix;
+  bool beyond_training = false;
 };
 ClaimVerdict verdict_locality(const std::vector<LocalityPoint>& points, const std::string& model);
 

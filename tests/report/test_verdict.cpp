@@ -236,16 +236,57 @@ TEST(ClaimVerdict, ConstructionAgainstTolerance) {
             "all 1 cases as expected; smallest error of the failing cases 0.3");
 }
 
-TEST(ClaimVerdict, LocalityAndStaysAccurate) {
-  const std::vector<LocalityPoint> as_theory{{4, .99, .99}, {8, .98, .9}, {16, .97, .4}};
-  const auto v = verdict_locality(as_theory, "Mamba");
-  EXPECT_EQ(v.outcome, ClaimOutcome::supported);
-  EXPECT_EQ(v.because, "Mamba: lowest local accuracy 97.0% at n = 16; at n = 16 local 97.0%, prefix 40.0% (+57.0 points)");
-  EXPECT_EQ(verdict_locality({{4, .99, .99}, {16, .9, .4}}, "Mamba").outcome, ClaimOutcome::not_supported);
-  EXPECT_EQ(verdict_locality({{4, .99, .99}, {16, .99, .97}}, "Mamba").outcome, ClaimOutcome::inconclusive)
-      << "the prefix form has not fallen behind yet";
-  EXPECT_EQ(verdict_locality({{4, .99, .2}}, "Mamba").outcome, ClaimOutcome::inconclusive);
+// Three seeds of `examples` evaluation examples, all at `accuracy`.
+AccuracyRuns seeds3(double accuracy, int64_t examples = 64) {
+  AccuracyRuns runs;
+  for (int64_t seed : {1, 2, 3}) runs.add(seed, accuracy, examples);
+  return runs;
+}
 
+TEST(ClaimVerdict, LocalityHoldsBeyondTheTrainingRangeWhileThePrefixFallsBehind) {
+  // Trained on n ≤ 8, evaluated to 16; 3 seeds × 64 examples (pooled Wilson intervals).
+  const std::vector<LocalityPoint> as_theory{{4, seeds3(1.0), seeds3(1.0), false},
+                                             {8, seeds3(0.98), seeds3(0.9), false},
+                                             {16, seeds3(0.97), seeds3(0.4), true}};
+  const auto v = verdict_locality(as_theory, "Mamba");
+  EXPECT_EQ(v.outcome, ClaimOutcome::supported) << v.because;
+  EXPECT_TRUE(mentions(v, "beyond the training range (n = 16) the local form holds")) << v.because;
+  EXPECT_TRUE(mentions(v, "(prefix behind)")) << v.because;
+  // The same numbers without an n beyond the training range: constancy is not tested.
+  auto inside = as_theory;
+  inside[2].beyond_training = false;
+  const auto untested = verdict_locality(inside, "Mamba");
+  EXPECT_EQ(untested.outcome, ClaimOutcome::inconclusive) << untested.because;
+  EXPECT_TRUE(mentions(untested, "no evaluated n beyond the training range: constancy not tested by extrapolation"))
+      << untested.because;
+  // The prefix form 5 points behind on 64 examples: the intervals overlap, not behind yet.
+  auto close = as_theory;
+  close[2].prefix = seeds3(0.92);
+  EXPECT_EQ(verdict_locality(close, "Mamba").outcome, ClaimOutcome::inconclusive);
+}
+
+TEST(ClaimVerdict, LocalityFailsWhenTheLocalFormIsSignificantlyBelowTheTarget) {
+  // Beyond the training range the local form drops to 60%: its interval ends far below 95%.
+  const std::vector<LocalityPoint> drops{{4, seeds3(1.0), seeds3(0.9), false}, {16, seeds3(0.6), seeds3(0.1), true}};
+  const auto v = verdict_locality(drops, "Mamba");
+  EXPECT_EQ(v.outcome, ClaimOutcome::not_supported) << v.because;
+  EXPECT_TRUE(mentions(v, "significantly below 95% at n = 16 (beyond training)")) << v.because;
+  EXPECT_TRUE(mentions(v, "the local form does not hold")) << v.because;
+  // 90% on one run of 10 examples: below 95% on average but the Wilson interval [59.6, 98.2]
+  // reaches it: inconclusive, not a failure.
+  const std::vector<LocalityPoint> noisy{{4, one_run(1.0, 10), one_run(0.1, 10), false},
+                                         {16, one_run(0.9, 10), one_run(0.0, 10), true}};
+  const auto n = verdict_locality(noisy, "Mamba");
+  EXPECT_EQ(n.outcome, ClaimOutcome::inconclusive) << n.because;
+  EXPECT_TRUE(mentions(n, "below 95% on average but not significantly at n = 16")) << n.because;
+  EXPECT_EQ(verdict_locality({{4, seeds3(0.99), seeds3(0.2), true}}, "Mamba").outcome, ClaimOutcome::inconclusive)
+      << "one value of n";
+  EXPECT_EQ(verdict_locality({{4, seeds3(0.99), seeds3(0.99)}, {16, {}, seeds3(0.4), true}}, "Mamba").outcome,
+            ClaimOutcome::inconclusive)
+      << "a missing accuracy is not a pass";
+}
+
+TEST(ClaimVerdict, StaysAccurate) {
   EXPECT_EQ(verdict_stays_accurate({{8, 1.0}, {16, 0.95}}, "Transformer").outcome, ClaimOutcome::supported)
       << "95% exactly reaches the target";
   const auto drop = verdict_stays_accurate({{8, 1.0}, {16, 0.94}}, "Transformer");
@@ -253,8 +294,6 @@ TEST(ClaimVerdict, LocalityAndStaysAccurate) {
   EXPECT_EQ(drop.because, "Transformer: lowest accuracy 94.0% at size 16 of 2 sizes");
   EXPECT_EQ(verdict_stays_accurate({}, "Transformer").outcome, ClaimOutcome::inconclusive);
   EXPECT_EQ(verdict_stays_accurate({{8, 1.0}, {16, NAN}}, "Transformer").outcome, ClaimOutcome::inconclusive);
-  EXPECT_EQ(verdict_locality({{4, .99, .99}, {16, NAN, .4}}, "Mamba").outcome, ClaimOutcome::inconclusive)
-      << "a missing accuracy is not a pass";
 }
 
 TEST(ClaimVerdict, CombineTakesTheWeakestPart) {

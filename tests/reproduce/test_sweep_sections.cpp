@@ -176,23 +176,26 @@ TEST(ReproduceSections, DpCotJudgesCotAndDirectCellsApart) {
   EXPECT_EQ(dp_cot_section(dp_cells(0.6, 0.6, 0.6, 0.6), context(dir)).verdict.outcome, ClaimOutcome::inconclusive);
 }
 
-std::vector<CellRow> locality_cells(double mamba_interleaved, double transformer_prefix = 1.0) {
+// Three seeds × {interleaved, prefix} × {Mamba, window W8, Transformer}, trained on n ≤ task_n,
+// evaluated at n = 2, 4, 8, 16 (10 examples each).
+std::vector<CellRow> locality_cells(double mamba_interleaved, double transformer_prefix = 1.0, int task_n = 8) {
   std::vector<CellRow> cells;
-  const std::vector<int64_t> sizes = {2, 4, 8, 12};
+  const std::vector<int64_t> sizes = {2, 4, 8, 16};
   const auto by_size = [&](const std::function<double(int64_t)>& acc) {
     std::vector<std::pair<int64_t, double>> out;
     for (int64_t n : sizes) out.push_back({n, acc(n)});
     return out;
   };
-  for (const char* format : {"interleaved", "prefix"}) {
-    const bool local = std::string(format) == "interleaved";
-    const Json base = {{"task.name", "local_dp"}, {"task.format", format}, {"task.n", 12}};
-    Json m = base, w = base, t = base;
-    m["model.type"] = "mamba", w["model.type"] = "window", w["model.window"] = 8, t["model.type"] = "transformer";
-    cells.push_back(cell(m, by_size([&](int64_t n) { return local ? mamba_interleaved : n <= 2 ? 1.0 : 0.0; })));
-    cells.push_back(cell(w, by_size([&](int64_t n) { return local ? 1.0 : n <= 4 ? 1.0 : 0.0; })));
-    cells.push_back(cell(t, by_size([&](int64_t) { return local ? 1.0 : transformer_prefix; })));
-  }
+  for (int seed : {1, 2, 3})
+    for (const char* format : {"interleaved", "prefix"}) {
+      const bool local = std::string(format) == "interleaved";
+      const Json base = {{"task.name", "local_dp"}, {"task.format", format}, {"task.n", task_n}, {"seed", seed}};
+      Json m = base, w = base, t = base;
+      m["model.type"] = "mamba", w["model.type"] = "window", w["model.window"] = 8, t["model.type"] = "transformer";
+      cells.push_back(cell(m, by_size([&](int64_t n) { return local ? mamba_interleaved : n <= 2 ? 1.0 : 0.0; })));
+      cells.push_back(cell(w, by_size([&](int64_t n) { return local ? 1.0 : n <= 4 ? 1.0 : 0.0; })));
+      cells.push_back(cell(t, by_size([&](int64_t) { return local ? 1.0 : transformer_prefix; })));
+    }
   return cells;
 }
 
@@ -201,9 +204,26 @@ TEST(ReproduceSections, LocalityJudgesEachModel) {
   const auto s = locality_section(locality_cells(1.0), context(dir));
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
   ASSERT_EQ(s.tables[0].rows.size(), 4u);
-  EXPECT_EQ(table_cell(s, 0, 3, "mamba d64×2 N16 prefix"), "0.0%");
-  EXPECT_EQ(table_cell(s, 0, 1, "window W8 d64×2 prefix"), "100.0%");
+  EXPECT_EQ(table_cell(s, 0, 3, "n"), "16 (beyond training)");
+  EXPECT_EQ(table_cell(s, 0, 3, "mamba d64×2 N16 prefix"), "0.0% [0.0, 11.4] (3 seeds)");
+  EXPECT_EQ(table_cell(s, 0, 1, "window W8 d64×2 prefix"), "100.0% [88.6, 100.0] (3 seeds)");
+  EXPECT_NE(s.experiment.notes.find("Evaluated beyond the training range (n ≤ 8): n ∈ {16}."), std::string::npos)
+      << s.experiment.notes;
+  // Reach: Mamba's convolutions 2·(4 − 1) = 6 tokens, the window 2·(8 − 1) = 14, the Transformer unbounded.
+  ASSERT_EQ(s.tables[1].rows.size(), 3u);
+  EXPECT_EQ(s.tables[1].rows[0], (std::vector<std::string>{"mamba d64×2 N16", "6", "3", "yes", "{8, 16}"}));
+  EXPECT_EQ(s.tables[1].rows[2], (std::vector<std::string>{"window W8 d64×2", "14", "3", "yes", "{16}"}));
+  EXPECT_EQ(s.tables[1].rows[1][1], "unbounded (full attention)");
   EXPECT_EQ(locality_section(locality_cells(0.5), context(dir)).verdict.outcome, ClaimOutcome::not_supported);
+}
+
+TEST(ReproduceSections, LocalityWithoutExtrapolationIsInconclusive) {
+  TempDir dir;
+  const auto s = locality_section(locality_cells(1.0, 1.0, 16), context(dir));
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::inconclusive) << s.verdict.because;
+  EXPECT_NE(s.verdict.because.find("constancy not tested by extrapolation"), std::string::npos) << s.verdict.because;
+  EXPECT_NE(s.experiment.notes.find("No evaluated n lies beyond the training range (n ≤ 16)"), std::string::npos)
+      << s.experiment.notes;
 }
 
 TEST(ReproduceSections, LocalityPrefixGapNeedsTheTransformerControl) {
@@ -220,7 +240,7 @@ TEST(ReproduceSections, UnfinishedCellsAreNamedAndEmptySweepsInconclusive) {
   cells[0].status = CellStatus::kFailed;
   cells[1].status = CellStatus::kQueued;
   const auto s = locality_section(cells, context(dir));
-  EXPECT_NE(s.experiment.notes.find("2 of 6 cells are not in the tables (1 failed, 1 queued)"), std::string::npos)
+  EXPECT_NE(s.experiment.notes.find("2 of 18 cells are not in the tables (1 failed, 1 queued)"), std::string::npos)
       << s.experiment.notes;
   EXPECT_EQ(copy_state_section({}, context(dir)).verdict.outcome, ClaimOutcome::inconclusive);
   EXPECT_EQ(dp_cot_section({}, context(dir)).verdict.outcome, ClaimOutcome::inconclusive);
