@@ -12,7 +12,8 @@ const std::vector<PaperClaim>& paper_claims() {
        "linear in the sequence length copies exactly.",
        "Theorems 1–3 (docs/SOURCES.md §3)",
        "verdict_linear_size_growth (linear against logarithmic and exponential laws by AICc) on the smallest "
-       "d_state reaching 95% at each length; verdict_stays_accurate for the Transformer"},
+       "d_state reaching 95% at each length beyond the convolutions' reach; verdict_stays_accurate for the "
+       "Transformer"},
       {"sample-efficiency", "2. Sample efficiency on COPY",
        "Copy — Transformers learn far faster; Mamba needs sharply more data as the maximum length grows and failed "
        "at max length 40; shrinking Mamba's width hurts more than shrinking depth.",
