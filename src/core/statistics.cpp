@@ -170,13 +170,75 @@ PairedTest sign_flip_test(const std::vector<double>& differences) {
   return test;
 }
 
-double sign_test_p(int64_t plus, int64_t minus) {
-  const int64_t n = plus + minus, k = std::max(plus, minus);
-  if (n == 0) return 1;
-  double tail = 0;  // P(X ≥ k), X ~ Binomial(n, 1/2), through log-binomials
+namespace {
+
+double binomial_half_tail(int64_t k, int64_t n) {  // P(X ≥ k), X ~ Binomial(n, 1/2), through log-binomials
+  double tail = 0;
   for (int64_t i = k; i <= n; ++i)
     tail += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) - n * std::log(2.0));
-  return std::min(1.0, 2 * tail);
+  return std::min(1.0, tail);
+}
+
+int sign_of(double v) { return (v > 0) - (v < 0); }
+
+// Kendall's S of y (in the order of `order`) against x.
+int64_t kendall_s(const std::vector<double>& x, const std::vector<double>& y, const std::vector<size_t>& order) {
+  int64_t s = 0;
+  for (size_t i = 0; i < x.size(); ++i)
+    for (size_t j = i + 1; j < x.size(); ++j) {
+      const double a = y[order[i]], b = y[order[j]];
+      s += sign_of(x[j] - x[i]) * (a < b ? 1 : b < a ? -1 : 0);  // comparisons: ±∞ rank as extremes
+    }
+  return s;
+}
+
+}  // namespace
+
+double sign_test_p(int64_t plus, int64_t minus) {
+  const int64_t n = plus + minus;
+  return n == 0 ? 1 : std::min(1.0, 2 * binomial_half_tail(std::max(plus, minus), n));
+}
+
+double sign_test_greater_p(int64_t plus, int64_t minus) {
+  const int64_t n = plus + minus;
+  return n == 0 ? 1 : binomial_half_tail(plus, n);
+}
+
+TrendTest kendall_trend_test(const std::vector<double>& x_in, const std::vector<double>& y_in) {
+  require(x_in.size() == y_in.size(), "kendall_trend_test: " + std::to_string(x_in.size()) + " x values but " +
+                                          std::to_string(y_in.size()) + " y values");
+  std::vector<double> x, y;
+  for (size_t i = 0; i < x_in.size(); ++i)
+    if (!std::isnan(y_in[i]) && !std::isnan(x_in[i])) x.push_back(x_in[i]), y.push_back(y_in[i]);
+  TrendTest test;
+  test.points = static_cast<int64_t>(x.size());
+  if (test.points < 2) return test;
+  std::vector<size_t> order(x.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  test.s = kendall_s(x, y, order);
+  test.tau = static_cast<double>(test.s) / static_cast<double>(test.points * (test.points - 1) / 2);
+  int64_t at_least = 0, at_most = 0, draws = 0;
+  const auto count = [&] {
+    const int64_t s = kendall_s(x, y, order);
+    at_least += s >= test.s, at_most += s <= test.s, ++draws;
+  };
+  if (test.points <= kExactTrendPoints) {
+    do count();
+    while (std::next_permutation(order.begin(), order.end()));
+    test.p_increasing = static_cast<double>(at_least) / static_cast<double>(draws);
+    test.p_decreasing = static_cast<double>(at_most) / static_cast<double>(draws);
+  } else {
+    test.exact = false;
+    Rng rng(kSignFlipSeed, 1);
+    while (draws < kTrendSamples) {
+      for (size_t i = order.size() - 1; i > 0; --i)
+        std::swap(order[i], order[static_cast<size_t>(rng.uniform_int(0, static_cast<int64_t>(i)))]);
+      count();
+    }
+    test.p_increasing = static_cast<double>(at_least + 1) / static_cast<double>(draws + 1);
+    test.p_decreasing = static_cast<double>(at_most + 1) / static_cast<double>(draws + 1);
+  }
+  return test;
 }
 
 const char* to_string(SizeLaw law) {

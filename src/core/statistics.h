@@ -93,6 +93,27 @@ PairedTest sign_flip_test(const std::vector<double>& differences);  // non-finit
 // Two-sided exact sign test: `plus` and `minus` non-tied pairs, p = min(1, 2·P(X ≥ max(plus, minus)))
 // for X ~ Binomial(plus + minus, 1/2); 1 when there are none.
 double sign_test_p(int64_t plus, int64_t minus);
+// One-sided exact sign test of "plus is the more likely sign": P(X ≥ plus) for X ~ Binomial(plus +
+// minus, 1/2); 1 when there are none.
+double sign_test_greater_p(int64_t plus, int64_t minus);
+
+// ---- trend ----
+
+// Kendall's trend test of y against x: S = Σ_{i<j} sign(x_j − x_i)·sign(y_j − y_i) over the points
+// with a non-NaN y (y may be ±∞: ranks are what count), τ = S / (n(n−1)/2). Its null hypothesis:
+// y does not depend on x (every assignment of the y values to the x positions is equally likely).
+// p_increasing = the share of those permutations with S' ≥ S, p_decreasing the share with S' ≤ S
+// (one-sided each). Exact over all n! permutations for n ≤ kExactTrendPoints; above, Monte Carlo
+// with kTrendSamples shuffles from Rng(kSignFlipSeed, 1), p = (hits + 1)/(draws + 1). With n
+// distinct values the smallest p is 1/n!: 4 points can reach 1/24 < 0.05, 3 cannot (1/6).
+constexpr int64_t kExactTrendPoints = 8;
+constexpr int64_t kTrendSamples = 100000;
+struct TrendTest {
+  int64_t points = 0, s = 0;
+  double tau = 0, p_increasing = 1, p_decreasing = 1;
+  bool exact = true;  // false: Monte Carlo
+};
+TrendTest kendall_trend_test(const std::vector<double>& x, const std::vector<double>& y);  // sizes must match
 
 // ---- growth laws of "smallest size reaching the target" against length ----
 

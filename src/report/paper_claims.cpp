@@ -12,12 +12,14 @@ const std::vector<PaperClaim>& paper_claims() {
        "linear in the sequence length copies exactly.",
        "Theorems 1–3 (docs/SOURCES.md §3)",
        "verdict_linear_size_growth (linear against logarithmic and exponential laws by AICc) on the smallest "
-       "d_state reaching 95% at each length; verdict_stays_accurate for the Transformer"},
+       "d_state reaching 95% at each length beyond the convolutions' reach; verdict_stays_accurate for the "
+       "Transformer"},
       {"sample-efficiency", "2. Sample efficiency on COPY",
        "Copy — Transformers learn far faster; Mamba needs sharply more data as the maximum length grows and failed "
        "at max length 40; shrinking Mamba's width hurts more than shrinking depth.",
        "Experiments (v2/v3) (docs/SOURCES.md §3)",
-       "verdict_needs_more_samples (Mamba vs Transformer: a majority of lengths and a sign test); "
+       "verdict_needs_more_samples (Mamba vs Transformer: a one-sided sign test over matched runs and a trend test "
+       "of the sample ratio against the length); "
        "verdict_consistently_better (reduced depth vs reduced width: paired sign-flip test)"},
       {"dp-cot", "3. DP with chain of thought",
        "CoT (LIS, arithmetic) — Transformers consistently better; Mamba with CoT sometimes worse than Mamba "
@@ -30,7 +32,8 @@ const std::vector<PaperClaim>& paper_claims() {
        "Thm 5: m-local DP (each step uses only the previous m results) needs size O(m); total cost O(mT), like a "
        "sliding-window Transformer. Thm 4: arbitrary DP with CoT needs Mamba size O(T).",
        "Theorems 4 and 5 (docs/SOURCES.md §3)",
-       "verdict_locality (constant-state Mamba, windowed Transformer; the prefix gap counts only when the full "
+       "verdict_locality (constant-state Mamba, windowed Transformer: the local form at every n, also beyond the "
+       "training range, with intervals; the prefix gap counts only when the full "
        "Transformer, the control, solves the prefix form); verdict_stays_accurate (Transformer, interleaved form)"},
       {"cost", "5. Inference cost",
        "Thm 3: Mamba with state size linear in the sequence length copies exactly …, so per-step cost becomes O(L). "

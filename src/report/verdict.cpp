@@ -202,56 +202,118 @@ namespace {
 // Not reached within the budget counts as more than any number reached.
 double or_more(double samples) { return std::isfinite(samples) ? samples : INFINITY; }
 
-double median_samples(const SamplesAtLength& p) {  // core/statistics.h median; ∞ stays ∞
-  std::vector<double> values;
-  for (double v : p.samples) values.push_back(or_more(v));
-  return median(values);
+// ln(worse / better) of one matched run, by ranks where the budget censored one side: +∞ when only
+// the better model reached the target, −∞ when only the worse one did. NaN when neither did.
+double log_ratio(double worse, double better) {
+  const double w = or_more(worse), b = or_more(better);
+  if (std::isinf(w) && std::isinf(b)) return NAN;
+  if (w > 0 && b > 0 && std::isfinite(w) && std::isfinite(b)) return std::log(w / b);
+  return w > b ? INFINITY : w < b ? -INFINITY : 0;
 }
 
-std::string samples_text(double v) { return std::isfinite(v) ? num(v) : "not reached"; }
+// The median of log ratios that may be ±∞; the middle pair +∞ and −∞ (as many runs censored each
+// way) counts as level (0).
+double median_log_ratio(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size(), h = n / 2;
+  if (n % 2 == 1) return values[h];
+  const double a = values[h - 1], b = values[h];
+  return std::isinf(a) && std::isinf(b) && a != b ? 0 : (a + b) / 2;
+}
 
-}  // namespace
+std::string ratio_text(double log_ratio, const std::string& worse, const std::string& better) {
+  if (std::isnan(log_ratio)) return "neither reached the target";
+  if (log_ratio == INFINITY) return "only " + better + " reached the target";
+  if (log_ratio == -INFINITY) return "only " + worse + " reached the target";
+  return "×" + two_decimals(std::exp(log_ratio));
+}
 
-ClaimVerdict verdict_needs_more_samples(const SampleCurve& worse, const SampleCurve& better, double budget) {
-  const std::string w = worse.model, b = better.model;
-  const std::string rule =
-      "at each maximum length both were trained on, the median over seeds of the samples to " + target_text() +
-      " (not reached within the budget counts as more); exact two-sided sign test over matched (length, seed) "
-      "pairs, ties left out; supported when " + w + " needed more at ≥ " + threshold_percent(kMajorityShare) +
-      " of the lengths and the sign test gives p < " + num(kAlpha) + " in that direction; not supported when " + w +
-      " needed more at fewer than half of them or the sign test gives p < " + num(kAlpha) +
-      " the other way; inconclusive otherwise or with fewer than " + num(kMinFitPoints) + " lengths";
-  int64_t lengths = 0, worse_more = 0, plus = 0, minus = 0;
-  std::vector<std::string> per_length;
-  for (const auto& pw : worse.points) {
+// One maximum length both models were trained on: the matched runs' log ratios worse/better.
+struct LengthRatios {
+  double length = 0;
+  int64_t runs = 0;  // matched (length, seed) runs
+  int64_t more = 0, fewer = 0, ties = 0, both_censored = 0;
+  double median = NAN;  // over the runs where at least one side reached; NaN when none did
+};
+
+std::vector<LengthRatios> matched_ratios(const SampleCurve& worse, const SampleCurve& better) {
+  std::vector<LengthRatios> out;
+  for (const auto& pw : worse.points)
     for (const auto& pb : better.points) {
       if (pb.max_length != pw.max_length || pw.samples.empty() || pb.samples.empty()) continue;
-      ++lengths;
-      const double mw = median_samples(pw), mb = median_samples(pb);
-      worse_more += mw > mb;
-      per_length.push_back(num(pw.max_length) + ": " + samples_text(mw) + " vs " + samples_text(mb));
+      LengthRatios l{pw.max_length};
+      std::vector<double> informative;
       for (size_t i = 0; i < pw.samples.size(); ++i)
         for (size_t j = 0; j < pb.samples.size(); ++j) {
           const bool same_run = pw.seeds.empty() || pb.seeds.empty() ? i == j : pw.seeds[i] == pb.seeds[j];
           if (!same_run) continue;
-          const double a = or_more(pw.samples[i]), c = or_more(pb.samples[j]);
-          plus += a > c, minus += a < c;
+          const double r = log_ratio(pw.samples[i], pb.samples[j]);
+          ++l.runs;
+          if (std::isnan(r)) {
+            ++l.both_censored;
+            continue;
+          }
+          informative.push_back(r);
+          l.more += r > 0, l.fewer += r < 0, l.ties += r == 0;
         }
+      if (l.runs > 0) {
+        if (!informative.empty()) l.median = median_log_ratio(informative);
+        out.push_back(l);
+      }
     }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.length < b.length; });
+  return out;
+}
+
+}  // namespace
+
+ClaimVerdict verdict_needs_more_samples(const SampleCurve& worse, const SampleCurve& better, double budget) {
+  const std::string w = worse.model, b = better.model, a = num(kAlpha);
+  const std::string rule =
+      "per maximum length L and seed both ran, the ratio " + w + "/" + b + " of the samples to " + target_text() +
+      " (not reached within the budget counts as more than any number reached: ranks decide when one side is "
+      "censored; runs neither reached are left out); (i) one-sided exact sign test over all matched runs that " + w +
+      " needs more (p_more), and the same the other way (p_fewer); (ii) Kendall's trend test of the median log "
+      "ratio per L against L, exact over the permutations (p_grow one-sided that the ratio grows with L, p_shrink "
+      "that it shrinks); supported when p_grow < " + a + " and at the largest such L the median ratio is above 1, "
+      "or when p_more < " + a + " and p_shrink ≥ " + a + "; not supported otherwise when p_fewer < " + a +
+      " or p_shrink < " + a + ", unless p_more < " + a + "; inconclusive otherwise, with fewer than " +
+      num(kMinFitPoints) + " lengths where some run reached the target, or when at more than half of the lengths "
+      "neither model reached it in any matched run";
+  const std::vector<LengthRatios> lengths = matched_ratios(worse, better);
+  int64_t more = 0, fewer = 0, ties = 0, both_censored = 0, censored_lengths = 0;
+  std::vector<double> trend_x, trend_y;
+  std::vector<std::string> per_length;
+  for (const auto& l : lengths) {
+    more += l.more, fewer += l.fewer, ties += l.ties, both_censored += l.both_censored;
+    if (std::isnan(l.median)) ++censored_lengths;
+    else trend_x.push_back(l.length), trend_y.push_back(l.median);
+    per_length.push_back(num(l.length) + ": " + ratio_text(l.median, w, b) + " (" + num(l.more) + " more, " +
+                         num(l.fewer) + " fewer" + (l.ties ? ", " + num(l.ties) + " level" : "") +
+                         (l.both_censored ? ", " + num(l.both_censored) + " neither" : "") + ")");
   }
-  const double p = sign_test_p(plus, minus);
-  const std::string because = w + " needed more (median over seeds) at " + num(worse_more) + " of " + num(lengths) +
-                              " lengths (" + join(per_length, "; ") + ", samples " + w + " vs " + b + ", budget " +
-                              num(budget) + "); sign test over matched runs: " + num(plus) + " more, " + num(minus) +
-                              " fewer, p = " + num(p);
-  if (lengths < kMinFitPoints)
-    return make(ClaimOutcome::inconclusive, rule, "only " + num(lengths) + " common lengths" +
-                                                       (lengths ? ": " + because : ""));
-  const bool significant = p < kAlpha;
-  const ClaimOutcome outcome =
-      worse_more >= kMajorityShare * lengths && significant && plus > minus  ? ClaimOutcome::supported
-      : 2 * worse_more < lengths || (significant && minus > plus)            ? ClaimOutcome::not_supported
-                                                                             : ClaimOutcome::inconclusive;
+  const double p_more = sign_test_greater_p(more, fewer), p_fewer = sign_test_greater_p(fewer, more);
+  const TrendTest trend = kendall_trend_test(trend_x, trend_y);
+  const std::string because =
+      "median ratio " + w + "/" + b + " of samples to " + target_text() + " per L (budget " + num(budget) + "): " +
+      join(per_length, "; ") + "; sign test over " + num(more + fewer + ties) + " matched runs: " + num(more) +
+      " more, " + num(fewer) + " fewer, p_more = " + num(p_more) + ", p_fewer = " + num(p_fewer) +
+      "; trend over " + num(trend.points) + " lengths: Kendall S = " + num(trend.s) + ", p_grow = " +
+      num(trend.p_increasing) + ", p_shrink = " + num(trend.p_decreasing);
+  const int64_t common = static_cast<int64_t>(lengths.size());
+  if (common - censored_lengths < kMinFitPoints)
+    return make(ClaimOutcome::inconclusive, rule,
+                "only " + num(common - censored_lengths) + " lengths where some matched run reached " +
+                    target_text() + (common ? ": " + because : ""));
+  if (2 * censored_lengths > common)
+    return make(ClaimOutcome::inconclusive, rule,
+                "neither model reached " + target_text() + " within the budget at " + num(censored_lengths) + " of " +
+                    num(common) + " lengths: " + because);
+  const bool significant_more = p_more < kAlpha, significant_fewer = p_fewer < kAlpha;
+  const bool grows = trend.p_increasing < kAlpha && trend_y.back() > 0, shrinks = trend.p_decreasing < kAlpha;
+  const ClaimOutcome outcome = grows || (significant_more && !shrinks)                   ? ClaimOutcome::supported
+                               : !significant_more && (significant_fewer || shrinks) ? ClaimOutcome::not_supported
+                                                                                     : ClaimOutcome::inconclusive;
   return make(outcome, rule, because);
 }
 
@@ -288,28 +350,46 @@ ClaimVerdict verdict_construction(const std::vector<ConstructionCase>& cases, do
 }
 
 ClaimVerdict verdict_locality(const std::vector<LocalityPoint>& points, const std::string& model) {
+  const std::string t = target_text();
   const std::string rule =
-      "not supported when " + model + " is below " + target_text() +
-      " on the local (interleaved) form at some n; supported when it is not and at the largest "
-      "n the prefix form is ≥ " +
-      num(kMinGapPoints) +
-      " points below the local form; inconclusive otherwise, with fewer than 2 values of n or a missing (NaN) accuracy";
+      "per n, " + model + "'s accuracy per seed on the local (interleaved) and prefix forms with 95% intervals "
+      "(Wilson for one run, t across seeds); not supported when at some n the local form's interval ends below " + t +
+      "; supported when the local mean reaches " + t + " at every n, some evaluated n lies beyond the training "
+      "range, and at the largest n the prefix form's interval lies entirely below the local form's; inconclusive "
+      "otherwise (a local mean below " + t + " whose interval still reaches it, no n beyond the training range, "
+      "the prefix form not behind yet), with fewer than 2 values of n or a form without runs";
   if (points.size() < 2)
     return make(ClaimOutcome::inconclusive, rule, model + ": only " + num(points.size()) + " values of n");
   for (const auto& p : points)
-    if (!std::isfinite(p.local_accuracy) || !std::isfinite(p.prefix_accuracy))
+    if (p.local.empty() || p.prefix.empty())
       return make(ClaimOutcome::inconclusive, rule, model + ": no accuracy measured at n = " + num(p.n));
-  const auto lowest = std::min_element(
-      points.begin(), points.end(), [](const auto& a, const auto& c) { return a.local_accuracy < c.local_accuracy; });
+  std::vector<std::string> below, undecided, beyond;
+  bool holds_beyond = true;
+  for (const auto& p : points) {
+    const std::string at = "n = " + num(p.n) + (p.beyond_training ? " (beyond training)" : "") + " " +
+                           interval_text(p.local);
+    if (p.local.interval95().high < kAccuracyTarget) below.push_back(at);
+    else if (!(p.local.mean() >= kAccuracyTarget)) undecided.push_back(at);
+    if (p.beyond_training) {
+      beyond.push_back(num(p.n));
+      holds_beyond = holds_beyond && p.local.mean() >= kAccuracyTarget;
+    }
+  }
   const auto largest =
       std::max_element(points.begin(), points.end(), [](const auto& a, const auto& c) { return a.n < c.n; });
-  const double gap = 100.0 * (largest->local_accuracy - largest->prefix_accuracy);
-  const std::string because = model + ": lowest local accuracy " + percent(lowest->local_accuracy) + " at n = " + num(lowest->n) +
-                              "; at n = " + num(largest->n) + " local " + percent(largest->local_accuracy) +
-                              ", prefix " + percent(largest->prefix_accuracy) + " (" + signed_points(gap) + " points)";
-  const ClaimOutcome outcome = lowest->local_accuracy < kAccuracyTarget ? ClaimOutcome::not_supported
-                               : gap >= kMinGapPoints                   ? ClaimOutcome::supported
-                                                                        : ClaimOutcome::inconclusive;
+  const bool prefix_behind = largest->prefix.interval95().high < largest->local.interval95().low;
+  std::string because = model + ": local form " +
+                        (below.empty() ? "not significantly below " + t + " at any n"
+                                       : "significantly below " + t + " at " + join(below, ", "));
+  if (!undecided.empty()) because += "; below " + t + " on average but not significantly at " + join(undecided, ", ");
+  because += beyond.empty() ? "; no evaluated n beyond the training range: constancy not tested by extrapolation"
+                            : "; beyond the training range (n = " + join(beyond, ", ") + ") the local form " +
+                                  (holds_beyond ? "holds" : "does not hold");
+  because += "; at n = " + num(largest->n) + " local " + interval_text(largest->local) + ", prefix " +
+             interval_text(largest->prefix) + (prefix_behind ? " (prefix behind)" : " (intervals overlap)");
+  const ClaimOutcome outcome = !below.empty() ? ClaimOutcome::not_supported
+                               : undecided.empty() && !beyond.empty() && prefix_behind ? ClaimOutcome::supported
+                                                                                       : ClaimOutcome::inconclusive;
   return make(outcome, rule, because);
 }
 

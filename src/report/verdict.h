@@ -36,23 +36,42 @@
 //      inconclusive with fewer than kMinFitPoints positive
 //      points or x spanning less than a factor kMinRangeRatio; not supported otherwise.
 //  (d) verdict_needs_more_samples — "the worse model needs more samples to reach the target
-//      than the better one": per maximum length both measured, the direction of the median over
-//      seeds of samples to the target (not reached within the budget = more than any reached);
-//      per matched (length, seed) pair the sign of the difference (ties left out) for an exact
-//      two-sided sign test. supported: the worse model needed more at ≥ kMajorityShare of the
-//      lengths and the sign test gives p < kAlpha in that direction; not supported: it needed
-//      more at fewer than half of the lengths, or the sign test gives p < kAlpha the other way;
-//      inconclusive otherwise or with fewer than kMinFitPoints lengths.
+//      than the better one, sharply more as the maximum length L grows": per L and seed both ran,
+//      the ratio worse/better of the samples to the target, with censoring (not reached within the
+//      budget = more than any number reached): when only one side reached, ranks decide (ln ratio
+//      +∞ when only the better one reached, −∞ when only the worse one did); runs neither reached
+//      are left out. Per L the median ln ratio over those runs (a middle pair +∞, −∞ counts as 0).
+//      Tests at kAlpha: (i) one-sided exact sign tests over all matched runs, ties left out:
+//      p_more (the worse model needs more) and p_fewer (it needs fewer); (ii) Kendall's trend test
+//      of the per-L median ln ratio against L (exact over the permutations, core/statistics.h):
+//      p_grow (the disadvantage grows with L) and p_shrink (it shrinks). "grows" = p_grow < kAlpha
+//      and the median ratio at the largest L is above 1.
+//      supported: grows, or p_more < kAlpha without p_shrink < kAlpha (so "Mamba faster at the
+//      short lengths, never reaching the target at the long ones" is supported through the trend).
+//      not supported: not supported above, p_more ≥ kAlpha, and p_fewer < kAlpha or p_shrink <
+//      kAlpha (the better model significantly needs more, or the disadvantage shrinks with L).
+//      inconclusive otherwise (e.g. p_more and p_shrink both significant), with fewer than
+//      kMinFitPoints lengths where some matched run reached the target, or when at more than half
+//      of the common lengths no matched run of either model reached it (the budget censors both).
 //  (e) verdict_construction — "the construction is exact / fails as the theory says": every
 //      case expected exact has max error ≤ tolerance (default kCopyTolerance = the ε of docs/SOURCES.md §3)
 //      and every case expected to fail has error > tolerance: supported; any mismatch: not
 //      supported; no cases or a non-finite (NaN) error: inconclusive.
 //  (f) verdict_locality — "a constant-size model solves the m-local DP in its local
-//      (interleaved) form at every n, while the prefix form falls behind as n grows"
-//      (Theorems 5 and 4): not supported when the local accuracy is below kAccuracyTarget at some
-//      n; supported when it is not and, at the largest n, local − prefix ≥ kMinGapPoints;
-//      inconclusive otherwise (the prefix form has not fallen behind yet), with < 2 values of n
-//      or a NaN (unmeasured) accuracy.
+//      (interleaved) form at every n, also beyond the training range (constant in T), while the
+//      prefix form falls behind" (Theorems 5 and 4). Each n has AccuracyRuns per form (one
+//      accuracy per seed) and says whether it lies beyond the largest trained n. Per n the local
+//      form reaches the target when its mean over seeds is ≥ kAccuracyTarget, and is
+//      significantly below it when its 95% interval (AccuracyRuns::interval95) ends below
+//      kAccuracyTarget. The prefix form is behind at the largest n when its 95% interval lies
+//      entirely below the local form's.
+//      not supported: the local form is significantly below the target at some n (inside or
+//      beyond the training range; the because-text says which). supported: the local form
+//      reaches the target at every n, at least one n lies beyond the training range, and the
+//      prefix form is behind at the largest n. inconclusive otherwise: an n where the local mean
+//      is below the target but its interval still reaches it, no n beyond the training range
+//      ("not tested by extrapolation"), the prefix form not behind yet; also with < 2 values of n
+//      or a side without runs at some n.
 //  (g) verdict_stays_accurate — "the model reaches the target at every size": supported when
 //      accuracy ≥ kAccuracyTarget at every size, not supported otherwise, inconclusive with no
 //      sizes or a NaN accuracy.
@@ -72,8 +91,6 @@ constexpr double kAlpha = 0.05;           // (b), (b'), (d) significance level o
 constexpr int kMinLawPoints = 4;          // (a) lengths with a smallest size needed to compare laws
 constexpr double kClearLawMargin = 4.0;   // (a) a law wins clearly when its AICc is ≥ 4 lower
 constexpr int kMinFitPoints = 3;          // (c), (d) fewer points/lengths → inconclusive
-constexpr double kMajorityShare = 0.75;   // (d) the worse model needs more at ≥ 75% of the lengths
-constexpr double kMinGapPoints = 5.0;     // (f) the prefix form ≥ 5 percentage points below
 constexpr double kMinRangeRatio = 4.0;    // (c) x must span ≥ 4× (two octaves)
 constexpr double kCopyTolerance = 1e-3;   // (e) docs/SOURCES.md §3: max-abs error ε
 
@@ -134,9 +151,12 @@ struct ConstructionCase {
 };
 ClaimVerdict verdict_construction(const std::vector<ConstructionCase>& cases, double tolerance = kCopyTolerance);
 
-// (f) Accuracy of one model at size n on the local (interleaved) and prefix forms.
+// (f) One model at size n: its accuracy per seed on the local (interleaved) and prefix forms;
+// beyond_training: n is above the largest size it was trained on (an extrapolation).
 struct LocalityPoint {
-  double n = 0, local_accuracy = 0, prefix_accuracy = 0;
+  double n = 0;
+  AccuracyRuns local, prefix;
+  bool beyond_training = false;
 };
 ClaimVerdict verdict_locality(const std::vector<LocalityPoint>& points, const std::string& model);
 

@@ -6,6 +6,13 @@
 // and the Transformer should copy at every length (verdict_stays_accurate, on the mean). Tables
 // show the mean accuracy with its 95% interval (Wilson for one seed, t across seeds).
 //
+// What the state must hold: a Mamba's state is d_state × d_inner × n_layer values (d_inner =
+// expand · d_model), 32 bits each as floats, against the L·log2 V bits of a string of L letters
+// over V (task.vocab). Lengths L ≤ n_layer·(d_conv − 1) lie within the convolutions' reach: the
+// model sees the whole string without any state, so those lengths say nothing about the state
+// needed and are left out of the growth-law fit (the section's notes say which). Mamba cells are
+// grouped by width, depth and d_conv (a d_conv = 1 family has no convolution reach).
+//
 // Four steps: the rows (one per done cell: model, task, L, accuracy at L), grouped per task into a
 // TaskGrid; the tables, the plots and the verdict parts of each task from its grid.
 #include <cmath>
@@ -28,6 +35,7 @@ struct CopyRow {
   double length = NAN;    // L: task.max_len (copy) or task.length (lookup)
   double accuracy = NAN;  // whole-answer accuracy at L; the final accuracy when L was not evaluated
   int64_t seed = 1, examples = 0;  // evaluation examples behind `accuracy`
+  double vocab = NAN;              // V = task.vocab
 };
 
 std::vector<CopyRow> copy_rows(const std::vector<CellRow>& done) {
@@ -39,6 +47,7 @@ std::vector<CopyRow> copy_rows(const std::vector<CellRow>& done) {
     r.examples = examples_at(c, static_cast<int64_t>(r.length));
     if (std::isnan(r.accuracy)) r.accuracy = c.accuracy ? *c.accuracy : NAN, r.examples = overall_examples(c);
     r.seed = cell_seed(c, done);
+    r.vocab = number(c, "task.vocab", done);
     rows.push_back(r);
   }
   return rows;
@@ -53,14 +62,25 @@ std::vector<double> distinct(const std::vector<CopyRow>& rows, Field field) {
   return {values.begin(), values.end()};
 }
 
-// One task's rows: Mamba by width, the others by label, and the main (widest) Mamba group's
-// smallest d_state reaching 95% per length.
+// "d32×2 K4": a Mamba group's width, depth and convolution taps.
+std::string mamba_group(const CellModel& m) { return m.dims() + " K" + std::to_string(m.d_conv); }
+
+// One task's rows: Mamba by width (and d_conv), the others by label, and the main (largest) Mamba
+// group's smallest d_state reaching 95% per length.
 struct TaskGrid {
   std::string task, width;  // width: the main Mamba group, "" when there is none
   std::vector<double> lengths, states;  // the main group's d_state values
-  std::map<std::string, std::vector<CopyRow>> mamba_by_width;  // "d32×2" → rows
+  std::map<std::string, std::vector<CopyRow>> mamba_by_width;  // "d32×2 K4" → rows
   std::map<std::string, std::vector<CopyRow>> transformers;    // model label → rows
   std::vector<SizeAtLength> smallest;                          // the main group's, per length
+  int64_t reach = 0;  // the main group's convolution reach n_layer·(d_conv − 1)
+  // The smallest d_state per length beyond the main group's reach: the points of the law fit.
+  std::vector<SizeAtLength> fitted() const {
+    std::vector<SizeAtLength> out;
+    for (const auto& p : smallest)
+      if (p.length > static_cast<double>(reach)) out.push_back(p);
+    return out;
+  }
   const std::vector<CopyRow>* mamba() const { return width.empty() ? nullptr : &mamba_by_width.at(width); }
   std::string length_name() const { return task == "lookup" ? "sequence length n" : "longest string L"; }
   std::string length_column() const { return task == "lookup" ? "n" : "L"; }
@@ -100,7 +120,7 @@ TaskGrid task_grid(const std::vector<CopyRow>& rows, const std::string& task) {
   for (const auto& r : rows)
     if (r.task == task) of_task.push_back(r);
   for (const auto& r : of_task)
-    (r.model.is_mamba() ? g.mamba_by_width[r.model.dims()] : g.transformers[r.model.label]).push_back(r);
+    (r.model.is_mamba() ? g.mamba_by_width[mamba_group(r.model)] : g.transformers[r.model.label]).push_back(r);
   g.lengths = distinct(of_task, [](const CopyRow& r) { return r.length; });
   // The widest group of Mamba cells (most cells; ties: the first by name) is the main one.
   size_t most = 0;
@@ -109,6 +129,7 @@ TaskGrid task_grid(const std::vector<CopyRow>& rows, const std::string& task) {
   if (const auto* mamba = g.mamba()) {
     g.states = distinct(*mamba, [](const CopyRow& r) { return r.model.d_state; });
     g.smallest = smallest_states(*mamba, g.lengths);
+    g.reach = mamba->front().model.reach();
   }
   return g;
 }
@@ -127,15 +148,57 @@ ReportTable accuracy_table(const TaskGrid& g) {
     std::vector<std::string> row{number_text(L)};
     for (double N : g.states) row.push_back(accuracy_cell(find_runs(*g.mamba(), L, N)));
     for (const auto& [label, rows] : g.transformers) row.push_back(accuracy_cell(find_runs(rows, L, NAN)));
-    row.push_back(g.mamba() ? number_text(g.smallest[i].smallest_size) : "–");
+    row.push_back(!g.mamba() ? "–"
+                  : number_text(g.smallest[i].smallest_size) +
+                        (L <= static_cast<double>(g.reach) ? " (within conv reach)" : ""));
     table.rows.push_back(row);
   }
   return table;
 }
 
+// Per Mamba cell (group, d_state, length; seeds together): its state against the information in
+// the string it must copy, and whether the convolutions alone already reach back over the string.
+ReportTable capacity_table(const TaskGrid& g) {
+  ReportTable table{g.task + ": Mamba state against the information to copy: state values d_state × d_inner × "
+                        "n_layer (d_inner = expand · d_model), as bits at 32 per float, against L·log2 V bits of a "
+                        "string of L letters over V (task.vocab); within conv reach: L ≤ n_layer·(d_conv − 1), "
+                        "no state needed",
+                    {g.length_column(), "Mamba", "d_state", "state values", "state bits", "string bits L·log2 V",
+                     "state / string bits", "within conv reach"},
+                    {}};
+  for (double L : g.lengths)
+    for (const auto& [group, rows] : g.mamba_by_width)
+      for (double N : distinct(rows, [](const CopyRow& r) { return r.model.d_state; }))
+        for (const auto& r : rows)
+          if (r.length == L && r.model.d_state == N) {
+            const CellModel& m = r.model;
+            const double values = N * m.expand * static_cast<double>(m.width * m.depth);
+            const double string_bits = L * std::log2(r.vocab);
+            table.rows.push_back({number_text(L), group, number_text(N), number_text(values),
+                                  number_text(32 * values), number_text(string_bits),
+                                  number_text(32 * values / string_bits),
+                                  L <= static_cast<double>(m.reach()) ? "yes" : "no"});
+            break;
+          }
+  return table;
+}
+
+// The lengths of the main Mamba group within its convolutions' reach, left out of the law fit.
+std::string reach_note(const TaskGrid& g) {
+  if (!g.mamba()) return "";
+  std::string within;
+  for (double L : g.lengths)
+    if (L <= static_cast<double>(g.reach)) within += (within.empty() ? "" : ", ") + number_text(L);
+  const std::string reach = "n_layer·(d_conv − 1) = " + std::to_string(g.reach) + " tokens of Mamba " + g.width;
+  return within.empty() ? g.task + ": every length lies beyond the convolutions' reach (" + reach + ")."
+                        : g.task + ": the lengths " + g.length_column() + " ∈ {" + within +
+                              "} lie within the convolutions' reach (" + reach +
+                              "): no state is needed to copy them, so they are left out of the growth-law fit.";
+}
+
 // Smallest d_state per length for every Mamba width (only when there are several).
 ReportTable widths_table(const TaskGrid& g) {
-  ReportTable table{g.task + ": smallest d_state reaching 95%, by Mamba width", {g.length_column()}, {}};
+  ReportTable table{g.task + ": smallest d_state reaching 95%, by Mamba width, depth and d_conv (K)", {g.length_column()}, {}};
   std::vector<std::vector<SizeAtLength>> per_width;
   for (const auto& [label, rows] : g.mamba_by_width) {
     table.header.push_back("Mamba " + label);
@@ -184,7 +247,7 @@ LinePlot smallest_plot(const TaskGrid& g) {
     plot.series.push_back(series);
   }
   std::vector<double> xs, ys;
-  for (const auto& p : g.smallest) xs.push_back(p.length), ys.push_back(p.smallest_size);
+  for (const auto& p : g.fitted()) xs.push_back(p.length), ys.push_back(p.smallest_size);
   const SizeLawComparison laws = compare_size_laws(xs, ys);
   for (const auto& fit : laws.fits) {  // the three laws the verdict compares (none with < 3 points)
     Series curve{std::string(to_string(fit.law)) + " fit (Mamba " + g.width + ")", g.lengths, {}, SeriesStyle::line};
@@ -205,13 +268,15 @@ std::vector<ClaimVerdict> task_verdicts(const TaskGrid& g) {
     for (double L : g.lengths) points.push_back({L, find_accuracy(rows, L, NAN)});
     parts.push_back(verdict_stays_accurate(points, label + " on " + g.task));
   }
-  if (g.mamba()) parts.push_back(verdict_linear_size_growth(g.smallest, "Mamba " + g.width + " d_state on " + g.task));
+  if (g.mamba()) parts.push_back(verdict_linear_size_growth(g.fitted(), "Mamba " + g.width + " d_state on " + g.task));
   return parts;
 }
 
 void add_task(ClaimSection& s, const TaskGrid& g, const SectionContext& context) {
   s.tables.push_back(accuracy_table(g));
+  if (g.mamba()) s.tables.push_back(capacity_table(g));
   if (g.mamba_by_width.size() > 1) s.tables.push_back(widths_table(g));
+  s.experiment.notes = join_notes({s.experiment.notes, reach_note(g)});
   add_plot(s, accuracy_plot(g), context.report_dir, "copy_state_" + g.task + "_accuracy",
            "COPY (" + g.task + "): accuracy against length, per Mamba d_state and Transformer");
   if (g.mamba())

@@ -105,8 +105,15 @@ CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells) {
   config.window = config.family == ModelFamily::transformer ? integer("model.window") : 0;
   config.d_model = integer("model.d_model"), config.n_layer = integer("model.n_layer");
   config.d_state = integer("model.d_state");
-  return {config.family, config.window, config.label(), config.d_model, config.n_layer,
-          number(cell, "model.d_state", cells)};
+  return {config.family,   config.window,
+          config.label(),  config.d_model,
+          config.n_layer,  number(cell, "model.d_state", cells),
+          integer("model.d_conv"), number(cell, "model.expand", cells)};
+}
+
+int64_t CellModel::reach() const {
+  if (is_mamba()) return depth * (d_conv - 1);
+  return window > 0 ? depth * (window - 1) : -1;
 }
 
 std::string number_text(double value) {

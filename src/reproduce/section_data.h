@@ -51,7 +51,13 @@ struct CellModel {
   std::string label;             // ModelConfig::label(): "mamba d32×2 N16", "window W8 d32×2"
   int64_t width = 0, depth = 0;  // model.d_model, model.n_layer
   double d_state = NAN;          // model.d_state (its default in a cell that is not Mamba)
+  int64_t d_conv = 0;            // model.d_conv: taps of Mamba's causal convolution
+  double expand = NAN;           // model.expand: Mamba's d_inner = expand · d_model
   bool is_mamba() const { return family == ModelFamily::mamba; }
+  // Tokens back a model sees without a state carrying them: Mamba's convolutions n_layer·(d_conv − 1),
+  // a windowed Transformer's windows n_layer·(W − 1) (query i sees keys i − W < j ≤ i); −1 for a
+  // full Transformer (unbounded).
+  int64_t reach() const;
   bool full_attention() const { return family == ModelFamily::transformer && window == 0; }
   std::string dims() const;      // "d32×2"
 };

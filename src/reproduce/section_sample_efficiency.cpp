@@ -3,8 +3,9 @@
 // (metrics "eval_curve", experiments/sweep_runner.cpp). Samples to the target = step × batch size
 // at the first evaluation whose whole-string accuracy (over every length 1 … L, teacher-forced)
 // reached 95%; NaN when none did within the budget. Cells that differ only in `seed` are runs of
-// one model at one length. Mamba against the Transformer by verdict_needs_more_samples (a
-// majority of the lengths plus a sign test over matched runs); when the sweep also has a narrower
+// one model at one length. Mamba against the Transformer by verdict_needs_more_samples (the
+// ratio of samples per matched run, censored runs by rank: a one-sided sign test over all runs
+// and a trend test of the ratio against L); when the sweep also has a narrower
 // and a shallower Mamba, the shallower should stay more accurate than the narrower
 // (verdict_consistently_better on the final accuracy per seed, over the lengths where not both
 // reached 95% on average: where both did, the comparison is a tie and left out).

@@ -89,6 +89,44 @@ TEST(Statistics, SignTestIsTheTwoSidedBinomialTail) {
   EXPECT_DOUBLE_EQ(sign_test_p(0, 0), 1.0);
 }
 
+TEST(Statistics, OneSidedSignTestIsTheUpperBinomialTail) {
+  EXPECT_DOUBLE_EQ(sign_test_greater_p(5, 0), 1.0 / 32);
+  EXPECT_NEAR(sign_test_greater_p(9, 1), 11.0 / 1024, 1e-12);
+  EXPECT_NEAR(sign_test_greater_p(1, 9), 1023.0 / 1024, 1e-12) << "the other direction";
+  EXPECT_DOUBLE_EQ(sign_test_greater_p(0, 0), 1.0);
+}
+
+TEST(Statistics, KendallTrendTestCountsOrderedPairsExactlyAndByMonteCarlo) {
+  // Strictly increasing over 4 points: S = 6, only the identity permutation reaches it: p = 1/24.
+  const auto up = kendall_trend_test({1, 2, 3, 4}, {0.1, 0.5, 0.7, INFINITY});
+  EXPECT_EQ(up.points, 4);
+  EXPECT_EQ(up.s, 6);
+  EXPECT_DOUBLE_EQ(up.tau, 1.0);
+  EXPECT_DOUBLE_EQ(up.p_increasing, 1.0 / 24);
+  EXPECT_DOUBLE_EQ(up.p_decreasing, 1.0);
+  // ±∞ rank as the extremes: strictly decreasing over 3 points, S = −3, p = 1/3! (3 points cannot reach 0.05).
+  const auto down = kendall_trend_test({1, 2, 3}, {INFINITY, 2, -INFINITY});
+  EXPECT_EQ(down.s, -3);
+  EXPECT_DOUBLE_EQ(down.p_decreasing, 1.0 / 6);
+  EXPECT_DOUBLE_EQ(down.p_increasing, 1.0);
+  // Ties in y: {a, b, b, b, c} — 20 distinct arrangements; S = 7 only when a is first and c last.
+  const auto tied = kendall_trend_test({4, 8, 12, 16, 20}, {-1, 1, 1, 1, INFINITY});
+  EXPECT_EQ(tied.s, 7);
+  EXPECT_NEAR(tied.p_increasing, 1.0 / 20, 1e-12);
+  // NaN points are left out; one point gives no test.
+  const auto one = kendall_trend_test({1, 2}, {NAN, 3});
+  EXPECT_EQ(one.points, 1);
+  EXPECT_DOUBLE_EQ(one.p_increasing, 1.0);
+  // 10 increasing points: Monte Carlo; the exact p is 1/10! ≈ 2.8e-7, so no shuffle reaches S.
+  std::vector<double> x, y;
+  for (int i = 0; i < 10; ++i) x.push_back(i), y.push_back(i * i);
+  const auto mc = kendall_trend_test(x, y);
+  EXPECT_FALSE(mc.exact);
+  EXPECT_EQ(mc.s, 45);
+  EXPECT_DOUBLE_EQ(mc.p_increasing, 1.0 / (kTrendSamples + 1));
+  EXPECT_THROW(kendall_trend_test({1, 2}, {1}), Error);
+}
+
 TEST(Statistics, SizeLawComparisonPicksTheLawThatFits) {
   // Powers of two over a linear length grid: the exponential fits exactly; the line leaves
   // RSS = 9.2 (score 4·ln(9.2/4) = 3.3316), the logarithm 18.93.

@@ -48,11 +48,12 @@ std::string table_cell(const ClaimSection& s, size_t table, size_t row, const st
   return "";
 }
 
-// Mamba d_state 1 … 4 at lengths 4 … 16, reaching 95% when smallest(L) ≤ N; a Transformer at every L.
+// Mamba d_state 1 … 5 (d64×2, expand 2, d_conv 4: reach 6 tokens) at lengths 4 … 20 over the
+// default 26 letters, reaching 95% when smallest(L) ≤ N; a Transformer at every L.
 std::vector<CellRow> copy_cells(const std::function<double(double)>& smallest, double transformer_accuracy) {
   std::vector<CellRow> cells;
-  for (int L : {4, 8, 12, 16}) {
-    for (int N : {1, 2, 3, 4})
+  for (int L : {4, 8, 12, 16, 20}) {
+    for (int N : {1, 2, 3, 4, 5})
       cells.push_back(cell({{"model.type", "mamba"}, {"model.d_state", N}, {"task.name", "copy"}, {"task.max_len", L}},
                            {{L, N >= smallest(L) ? 0.99 : 0.2}}));
     cells.push_back(
@@ -63,17 +64,49 @@ std::vector<CellRow> copy_cells(const std::function<double(double)>& smallest, d
 
 TEST(ReproduceSections, CopyStateLinearGrowthIsSupported) {
   TempDir dir;
+  // L = 4 lies within the convolutions' reach: left out of the fit, which keeps 4 lengths.
   const auto s = copy_state_section(copy_cells([](double L) { return L / 4; }, 1.0), context(dir));
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
-  ASSERT_EQ(s.tables.size(), 1u);
-  EXPECT_EQ(s.tables[0].rows.size(), 4u);
-  EXPECT_EQ(table_cell(s, 0, 0, "smallest N ≥ 95%"), "1");
+  EXPECT_NE(s.verdict.because.find("smallest Mamba d64×2 K4 d_state on copy 2 at 8, 3 at 12, 4 at 16, 5 at 20"),
+            std::string::npos)
+      << s.verdict.because;
+  ASSERT_EQ(s.tables.size(), 2u);
+  EXPECT_EQ(s.tables[0].rows.size(), 5u);
+  EXPECT_EQ(table_cell(s, 0, 0, "smallest N ≥ 95%"), "1 (within conv reach)");
   EXPECT_EQ(table_cell(s, 0, 3, "smallest N ≥ 95%"), "4");
   // Mean with its 95% Wilson interval over the cell's 10 examples (2 and 10 of 10 correct).
   EXPECT_EQ(table_cell(s, 0, 2, "Mamba N=2"), "20.0% [5.7, 51.0]");
   EXPECT_EQ(table_cell(s, 0, 2, "Mamba N=3"), "99.0% [72.2, 100.0]");
+  EXPECT_NE(s.experiment.notes.find("copy: the lengths L ∈ {4} lie within the convolutions' reach (n_layer·(d_conv "
+                                    "− 1) = 6 tokens of Mamba d64×2 K4)"),
+            std::string::npos)
+      << s.experiment.notes;
+  // State against information: d_state 1 × d_inner 128 × 2 layers = 256 floats = 8,192 bits
+  // against 4·log2 26 = 18.8 bits at L = 4 (within reach); d_state 5 at L = 20: 40,960 against 94.01.
+  ASSERT_EQ(s.tables[1].rows.size(), 25u);
+  EXPECT_EQ(s.tables[1].rows[0],
+            (std::vector<std::string>{"4", "d64×2 K4", "1", "256", "8,192", "18.8", "435.7", "yes"}));
+  EXPECT_EQ(s.tables[1].rows[24],
+            (std::vector<std::string>{"20", "d64×2 K4", "5", "1,280", "40,960", "94.01", "435.7", "no"}));
   ASSERT_EQ(s.plots.size(), 2u);
   for (const auto& p : s.plots) EXPECT_TRUE(std::filesystem::exists(p.files.csv)) << p.caption;
+}
+
+TEST(ReproduceSections, CopyStateWithoutConvolutionReachFitsEveryLength) {
+  TempDir dir;
+  // d_conv = 1: no convolution reach, so L = 4 stays in the fit (5 lengths) and is not marked.
+  auto cells = copy_cells([](double L) { return L / 4; }, 1.0);
+  for (auto& c : cells)
+    if (c.config["model.type"] == "mamba") c.config["model.d_conv"] = 1;
+  const auto s = copy_state_section(cells, context(dir));
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
+  EXPECT_NE(s.verdict.because.find("d_state on copy 1 at 4, 2 at 8"), std::string::npos) << s.verdict.because;
+  EXPECT_EQ(table_cell(s, 0, 0, "smallest N ≥ 95%"), "1");
+  EXPECT_EQ(s.tables[1].rows[0].back(), "no");
+  EXPECT_NE(s.experiment.notes.find("copy: every length lies beyond the convolutions' reach (n_layer·(d_conv − 1) = "
+                                    "0 tokens of Mamba d64×2 K1)"),
+            std::string::npos)
+      << s.experiment.notes;
 }
 
 TEST(ReproduceSections, CopyStateFlatOrFailingIsNotSupported) {
@@ -176,23 +209,26 @@ TEST(ReproduceSections, DpCotJudgesCotAndDirectCellsApart) {
   EXPECT_EQ(dp_cot_section(dp_cells(0.6, 0.6, 0.6, 0.6), context(dir)).verdict.outcome, ClaimOutcome::inconclusive);
 }
 
-std::vector<CellRow> locality_cells(double mamba_interleaved, double transformer_prefix = 1.0) {
+// Three seeds × {interleaved, prefix} × {Mamba, window W8, Transformer}, trained on n ≤ task_n,
+// evaluated at n = 2, 4, 8, 16 (10 examples each).
+std::vector<CellRow> locality_cells(double mamba_interleaved, double transformer_prefix = 1.0, int task_n = 8) {
   std::vector<CellRow> cells;
-  const std::vector<int64_t> sizes = {2, 4, 8, 12};
+  const std::vector<int64_t> sizes = {2, 4, 8, 16};
   const auto by_size = [&](const std::function<double(int64_t)>& acc) {
     std::vector<std::pair<int64_t, double>> out;
     for (int64_t n : sizes) out.push_back({n, acc(n)});
     return out;
   };
-  for (const char* format : {"interleaved", "prefix"}) {
-    const bool local = std::string(format) == "interleaved";
-    const Json base = {{"task.name", "local_dp"}, {"task.format", format}, {"task.n", 12}};
-    Json m = base, w = base, t = base;
-    m["model.type"] = "mamba", w["model.type"] = "window", w["model.window"] = 8, t["model.type"] = "transformer";
-    cells.push_back(cell(m, by_size([&](int64_t n) { return local ? mamba_interleaved : n <= 2 ? 1.0 : 0.0; })));
-    cells.push_back(cell(w, by_size([&](int64_t n) { return local ? 1.0 : n <= 4 ? 1.0 : 0.0; })));
-    cells.push_back(cell(t, by_size([&](int64_t) { return local ? 1.0 : transformer_prefix; })));
-  }
+  for (int seed : {1, 2, 3})
+    for (const char* format : {"interleaved", "prefix"}) {
+      const bool local = std::string(format) == "interleaved";
+      const Json base = {{"task.name", "local_dp"}, {"task.format", format}, {"task.n", task_n}, {"seed", seed}};
+      Json m = base, w = base, t = base;
+      m["model.type"] = "mamba", w["model.type"] = "window", w["model.window"] = 8, t["model.type"] = "transformer";
+      cells.push_back(cell(m, by_size([&](int64_t n) { return local ? mamba_interleaved : n <= 2 ? 1.0 : 0.0; })));
+      cells.push_back(cell(w, by_size([&](int64_t n) { return local ? 1.0 : n <= 4 ? 1.0 : 0.0; })));
+      cells.push_back(cell(t, by_size([&](int64_t) { return local ? 1.0 : transformer_prefix; })));
+    }
   return cells;
 }
 
@@ -201,9 +237,26 @@ TEST(ReproduceSections, LocalityJudgesEachModel) {
   const auto s = locality_section(locality_cells(1.0), context(dir));
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
   ASSERT_EQ(s.tables[0].rows.size(), 4u);
-  EXPECT_EQ(table_cell(s, 0, 3, "mamba d64×2 N16 prefix"), "0.0%");
-  EXPECT_EQ(table_cell(s, 0, 1, "window W8 d64×2 prefix"), "100.0%");
+  EXPECT_EQ(table_cell(s, 0, 3, "n"), "16 (beyond training)");
+  EXPECT_EQ(table_cell(s, 0, 3, "mamba d64×2 N16 prefix"), "0.0% [0.0, 11.4] (3 seeds)");
+  EXPECT_EQ(table_cell(s, 0, 1, "window W8 d64×2 prefix"), "100.0% [88.6, 100.0] (3 seeds)");
+  EXPECT_NE(s.experiment.notes.find("Evaluated beyond the training range (n ≤ 8): n ∈ {16}."), std::string::npos)
+      << s.experiment.notes;
+  // Reach: Mamba's convolutions 2·(4 − 1) = 6 tokens, the window 2·(8 − 1) = 14, the Transformer unbounded.
+  ASSERT_EQ(s.tables[1].rows.size(), 3u);
+  EXPECT_EQ(s.tables[1].rows[0], (std::vector<std::string>{"mamba d64×2 N16", "6", "3", "yes", "{8, 16}"}));
+  EXPECT_EQ(s.tables[1].rows[2], (std::vector<std::string>{"window W8 d64×2", "14", "3", "yes", "{16}"}));
+  EXPECT_EQ(s.tables[1].rows[1][1], "unbounded (full attention)");
   EXPECT_EQ(locality_section(locality_cells(0.5), context(dir)).verdict.outcome, ClaimOutcome::not_supported);
+}
+
+TEST(ReproduceSections, LocalityWithoutExtrapolationIsInconclusive) {
+  TempDir dir;
+  const auto s = locality_section(locality_cells(1.0, 1.0, 16), context(dir));
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::inconclusive) << s.verdict.because;
+  EXPECT_NE(s.verdict.because.find("constancy not tested by extrapolation"), std::string::npos) << s.verdict.because;
+  EXPECT_NE(s.experiment.notes.find("No evaluated n lies beyond the training range (n ≤ 16)"), std::string::npos)
+      << s.experiment.notes;
 }
 
 TEST(ReproduceSections, LocalityPrefixGapNeedsTheTransformerControl) {
@@ -220,7 +273,7 @@ TEST(ReproduceSections, UnfinishedCellsAreNamedAndEmptySweepsInconclusive) {
   cells[0].status = CellStatus::kFailed;
   cells[1].status = CellStatus::kQueued;
   const auto s = locality_section(cells, context(dir));
-  EXPECT_NE(s.experiment.notes.find("2 of 6 cells are not in the tables (1 failed, 1 queued)"), std::string::npos)
+  EXPECT_NE(s.experiment.notes.find("2 of 18 cells are not in the tables (1 failed, 1 queued)"), std::string::npos)
       << s.experiment.notes;
   EXPECT_EQ(copy_state_section({}, context(dir)).verdict.outcome, ClaimOutcome::inconclusive);
   EXPECT_EQ(dp_cot_section({}, context(dir)).verdict.outcome, ClaimOutcome::inconclusive);
