@@ -1,15 +1,20 @@
-// The smallest model that solves the task (reproduce/solving_cost.h) on hand-made cells.
+// The smallest model that solves the task (reproduce/solving_cost.h) on hand-made cells, and the
+// cost section's claim verdict built from it (reproduce/report_sections.h cost_section).
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "cost/analytic_cost.h"
 #include "core/rng.h"
+#include "reproduce/report_sections.h"
 #include "reproduce/solving_cost.h"
 #include "support/fixtures.h"
 
 namespace fl::reproduce {
 namespace {
+
+using test_support::TempDir;
 
 // A done cell with `examples` evaluation examples at task size `size`: whole output and final
 // answer both right at `accuracy`.
@@ -113,6 +118,53 @@ TEST(SolvingCost, DpTaskIsJudgedByTheFinalAnswerAndItsExamplesComeFromTheTask) {
     EXPECT_DOUBLE_EQ(r.tokens, tokens / kTokenSamples);
     EXPECT_GT(r.tokens, 2 * r.size) << "the prompt's n values and a chain of n steps";
   }
+}
+
+// Copy cells at L = 4 … 32: the Mamba that solves L (the only one that does) is `mamba(L)` = (d_model,
+// d_state); the Transformer d32×2 solves every L.
+std::vector<CellRow> solving_cells(const std::function<std::pair<int64_t, int64_t>(int64_t)>& mamba) {
+  std::vector<CellRow> cells;
+  for (int64_t L : {4, 8, 16, 32}) {
+    const auto [width, state] = mamba(L);
+    cells.push_back(solved_cell(copy_config("mamba", L, width, state), L, 1.0));
+    cells.push_back(solved_cell(copy_config("mamba", L, 16, 1), L, 0.1));  // too small to solve
+    cells.push_back(solved_cell(copy_config("transformer", L, 32), L, 1.0));
+  }
+  return cells;
+}
+
+ClaimSection cost_with(const std::vector<CellRow>& copy_cells, const TempDir& dir) {
+  return cost_section(Json(), dir / "no-cost", copy_cells, {}, {{"cost", "", "", ""}, dir.path()});
+}
+
+TEST(SolvingCost, CostSectionJudgesTheSmallestSolvingModels) {
+  TempDir dir;
+  // The solving Mamba doubles its width with L: its state grows and its total cost grows faster
+  // than the Transformer's (≈ T¹ at these lengths): no saving.
+  const ClaimSection grows = cost_with(solving_cells([](int64_t L) { return std::make_pair(4 * L, int64_t{4}); }), dir);
+  EXPECT_EQ(grows.verdict.outcome, ClaimOutcome::supported) << grows.verdict.because;
+  ASSERT_EQ(grows.tables.size(), 2u);  // the copy table and the exponents (no cost.json, no CoT cells)
+  EXPECT_EQ(grows.tables[0].rows.size(), 8u);
+  EXPECT_EQ(grows.tables[0].rows[0][2], "mamba d16×2 N4");
+  EXPECT_EQ(grows.tables[1].rows.size(), 2u);
+  ASSERT_EQ(grows.plots.size(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(dir / "cost_solving_copy_state.csv"));
+
+  // One Mamba (d32, N = 1) solves every length: a free lunch.
+  const ClaimSection constant = cost_with(solving_cells([](int64_t) { return std::make_pair(32, int64_t{1}); }), dir);
+  EXPECT_EQ(constant.verdict.outcome, ClaimOutcome::not_supported) << constant.verdict.because;
+  EXPECT_NE(constant.verdict.because.find("copy: Mamba solves at 4 sizes"), std::string::npos)
+      << constant.verdict.because;
+
+  // Only two lengths solved by any Mamba: censored sizes stay in the table; inconclusive.
+  auto cells = solving_cells([](int64_t) { return std::make_pair(32, int64_t{1}); });
+  for (auto& c : cells)
+    if (c.config["task.max_len"].get<int64_t>() >= 16) c.metrics["eval"]["by_size"][0]["tf"]["whole"] = 0.5;
+  const ClaimSection censored = cost_with(cells, dir);
+  EXPECT_EQ(censored.verdict.outcome, ClaimOutcome::inconclusive) << censored.verdict.because;
+  EXPECT_EQ(censored.tables[0].rows.size(), 8u);
+  EXPECT_EQ(censored.tables[0].rows[4][2].rfind("none of the grid's 2 models reached 95%", 0), 0u)
+      << censored.tables[0].rows[4][2];
 }
 
 }  // namespace
