@@ -58,14 +58,15 @@ Candidate candidate(const CellRow& cell, const std::vector<CellRow>& done, const
 // The cell's accuracy, with the evaluation examples behind it, as the task is judged.
 void add_run(Candidate& c, const CellRow& cell, const std::vector<CellRow>& done, const SolvingTask& task) {
   const int64_t seed = cell_seed(cell, done);
-  const auto T = static_cast<int64_t>(c.size);
-  const double at_size = task.by_answer ? NAN : accuracy_at(cell, T, done);
-  if (task.by_answer)
+  if (task.by_answer) {
     c.accuracy.add(seed, answer_accuracy(cell), overall_examples(cell));
-  else if (std::isnan(at_size))  // T not evaluated: the accuracy over all the cell's sizes
-    c.accuracy.add(seed, cell.accuracy ? *cell.accuracy : NAN, overall_examples(cell));
-  else
+    return;
+  }
+  const auto T = static_cast<int64_t>(c.size);
+  if (const double at_size = accuracy_at(cell, T, done); !std::isnan(at_size))
     c.accuracy.add(seed, at_size, examples_at(cell, T));
+  else  // T not evaluated: the accuracy over all the cell's sizes
+    c.accuracy.add(seed, cell.accuracy ? *cell.accuracy : NAN, overall_examples(cell));
 }
 
 // Fewest state bytes, then fewest parameters, then the first label.
