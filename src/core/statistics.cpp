@@ -34,7 +34,14 @@ LinearFit fit_line(const std::vector<double>& x, const std::vector<double>& y) {
     residual += r * r;
   }
   fit.r_squared = syy > 0 ? 1.0 - residual / syy : 0.0;
+  if (xs.size() >= 3) fit.slope_se = std::sqrt(residual / (n - 2) / sxx);
   return fit;
+}
+
+Interval LinearFit::slope_interval95() const {
+  if (points < 3) return {-INFINITY, INFINITY};
+  const double half = t_quantile_975(points - 2) * slope_se;
+  return {slope - half, slope + half};
 }
 
 LinearFit fit_log_log(const std::vector<double>& x, const std::vector<double>& y) {

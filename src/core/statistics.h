@@ -5,6 +5,8 @@
 //   y ≈ intercept + slope · x, slope = Σ(x−x̄)(y−ȳ) / Σ(x−x̄)², intercept = ȳ − slope · x̄,
 //   R² = 1 − Σ(y − ŷ)² / Σ(y−ȳ)²   (1 when the points lie on the line; 0 when y is constant,
 //                                   since then a line explains nothing beyond the mean).
+// The slope's standard error, for n ≥ 3 points: se = sqrt(Σ(y − ŷ)² / (n − 2) / Σ(x−x̄)²), and its
+// 95% interval slope ± t(0.975, n − 2)·se (the t interval of a least-squares slope).
 // fit_log_log fits log y against log x (natural logs), so slope is the power-law exponent:
 // y ∝ x^slope; points with x ≤ 0 or y ≤ 0 (or non-finite) are left out.
 #pragma once
@@ -14,10 +16,20 @@
 
 namespace fl {
 
+// A closed interval [low, high] (95% intervals of accuracies and slopes).
+struct Interval {
+  double low = 0, high = 0;
+  bool overlaps(const Interval& o) const { return low <= o.high && o.low <= high; }
+};
+
 struct LinearFit {
   int64_t points = 0;  // points used
   double slope = 0, intercept = 0, r_squared = 0;
+  double slope_se = 0;  // the slope's standard error (0 with fewer than 3 points: unknown, see below)
   bool valid() const { return points >= 2; }  // two distinct x values at least
+  // slope ± t(0.975, points − 2)·slope_se; with fewer than 3 points nothing is known about the
+  // slope's spread: the whole line [−∞, +∞].
+  Interval slope_interval95() const;
 };
 
 // Points with a non-finite x or y are skipped. Fewer than two usable points, or all x equal →
@@ -37,11 +49,6 @@ const char* to_string(GrowthLaw growth);             // "flat", "linear", "quadr
 std::optional<GrowthLaw> growth_band(double slope);  // nullopt: in none of the bands
 
 // ---- 95% intervals of accuracies ----
-
-struct Interval {
-  double low = 0, high = 0;
-  bool overlaps(const Interval& o) const { return low <= o.high && o.low <= high; }
-};
 
 // Wilson score interval (z = 1.959964) of a proportion from `correct` of `n` trials:
 //   centre = (p̂ + z²/2n) / (1 + z²/n), half-width = z·sqrt(p̂(1−p̂)/n + z²/4n²) / (1 + z²/n).

@@ -407,6 +407,91 @@ ClaimVerdict verdict_stays_accurate(const std::vector<AccuracyAtSize>& points, c
                   num(points.size()) + " sizes");
 }
 
+namespace {
+
+// One family's smallest solving models: its uncensored sizes' exponents and its censored sizes.
+struct SolvingFit {
+  std::vector<double> sizes;          // uncensored
+  std::vector<std::string> censored;  // sizes as text
+  LinearFit state, cost;              // log-log fits against T over the uncensored sizes
+};
+
+SolvingFit solving_fit(const std::vector<SolvingPoint>& points) {
+  SolvingFit f;
+  std::vector<double> bytes, flops;
+  for (const auto& p : points) {
+    if (p.censored()) {
+      f.censored.push_back(num(p.size));
+      continue;
+    }
+    f.sizes.push_back(p.size), bytes.push_back(p.state_bytes), flops.push_back(p.total_flops);
+  }
+  f.state = fit_log_log(f.sizes, bytes), f.cost = fit_log_log(f.sizes, flops);
+  return f;
+}
+
+std::string solving_text(const std::string& family, const SolvingFit& f) {
+  std::string sizes;
+  for (double T : f.sizes) sizes += (sizes.empty() ? "" : ", ") + num(T);
+  return family + " solves at " + num(f.sizes.size()) + " sizes (T = " + (sizes.empty() ? "none" : sizes) +
+         (f.censored.empty() ? "" : "; censored at " + join(f.censored, ", ")) + "): state exponent " +
+         slope_text(f.state) + ", total-cost exponent " + slope_text(f.cost);
+}
+
+}  // namespace
+
+std::string slope_text(const LinearFit& fit) {
+  if (!fit.valid()) return "–";
+  const Interval i = fit.slope_interval95();
+  return two_decimals(fit.slope) + " [" + two_decimals(i.low) + ", " + two_decimals(i.high) + "]";
+}
+
+ClaimVerdict verdict_no_free_lunch(const std::vector<SolvingPoint>& mamba, const std::vector<SolvingPoint>& transformer,
+                                   const std::string& task) {
+  const std::string n = num(kMinFitPoints);
+  const std::string rule =
+      "on " + task + ", per family the smallest model reaching " + target_text() +
+      " at each size T (fewest state bytes at the end of an example); exponents = log-log least-squares slopes of "
+      "its state bytes and its total generation FLOPs against T over the sizes it solves, with 95% t intervals. "
+      "Supported when Mamba solves ≥ " + n + " sizes, its state exponent's interval lies above 0 (the state must "
+      "grow) and its total-cost exponent's interval reaches the Transformer's exponent or lies above (no saving), "
+      "the Transformer solving ≥ " + n + " sizes and none censored; not supported when Mamba's state does not "
+      "grow significantly (a constant-size Mamba solves every size: a free lunch) or its total-cost interval lies "
+      "below the Transformer's exponent, with no Mamba size censored; inconclusive otherwise (fewer sizes, or a "
+      "censored size — none of the grid's models reached " + target_text() + " — that could change the outcome)";
+  const SolvingFit m = solving_fit(mamba), t = solving_fit(transformer);
+  const std::string numbers = solving_text("Mamba", m) + "; " + solving_text("Transformer", t);
+  const auto verdict = [&](ClaimOutcome outcome, const std::string& why) {
+    return make(outcome, rule, numbers + ": " + why);
+  };
+  if (static_cast<int>(m.sizes.size()) < kMinFitPoints)
+    return verdict(ClaimOutcome::inconclusive, "Mamba solves fewer than " + n + " sizes");
+  const bool mamba_censored = !m.censored.empty();
+  if (!(m.state.slope_interval95().low > 0))
+    return mamba_censored ? verdict(ClaimOutcome::inconclusive,
+                                    "the solving Mamba's state does not grow significantly over the sizes it solves, "
+                                    "but the grid's Mamba models did not solve every size")
+                          : verdict(ClaimOutcome::not_supported,
+                                    "the solving Mamba's state does not grow significantly with T: a free lunch");
+  if (static_cast<int>(t.sizes.size()) < kMinFitPoints)
+    return verdict(ClaimOutcome::inconclusive, "the Transformer solves fewer than " + n + " sizes");
+  if (m.cost.slope_interval95().high < t.cost.slope)
+    return mamba_censored
+               ? verdict(ClaimOutcome::inconclusive,
+                         "the solving Mamba's total cost grows significantly slower than the Transformer's over the "
+                         "sizes it solves, but the grid's Mamba models did not solve every size")
+               : verdict(ClaimOutcome::not_supported,
+                         "the solving Mamba's state grows, but its total cost grows significantly slower than the "
+                         "Transformer's: a saving");
+  if (!t.censored.empty())
+    return verdict(ClaimOutcome::inconclusive,
+                   "the solving Mamba's state grows and its total cost grows no slower than the Transformer's, but "
+                   "the Transformer did not solve every size (its exponent may be higher there)");
+  return verdict(ClaimOutcome::supported,
+                 "the solving Mamba's state grows and its total cost grows no slower than the Transformer's: "
+                 "no saving");
+}
+
 ClaimVerdict combine_verdicts(const std::vector<ClaimVerdict>& parts) {
   std::vector<std::string> rules, reasons;
   bool all_supported = !parts.empty(), any_refuted = false;

@@ -75,9 +75,28 @@
 //  (g) verdict_stays_accurate — "the model reaches the target at every size": supported when
 //      accuracy ≥ kAccuracyTarget at every size, not supported otherwise, inconclusive with no
 //      sizes or a NaN accuracy.
+//  (h) verdict_no_free_lunch — "a Mamba that solves the task costs as much as a Transformer (no
+//      saving)": per family, the smallest model reaching kAccuracyTarget at each task size T, with its
+//      state bytes at the end of one example and the total FLOPs of generating it (both NaN when the
+//      size is censored: no model of the grid reached the target there). Over each family's
+//      uncensored sizes, the exponents of state bytes and of total FLOPs against T (log-log
+//      least-squares slopes) with their 95% t intervals (LinearFit::slope_interval95). Mamba's state
+//      grows when its state exponent's interval lies above 0; Mamba saves when its cost exponent's
+//      interval lies entirely below the Transformer's cost exponent.
+//      inconclusive: fewer than kMinFitPoints uncensored Mamba sizes.
+//      not supported: the state does not grow and no Mamba size is censored (a Mamba of one size
+//      solves every size: a free lunch); or the state grows, the Transformer has ≥ kMinFitPoints
+//      uncensored sizes, Mamba saves and no Mamba size is censored.
+//      supported: the state grows, the Transformer has ≥ kMinFitPoints uncensored sizes, Mamba does
+//      not save, and no Transformer size is censored.
+//      inconclusive otherwise: too few Transformer sizes, or censoring decides — a censored Mamba
+//      size (a larger Mamba than the grid's would be needed there, so its state may still grow and
+//      its cost exponent rise) against a "not supported", a censored Transformer size (its exponent
+//      may rise there) against a "supported".
 //  combine_verdicts — several parts of one claim: supported when all are; not supported when
 //      any is not; inconclusive otherwise.
 #pragma once
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -90,7 +109,7 @@ constexpr double kAccuracyTarget = 0.95;  // "reaches": accuracy ≥ 95%
 constexpr double kAlpha = 0.05;           // (b), (b'), (d) significance level of the tests
 constexpr int kMinLawPoints = 4;          // (a) lengths with a smallest size needed to compare laws
 constexpr double kClearLawMargin = 4.0;   // (a) a law wins clearly when its AICc is ≥ 4 lower
-constexpr int kMinFitPoints = 3;          // (c), (d) fewer points/lengths → inconclusive
+constexpr int kMinFitPoints = 3;          // (c), (d), (h) fewer points/lengths/solved sizes → inconclusive
 constexpr double kMinRangeRatio = 4.0;    // (c) x must span ≥ 4× (two octaves)
 constexpr double kCopyTolerance = 1e-3;   // (e) docs/SOURCES.md §3: max-abs error ε
 
@@ -165,6 +184,17 @@ struct AccuracyAtSize {
   double size = 0, accuracy = 0;
 };
 ClaimVerdict verdict_stays_accurate(const std::vector<AccuracyAtSize>& points, const std::string& what);
+
+// (h) The smallest model of one family solving the task at size T: the state bytes at the end of
+// one example and the total FLOPs of generating it; both NaN when censored (none reached the target).
+struct SolvingPoint {
+  double size = 0, state_bytes = NAN, total_flops = NAN;
+  bool censored() const { return !std::isfinite(state_bytes) || !std::isfinite(total_flops); }
+};
+// A fit's slope with its 95% interval (LinearFit::slope_interval95): "1.02 [0.95, 1.09]"; "–" when invalid.
+std::string slope_text(const LinearFit& fit);
+ClaimVerdict verdict_no_free_lunch(const std::vector<SolvingPoint>& mamba, const std::vector<SolvingPoint>& transformer,
+                                   const std::string& task);
 
 ClaimVerdict combine_verdicts(const std::vector<ClaimVerdict>& parts);
 

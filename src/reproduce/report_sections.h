@@ -28,10 +28,13 @@ ClaimSection sample_efficiency_section(const std::vector<CellRow>& cells, const 
 ClaimSection dp_cot_section(const std::vector<CellRow>& cells, const SectionContext& context);
 // 4. Locality: local_dp cells, interleaved and prefix, Mamba / windowed Transformer / Transformer.
 ClaimSection locality_section(const std::vector<CellRow>& cells, const SectionContext& context);
-// 5. Cost: cost.json of `freelunch cost` (in cost_dir, with its plots) and the measured generation
-// cost of the CoT cells of the dp-cot sweep (metrics "generation").
+// 5. Cost: cost.json of `freelunch cost` (in cost_dir, with its plots; null when not measured), the
+// measured generation cost of the CoT cells of the dp-cot sweep (metrics "generation"), and the
+// cost of the smallest models that solve copy (copy-state cells) and the DP tasks with CoT
+// (dp-cot cells) against the task size, which the claim's verdict judges.
 ClaimSection cost_section(const Json& cost, const std::filesystem::path& cost_dir,
-                          const std::vector<CellRow>& dp_cot_cells, const SectionContext& context);
+                          const std::vector<CellRow>& copy_state_cells, const std::vector<CellRow>& dp_cot_cells,
+                          const SectionContext& context);
 // 6. Theory: the JSON of `theory copy` and `theory local-dp` (theory_results.h), with their plots,
 // and the scores of trained copy models (scores.json in scores_dir; null when none was measured).
 ClaimSection theory_section(const Json& copy_theory, const std::filesystem::path& copy_dir,

@@ -268,7 +268,7 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
                                     "Settings (suite.toml [cost]): " + suite.cost_json().dump()};
   const Json cost_json = stored_json(cost.result);
   r.sections.push_back(cost_json.is_null() ? not_measured("cost", cost_experiment, "cost")
-                                           : cost_section(cost_json, cost.dir, rows["dp-cot"],
+                                           : cost_section(cost_json, cost.dir, rows["copy-state"], rows["dp-cot"],
                                                           {cost_experiment, report_dir}));
 
   const Part copy = copy_theory_part(suite, o.dir), local = local_dp_theory_part(suite, o.dir);

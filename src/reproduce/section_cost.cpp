@@ -1,6 +1,7 @@
 // Section 5 of the report, "Inference cost" (reproduce/report_sections.h), from the cost.json of
-// `freelunch cost` (read by its owner, cost/cost_report.h from_json) and the generation timings of
-// the dp-cot sweep (typed GenerationRows built once from the done CoT cells).
+// `freelunch cost` (read by its owner, cost/cost_report.h from_json), the generation timings of
+// the dp-cot sweep (typed GenerationRows built once from the done CoT cells), and the smallest
+// models that solve the tasks (reproduce/solving_cost.h) in the copy-state and dp-cot sweeps.
 //
 // Table 1, per model: parameters; state bytes per layer (measured from the live caches; the
 // largest layer) at the first and last position t; FLOPs per token (analytic) and ms per token
@@ -11,15 +12,19 @@
 // verdict_growth per model over that tail —
 //   state bytes per layer vs t: Mamba flat, Transformer without a window linear, windowed flat;
 //   total FLOPs vs T:           Mamba linear, Transformer without a window quadratic, windowed linear.
-// Verdict (the claim): inconclusive — the paper's statement is about the cost of a Mamba that
-// solves the task (the smallest one reaching the target at each length), which these fixed-size
-// models do not measure. Measured times are wall-clock on a shared machine and are shown, never judged.
+// Measured times are wall-clock on a shared machine and are shown, never judged.
 // Table 2, "measured cost of CoT generation on the DP tasks": the done cells with task.format =
 // cot (defaults resolved by RunConfig::from_raw) whose metrics hold "generation" ([{size,
 // examples, seconds, tokens}]: greedy generation of the evaluation examples through the step
 // path): task, n, model (section_data.h model_label), parameters, tokens and ms per example, and
 // the analytic FLOPs of generating that many tokens (cost::total_flops). Omitted, with a note,
 // when there is none; cells not done are counted in the notes (status_note).
+// The claim ("a Mamba that solves the task costs as much as a Transformer"), per task — copy from
+// the copy-state sweep (T = task.max_len), and each DP task whose done CoT cells in the dp-cot
+// sweep have ≥ kMinFitPoints values of T = task.n — a table of the smallest solving model of each
+// family at each T (censored sizes kept), two log-log plots (state bytes, total FLOPs against T),
+// and verdict_no_free_lunch; one table of the fitted exponents of all tasks; the verdict is the
+// tasks' verdicts combined (combine_verdicts), inconclusive when there is no such task.
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -34,6 +39,7 @@
 #include "reproduce/report_sections.h"
 #include "reproduce/section_data.h"
 #include "reproduce/section_parts.h"
+#include "reproduce/solving_cost.h"
 #include "train/run_config.h"
 
 namespace fl::reproduce {
@@ -168,23 +174,128 @@ void add_cost_plots(ClaimSection& section, const fs::path& cost_dir, const Secti
     section.plots.push_back(copy_plot(cost_dir / stem, context.report_dir, stem, caption));
 }
 
-// The state and FLOPs of a fixed-size model follow from its architecture: they check the code
-// (sanity checks), not the claim, which needs the cost of the smallest model that solves the task.
-ClaimVerdict cost_verdict() {
-  return {ClaimOutcome::inconclusive,
-          "the claim concerns the cost of a model that solves the task: the smallest Mamba reaching " +
-              formatted("%.3g%%", 100 * kAccuracyTarget) +
-              " at each length, its state and total generation cost against the length, beside the Transformer's",
-          "not judged yet: the smallest Mamba that solves the task is not part of this suite; the models here have "
-          "a fixed size, so their state bytes and FLOPs follow from the architecture (see the sanity checks)"};
+// ---- the smallest model that solves the task (reproduce/solving_cost.h) ----
+
+// One task's smallest solving models.
+struct SolvingPart {
+  std::string task, name;  // name: "copy", "lis (CoT)"
+  std::string size_name;   // "L" (longest string) or "n"
+  std::vector<SolvingModel> rows;
+};
+
+const std::vector<std::string> kDpTasks = {"lis", "edit_distance", "arithmetic"};
+
+// Copy from the copy-state cells; each DP task whose done CoT cells have ≥ kMinFitPoints values of task.n.
+std::vector<SolvingPart> solving_parts(const std::vector<CellRow>& copy_state_cells,
+                                       const std::vector<CellRow>& dp_cot_cells) {
+  std::vector<SolvingPart> parts;
+  const auto copy = done_cells(copy_state_cells, {"copy"});
+  if (!copy.empty())
+    parts.push_back({"copy", "copy", "L", smallest_solving_models(copy, {"copy", "task.max_len", false})});
+  std::vector<CellRow> cot;
+  for (const auto& c : done_cells(dp_cot_cells, kDpTasks))
+    if (text(c, "task.format", dp_cot_cells) == "cot") cot.push_back(c);
+  for (const auto& task : kDpTasks) {
+    const auto of_task = done_cells(cot, {task});
+    if (static_cast<int>(distinct_numbers(of_task, "task.n").size()) >= kMinFitPoints)
+      parts.push_back({task, task + " (CoT)", "n", smallest_solving_models(of_task, {task, "task.n", true})});
+  }
+  return parts;
+}
+
+ReportTable solving_table(const SolvingPart& part) {
+  ReportTable t{part.name + ": the smallest model that solves the task at each size (mean accuracy over seeds ≥ " +
+                    formatted("%.3g%%", 100 * kAccuracyTarget) +
+                    "; the fewest state bytes at the end of one example, then the fewest parameters). One example "
+                    "of size " + part.size_name + ": its tokens (prompt + answer, from the task's own examples), "
+                    "the state after them (a Transformer's KV cache) and the total FLOPs of running them through "
+                    "the step path (analytic)",
+                {part.size_name, "family", "smallest solving model", "d_state", "width", "tokens per example",
+                 "state bytes", "total FLOPs", "parameters", "accuracy [95%]"},
+                {}};
+  for (const auto& r : part.rows) {
+    const std::string model =
+        r.solved ? r.label
+                 : "none of the grid's " + with_commas(r.models) + " models reached " +
+                       formatted("%.3g%%", 100 * kAccuracyTarget) + " (best: " + r.label + ")";
+    t.rows.push_back({number_text(r.size), r.family == ModelFamily::mamba ? "Mamba" : "Transformer", model,
+                      number_text(r.d_state), with_commas(r.width), number_text(r.tokens), number_text(r.state_bytes),
+                      number_text(r.total_flops), r.parameters ? with_commas(*r.parameters) : "–",
+                      accuracy_cell(r.accuracy)});
+  }
+  return t;
+}
+
+const std::pair<ModelFamily, const char*> kFamilies[] = {{ModelFamily::mamba, "Mamba"},
+                                                         {ModelFamily::transformer, "Transformer"}};
+
+// Per task and family: the sizes solved and censored, and the two exponents with their 95% intervals.
+ReportTable exponents_table(const std::vector<SolvingPart>& parts) {
+  ReportTable t{"Exponents of the smallest solving models' cost against the task size T: log-log least-squares "
+                "slopes over the sizes solved, with their 95% t intervals (the verdict's numbers)",
+                {"task", "family", "sizes solved", "censored", "state bytes exponent", "total FLOPs exponent"},
+                {}};
+  for (const auto& part : parts)
+    for (const auto& [family, name] : kFamilies) {
+      std::vector<double> sizes, bytes, flops;
+      int64_t censored = 0;
+      for (const auto& p : solving_points(part.rows, family)) {
+        if (p.censored()) ++censored;
+        sizes.push_back(p.size), bytes.push_back(p.state_bytes), flops.push_back(p.total_flops);
+      }
+      if (sizes.empty()) continue;
+      t.rows.push_back({part.name, name, with_commas(static_cast<int64_t>(sizes.size()) - censored),
+                        with_commas(censored), slope_text(fit_log_log(sizes, bytes)),
+                        slope_text(fit_log_log(sizes, flops))});
+    }
+  return t;
+}
+
+// State bytes and total FLOPs of one example against T, per family (censored sizes are not drawn).
+LinePlot solving_plot(const SolvingPart& part, bool flops) {
+  const std::string quantity = flops ? "total FLOPs of one example" : "state bytes at the end of one example";
+  LinePlot plot{part.name + ": the smallest solving model's " + quantity, "task size " + part.size_name,
+                quantity, true, true, {}};
+  for (const auto& [family, name] : kFamilies) {
+    Series series{name, {}, {}};
+    for (const auto& p : solving_points(part.rows, family))
+      series.x.push_back(p.size), series.y.push_back(flops ? p.total_flops : p.state_bytes);
+    if (!series.x.empty()) plot.series.push_back(series);
+  }
+  return plot;
+}
+
+void add_solving_part(ClaimSection& section, const SolvingPart& part, const SectionContext& context) {
+  section.tables.push_back(solving_table(part));
+  for (const bool flops : {false, true})
+    add_plot(section, solving_plot(part, flops), context.report_dir,
+             "cost_solving_" + part.task + (flops ? "_flops" : "_state"),
+             part.name + ": " + (flops ? "total FLOPs" : "state bytes") +
+                 " of one example against the task size, for the smallest Mamba and Transformer that solve it "
+                 "(log-log)");
+}
+
+// The claim: per task, verdict_no_free_lunch on its smallest solving models; the tasks combined.
+ClaimVerdict cost_verdict(const std::vector<SolvingPart>& parts) {
+  if (parts.empty())
+    return {ClaimOutcome::inconclusive, paper_claim("cost").rule,
+            "no finished copy cells in the copy-state sweep and no DP task with ≥ " + with_commas(kMinFitPoints) +
+                " values of task.n in CoT format in the dp-cot sweep"};
+  std::vector<ClaimVerdict> verdicts;
+  for (const auto& part : parts)
+    verdicts.push_back(labelled(part.name, verdict_no_free_lunch(solving_points(part.rows, ModelFamily::mamba),
+                                                                 solving_points(part.rows, ModelFamily::transformer),
+                                                                 part.name)));
+  return verdicts.size() == 1 ? verdicts.front() : combine_verdicts(verdicts);
 }
 
 }  // namespace
 
-ClaimSection cost_section(const Json& cost, const fs::path& cost_dir, const std::vector<CellRow>& dp_cot_cells,
-                          const SectionContext& context) {
+ClaimSection cost_section(const Json& cost, const fs::path& cost_dir, const std::vector<CellRow>& copy_state_cells,
+                          const std::vector<CellRow>& dp_cot_cells, const SectionContext& context) {
   ClaimSection section = section_for_claim("cost");
   section.experiment = context.experiment;
+  section.experiment.sweep += "; the copy-state and dp-cot sweeps' trained cells (the smallest solving models)";
   if (cost.is_null()) {
     section.experiment.notes = join_notes(
         {section.experiment.notes, "No stored cost.json of `freelunch cost`: its table and plots are left out."});
@@ -198,7 +309,10 @@ ClaimSection cost_section(const Json& cost, const fs::path& cost_dir, const std:
   if (!generation.rows.empty()) section.tables.push_back(generation_table(generation.rows));
   section.experiment.notes =
       join_notes({section.experiment.notes, status_note(dp_cot_cells), generation_note(generation)});
-  section.verdict = cost_verdict();
+  const std::vector<SolvingPart> parts = solving_parts(copy_state_cells, dp_cot_cells);
+  for (const auto& part : parts) add_solving_part(section, part, context);
+  if (!parts.empty()) section.tables.push_back(exponents_table(parts));
+  section.verdict = cost_verdict(parts);
   return section;
 }
 

@@ -39,6 +39,23 @@ TEST(Statistics, StudentTQuantileAndInterval) {
   EXPECT_THROW(t_interval({0.5}), Error);
 }
 
+TEST(Statistics, SlopeIntervalIsTheTIntervalOfTheLeastSquaresSlope) {
+  // x̄ = 2.5, ȳ = 2.75, Σ(x−x̄)² = 5, slope 5.5/5 = 1.1, intercept 0; residuals −0.1, 0.8, −1.3, 0.6:
+  // RSS 2.7, se = sqrt(2.7/2/5) = 0.519615, half-width t(0.975, 2)·se = 4.3027 · 0.519615 = 2.235748.
+  const LinearFit fit = fit_line({1, 2, 3, 4}, {1, 3, 2, 5});
+  EXPECT_NEAR(fit.slope, 1.1, 1e-12);
+  EXPECT_NEAR(fit.slope_se, 0.519615, 1e-6);
+  EXPECT_NEAR(fit.slope_interval95().low, -1.135748, 1e-6);
+  EXPECT_NEAR(fit.slope_interval95().high, 3.335748, 1e-6);
+  // Exact power law: the exponent with a zero-width interval.
+  const LinearFit power = fit_log_log({2, 4, 8}, {12, 48, 192});
+  EXPECT_NEAR(power.slope_interval95().low, 2.0, 1e-9);
+  EXPECT_NEAR(power.slope_interval95().high, 2.0, 1e-9);
+  // Two points: a line, but nothing known about its spread.
+  const Interval two = fit_line({1, 2}, {1, 3}).slope_interval95();
+  EXPECT_TRUE(std::isinf(two.low) && two.low < 0 && std::isinf(two.high) && two.high > 0);
+}
+
 TEST(Statistics, AccuracyRunsUseWilsonForOneRunAndTheWiderIntervalForSeeds) {
   AccuracyRuns one;
   one.add(1, 0.8, 10);

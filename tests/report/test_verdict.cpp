@@ -296,6 +296,52 @@ TEST(ClaimVerdict, StaysAccurate) {
   EXPECT_EQ(verdict_stays_accurate({{8, 1.0}, {16, NAN}}, "Transformer").outcome, ClaimOutcome::inconclusive);
 }
 
+// Smallest solving models at T = 4, 8, 16, 32: state bytes c·T^state_exponent and total FLOPs
+// c·T^cost_exponent, each times a fixed wobble (±10%) so the slopes' intervals have a width.
+std::vector<SolvingPoint> solving(double state_exponent, double cost_exponent, std::vector<double> censored = {}) {
+  const double wobble[] = {1.0, 1.1, 0.9, 1.05};
+  std::vector<SolvingPoint> points;
+  for (int i = 0; i < 4; ++i) {
+    const double T = 4 << i;
+    points.push_back({T, 2048 * std::pow(T, state_exponent) * (state_exponent == 0 ? 1 : wobble[i]),
+                      1e5 * std::pow(T, cost_exponent) * wobble[3 - i]});
+  }
+  for (double T : censored) points.push_back({T, NAN, NAN});
+  return points;
+}
+
+TEST(ClaimVerdict, NoFreeLunchNeedsAGrowingStateAndNoSaving) {
+  // Mamba's state grows like T and its cost like T², as the Transformer's: no saving.
+  const auto no_saving = verdict_no_free_lunch(solving(1, 2), solving(1, 2), "copy");
+  EXPECT_EQ(no_saving.outcome, ClaimOutcome::supported) << no_saving.because;
+  EXPECT_TRUE(mentions(no_saving, "Mamba solves at 4 sizes (T = 4, 8, 16, 32)")) << no_saving.because;
+  EXPECT_TRUE(mentions(no_saving, "no saving")) << no_saving.because;
+  // A censored Mamba size only strengthens "no saving".
+  EXPECT_EQ(verdict_no_free_lunch(solving(1, 2, {64}), solving(1, 2), "copy").outcome, ClaimOutcome::supported);
+
+  // One Mamba size solves every T: its state is constant — a free lunch.
+  const auto free_lunch = verdict_no_free_lunch(solving(0, 1), solving(1, 2), "copy");
+  EXPECT_EQ(free_lunch.outcome, ClaimOutcome::not_supported) << free_lunch.because;
+  EXPECT_TRUE(mentions(free_lunch, "state exponent 0.00 [0.00, 0.00]")) << free_lunch.because;
+  EXPECT_TRUE(mentions(free_lunch, "a free lunch")) << free_lunch.because;
+  // The state grows, but the total cost grows clearly slower than the Transformer's: a saving.
+  const auto saving = verdict_no_free_lunch(solving(1, 1), solving(1, 2), "copy");
+  EXPECT_EQ(saving.outcome, ClaimOutcome::not_supported) << saving.because;
+  EXPECT_TRUE(mentions(saving, "a saving")) << saving.because;
+
+  // Too few solved sizes; the censoring could change the outcome; no Transformer to compare with.
+  auto two = solving(1, 2);
+  two.resize(2);
+  EXPECT_EQ(verdict_no_free_lunch(two, solving(1, 2), "copy").outcome, ClaimOutcome::inconclusive);
+  const auto censored_mamba = verdict_no_free_lunch(solving(0, 1, {64}), solving(1, 2), "copy");
+  EXPECT_EQ(censored_mamba.outcome, ClaimOutcome::inconclusive) << censored_mamba.because;
+  EXPECT_TRUE(mentions(censored_mamba, "censored at 64")) << censored_mamba.because;
+  EXPECT_EQ(verdict_no_free_lunch(solving(1, 1, {64}), solving(1, 2), "copy").outcome, ClaimOutcome::inconclusive);
+  EXPECT_EQ(verdict_no_free_lunch(solving(1, 2), solving(1, 2, {64}), "copy").outcome, ClaimOutcome::inconclusive)
+      << "the Transformer's exponent could rise where it did not solve";
+  EXPECT_EQ(verdict_no_free_lunch(solving(1, 2), two, "copy").outcome, ClaimOutcome::inconclusive);
+}
+
 TEST(ClaimVerdict, CombineTakesTheWeakestPart) {
   const ClaimVerdict yes{ClaimOutcome::supported, "rule A", "a"}, maybe{ClaimOutcome::inconclusive, "rule B", "b"},
       no{ClaimOutcome::not_supported, "rule C", "c"};
