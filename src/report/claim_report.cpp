@@ -122,7 +122,8 @@ std::string render_report_markdown(const ClaimReport& report, const fs::path& di
     out += "## Sanity checks\n\n" + std::string(kSanityNote) + "\n\n" + markdown_table(sanity) + "\n";
   for (const auto& s : report.sections) {
     out += "<a id=\"" + s.id + "\"></a>\n\n## " + s.title + "\n\n";
-    if (!s.claim.empty()) out += quoted_block(s.claim) + (s.source.empty() ? "" : ">\n> — " + s.source + "\n") + "\n";
+    if (!s.claim.empty())
+      out += "*" + std::string(kClaimLabel) + "*\n\n" + quoted_block(s.claim) + (s.source.empty() ? "" : ">\n> — " + s.source + "\n") + "\n";
     out += markdown_experiment(s.experiment);
     for (const auto& t : s.tables)
       out += (t.caption.empty() ? "" : "**" + t.caption + "**\n\n") + markdown_table(t) + "\n";

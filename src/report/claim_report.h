@@ -72,6 +72,11 @@ struct ClaimReport {
   std::vector<ClaimSection> sections;
 };
 
+// The line above each section's claim: the claims are our reconstruction, not quotations.
+inline constexpr const char* kClaimLabel =
+    "The claim as reconstructed here (not a quotation: the paper's full text was not available; rebuilt from its "
+    "abstract and public summaries, docs/SOURCES.md §3):";
+
 // The paragraph under the report's "Sanity checks" heading.
 inline constexpr const char* kSanityNote =
     "Quantities fixed by construction or by the architecture (the theorems' hand-set constructions, analytic "

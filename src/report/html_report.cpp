@@ -114,7 +114,7 @@ std::string render_report_html(const ClaimReport& report, const fs::path& dir) {
   for (const auto& s : report.sections) {
     out += "<section id=\"" + s.id + "\">\n<h2>" + html_escape(s.title) + "</h2>\n";
     if (!s.claim.empty())
-      out += "<blockquote><p>" + html_escape(s.claim) + "</p>" +
+      out += "<p class=\"claim-label\">" + html_escape(kClaimLabel) + "</p>\n<blockquote><p>" + html_escape(s.claim) + "</p>" +
              (s.source.empty() ? "" : "<p>— " + html_escape(s.source) + "</p>") + "</blockquote>\n";
     out += html_experiment(s.experiment);
     for (const auto& t : s.tables) out += html_table(t);

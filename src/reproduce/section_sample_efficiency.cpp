@@ -6,7 +6,8 @@
 // one model at one length. Mamba against the Transformer by verdict_needs_more_samples (the
 // ratio of samples per matched run, censored runs by rank: a one-sided sign test over all runs
 // and a trend test of the ratio against L); when the sweep also has a narrower
-// and a shallower Mamba, the shallower should stay more accurate than the narrower
+// and a shallower Mamba of equal parameter count (within 10%; otherwise that part is
+// inconclusive, size would confound it), the shallower should stay more accurate than the narrower
 // (verdict_consistently_better on the final accuracy per seed, over the lengths where not both
 // reached 95% on average: where both did, the comparison is a tie and left out).
 //
@@ -20,6 +21,7 @@
 #include "report/paper_claims.h"
 #include "reproduce/report_sections.h"
 #include "reproduce/section_data.h"
+#include "reproduce/section_parts.h"
 
 namespace fl::reproduce {
 
@@ -39,12 +41,14 @@ struct SampleRow {
   double to_target = NAN;       // samples at the first evaluation reaching 95%; NaN if none did
   std::vector<CurvePoint> curve;
   int64_t seed = 1, examples = 0;  // examples: evaluation examples behind final_accuracy
+  int64_t parameters = 0;
 };
 
 SampleRow sample_row(const CellRow& c, const std::vector<CellRow>& done) {
   const double batch = number(c, "train.batch_size", done);
   SampleRow r{cell_model(c, done), number(c, "task.max_len", done), number(c, "train.steps", done) * batch,
-              c.accuracy ? *c.accuracy : NAN, NAN, {}, cell_seed(c, done), overall_examples(c)};
+              c.accuracy ? *c.accuracy : NAN, NAN, {}, cell_seed(c, done), overall_examples(c),
+              c.parameters ? *c.parameters : 0};
   for (const auto& point : c.metrics.value("eval_curve", Json::array()))
     r.curve.push_back({point.value("step", 0.0) * batch, point.value("accuracy", 0.0)});
   for (const auto& p : r.curve)
@@ -189,6 +193,26 @@ std::vector<PairedScore> depth_against_width(const Grid& g, const Model& shallow
   return pairs;
 }
 
+// Shrinking width against shrinking depth is a fair comparison only at equal size: the two
+// Mambas' parameter counts within kEqualParameters of each other, or the part is inconclusive.
+constexpr double kEqualParameters = 0.10;
+
+ClaimVerdict width_against_depth(const Grid& g, const Model& shallower, const Model& narrower) {
+  const double a = shallower.rows.empty() ? 0 : static_cast<double>(shallower.rows.front().parameters),
+               b = narrower.rows.empty() ? 0 : static_cast<double>(narrower.rows.front().parameters);
+  const std::string sizes = shallower.model.label + " " + number_text(a) + " parameters, " + narrower.model.label +
+                            " " + number_text(b);
+  const double difference = std::abs(b - a) / std::max(a, 1.0);
+  if (!(a > 0 && b > 0) || difference > kEqualParameters)
+    return {ClaimOutcome::inconclusive,
+            "shallower vs narrower Mamba: compared only at equal parameter counts (within 10%)",
+            "width vs depth not judged: " + sizes + " differ by " + formatted("%.0f", 100 * difference) +
+                "% (more than 10%), so size would confound the comparison"};
+  return labelled("width vs depth at equal size (" + sizes + ", " + formatted("%+.1f", 100 * (b - a) / a) + "%)",
+                  verdict_consistently_better(depth_against_width(g, shallower, narrower), "shallower Mamba",
+                                              "narrower Mamba"));
+}
+
 // Mamba (the largest one) against the Transformer with the most cells; shrinking depth against
 // shrinking width of that Mamba.
 ClaimVerdict sample_verdict(const Grid& g) {
@@ -210,9 +234,7 @@ ClaimVerdict sample_verdict(const Grid& g) {
   if (mamba && transformer)
     parts.push_back(verdict_needs_more_samples(sample_curve(g, mamba_label, *mamba),
                                                sample_curve(g, transformer_label, *transformer), g.budget));
-  if (shallower && narrower)
-    parts.push_back(verdict_consistently_better(depth_against_width(g, *shallower, *narrower), "shallower Mamba",
-                                                "narrower Mamba"));
+  if (shallower && narrower) parts.push_back(width_against_depth(g, *shallower, *narrower));
   if (parts.empty())
     return {ClaimOutcome::inconclusive, paper_claim("sample-efficiency").rule,
             "the sweep has no finished Mamba and Transformer copy cells to compare"};

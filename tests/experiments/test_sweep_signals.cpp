@@ -170,10 +170,10 @@ TEST(ReproduceSignal, SigintStopsTheWorkersAtCheckpointsAndTheCommand) {
   const std::string short_sweep =
       "[base]\nmodel = { d_model = 8, n_layer = 1 }\ntrain = { steps = 2, batch_size = 2, warmup = 1 }\n"
       "task = { name = \"copy\", vocab = 4, max_len = 3 }\neval = { samples = 2 }\n";
-  write_file_atomic(suite / "copy-state.toml", "[base]\n" + kLongCell + "[grid]\nseed = [1, 2]\n");
+  write_file_atomic(suite / "copy-state.toml", "[base]\n" + kLongCell);  // two cells: runs.seeds = 2
   for (const char* id : {"sample-efficiency", "dp-cot", "locality"})
     write_file_atomic(suite / (std::string(id) + ".toml"), short_sweep);
-  write_file_atomic(suite / "suite.toml", "[cost]\nquick = true\n");
+  write_file_atomic(suite / "suite.toml", "[runs]\nseeds = 2\n[cost]\nquick = true\n");
   const fs::path results = dir / "results";
 
   ChildProcess reproduce({kBin, "--threads", "2", "reproduce", "--suite", suite.string(), "--dir", results.string(),

@@ -164,11 +164,20 @@ TEST(ReproduceSections, SampleEfficiencyJudgesWidthAgainstDepth) {
       cells.push_back(curve_cell("mamba", L, L <= 4 ? 300 : 0, 64, 2, seed));
       cells.push_back(curve_cell("transformer", L, 200, 64, 2, seed));
       cells.push_back(curve_cell("mamba", L, 300, 64, 1, seed));  // shallower: still learns
-      cells.push_back(curve_cell("mamba", L, 0, 32, 2, seed));    // narrower: does not
+      cells.back().parameters = 33536;
+      cells.push_back(curve_cell("mamba", L, 0, 44, 2, seed));  // narrower, of about the same size: does not
+      cells.back().parameters = 34628;
     }
   const auto s = sample_efficiency_section(cells, context(dir));
   EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
   EXPECT_NE(s.verdict.because.find("shallower Mamba"), std::string::npos) << s.verdict.because;
+  EXPECT_NE(s.verdict.because.find("33,536 parameters"), std::string::npos) << s.verdict.because;
+  // A narrower Mamba 40% smaller than the shallower one: size would confound it, not judged.
+  for (auto& c : cells)
+    if (c.config["model.d_model"] == 44) c.parameters = 20320;
+  const auto unequal = sample_efficiency_section(cells, context(dir));
+  EXPECT_EQ(unequal.verdict.outcome, ClaimOutcome::inconclusive) << unequal.verdict.because;
+  EXPECT_NE(unequal.verdict.because.find("differ by 39%"), std::string::npos) << unequal.verdict.because;
 }
 
 // Three tasks × {direct, cot} × {Mamba, Transformer} × seeds 1–3, 10 examples per cell.
