@@ -259,6 +259,20 @@ TEST(ReproduceSections, LocalityJudgesEachModel) {
   EXPECT_EQ(locality_section(locality_cells(0.5), context(dir)).verdict.outcome, ClaimOutcome::not_supported);
 }
 
+// The full Transformer is the control that the task can be learnt: judged within its training
+// range only, so failing beyond it (as position-based attention does) is not held against the claim.
+TEST(ReproduceSections, LocalityJudgesTheControlWithinItsTrainingRange) {
+  TempDir dir;
+  auto cells = locality_cells(1.0);
+  for (auto& c : cells)
+    if (c.config["model.type"] == "transformer")
+      for (auto& row : c.metrics["eval"]["by_size"])
+        if (row["size"] == 16) row["tf"]["whole"] = 0.2, row["tf"]["answer"] = 0.2;
+  const auto s = locality_section(cells, context(dir));
+  EXPECT_EQ(table_cell(s, 0, 3, "transformer d64×2 interleaved"), "20.0% [9.5, 37.3] (3 seeds)");
+  EXPECT_EQ(s.verdict.outcome, ClaimOutcome::supported) << s.verdict.because;
+}
+
 TEST(ReproduceSections, LocalityWithoutExtrapolationIsInconclusive) {
   TempDir dir;
   const auto s = locality_section(locality_cells(1.0, 1.0, 16), context(dir));
