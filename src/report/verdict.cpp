@@ -132,18 +132,30 @@ std::string interval_text(const AccuracyRuns& runs) {
 
 ClaimVerdict verdict_consistently_better(const std::vector<PairedScore>& cells, const std::string& first_name,
                                          const std::string& second_name) {
+  const std::string margin = signed_points(100.0 * kPracticalMargin);
   const std::string rule = "paired sign-flip test (two-sided) of " + first_name + " − " + second_name +
-                           " accuracy over matched cells, one difference per cell and seed both ran; supported when "
-                           "p < " + num(kAlpha) + " and the mean difference is positive; not supported when p < " +
-                           num(kAlpha) + " and it is negative; inconclusive otherwise";
-  const PairedTest test = sign_flip_test(matched_differences(cells));
+                           " accuracy over matched cells, one difference per cell and seed both ran, and a 95% t "
+                           "interval of their mean; supported when p < " + num(kAlpha) +
+                           " and the mean difference is positive; not supported when p < " + num(kAlpha) +
+                           " and it is negative, or when the interval ends below " + margin +
+                           " points (not better by a practical margin); inconclusive otherwise";
+  const std::vector<double> differences = matched_differences(cells);
+  const PairedTest test = sign_flip_test(differences);
   if (test.pairs == 0) return make(ClaimOutcome::inconclusive, rule, "no matched cells");
   const bool significant = test.p_value < kAlpha;
-  const ClaimOutcome outcome = !significant                  ? ClaimOutcome::inconclusive
-                               : test.mean_difference > 0 ? ClaimOutcome::supported
-                                                          : ClaimOutcome::not_supported;
-  return make(outcome, rule,
-              first_name + " − " + second_name + " over " + num(cells.size()) + " cells: " + p_text(test));
+  std::string because = first_name + " − " + second_name + " over " + num(cells.size()) + " cells: " + p_text(test);
+  bool below_margin = false;
+  if (differences.size() >= 2) {
+    const Interval i = t_interval(differences);
+    below_margin = i.high < kPracticalMargin;
+    because += "; mean difference 95% interval [" + signed_points(100 * i.low) + ", " + signed_points(100 * i.high) +
+               "] points" + (below_margin ? ", below the " + margin + "-point margin" : "");
+  }
+  const ClaimOutcome outcome = significant && test.mean_difference > 0 ? ClaimOutcome::supported
+                               : (significant && test.mean_difference < 0) || below_margin
+                                   ? ClaimOutcome::not_supported
+                                   : ClaimOutcome::inconclusive;
+  return make(outcome, rule, because);
 }
 
 ClaimVerdict verdict_sometimes_worse(const std::vector<PairedScore>& cells, const std::string& first_name,
@@ -234,6 +246,7 @@ struct LengthRatios {
   int64_t runs = 0;  // matched (length, seed) runs
   int64_t more = 0, fewer = 0, ties = 0, both_censored = 0;
   double median = NAN;  // over the runs where at least one side reached; NaN when none did
+  std::vector<double> informative;  // those runs' ln ratios (±∞ where one side was censored)
 };
 
 std::vector<LengthRatios> matched_ratios(const SampleCurve& worse, const SampleCurve& better) {
@@ -241,8 +254,9 @@ std::vector<LengthRatios> matched_ratios(const SampleCurve& worse, const SampleC
   for (const auto& pw : worse.points)
     for (const auto& pb : better.points) {
       if (pb.max_length != pw.max_length || pw.samples.empty() || pb.samples.empty()) continue;
-      LengthRatios l{pw.max_length};
-      std::vector<double> informative;
+      LengthRatios l;
+      l.length = pw.max_length;
+      std::vector<double>& informative = l.informative;
       for (size_t i = 0; i < pw.samples.size(); ++i)
         for (size_t j = 0; j < pb.samples.size(); ++j) {
           const bool same_run = pw.seeds.empty() || pb.seeds.empty() ? i == j : pw.seeds[i] == pb.seeds[j];
@@ -287,7 +301,7 @@ ClaimVerdict verdict_needs_more_samples(const SampleCurve& worse, const SampleCu
   for (const auto& l : lengths) {
     more += l.more, fewer += l.fewer, ties += l.ties, both_censored += l.both_censored;
     if (std::isnan(l.median)) ++censored_lengths;
-    else trend_x.push_back(l.length), trend_y.push_back(l.median);
+    for (double r : l.informative) trend_x.push_back(l.length), trend_y.push_back(r);
     per_length.push_back(num(l.length) + ": " + ratio_text(l.median, w, b) + " (" + num(l.more) + " more, " +
                          num(l.fewer) + " fewer" + (l.ties ? ", " + num(l.ties) + " level" : "") +
                          (l.both_censored ? ", " + num(l.both_censored) + " neither" : "") + ")");
@@ -298,7 +312,7 @@ ClaimVerdict verdict_needs_more_samples(const SampleCurve& worse, const SampleCu
       "median ratio " + w + "/" + b + " of samples to " + target_text() + " per L (budget " + num(budget) + "): " +
       join(per_length, "; ") + "; sign test over " + num(more + fewer + ties) + " matched runs: " + num(more) +
       " more, " + num(fewer) + " fewer, p_more = " + num(p_more) + ", p_fewer = " + num(p_fewer) +
-      "; trend over " + num(trend.points) + " lengths: Kendall S = " + num(trend.s) + ", p_grow = " +
+      "; trend over " + num(trend.points) + " runs: Kendall S = " + num(trend.s) + ", p_grow = " +
       num(trend.p_increasing) + ", p_shrink = " + num(trend.p_decreasing);
   const int64_t common = static_cast<int64_t>(lengths.size());
   if (common - censored_lengths < kMinFitPoints)
@@ -310,7 +324,10 @@ ClaimVerdict verdict_needs_more_samples(const SampleCurve& worse, const SampleCu
                 "neither model reached " + target_text() + " within the budget at " + num(censored_lengths) + " of " +
                     num(common) + " lengths: " + because);
   const bool significant_more = p_more < kAlpha, significant_fewer = p_fewer < kAlpha;
-  const bool grows = trend.p_increasing < kAlpha && trend_y.back() > 0, shrinks = trend.p_decreasing < kAlpha;
+  double largest_median = NAN;  // at the largest L where some matched run reached the target
+  for (const auto& l : lengths)
+    if (!std::isnan(l.median)) largest_median = l.median;
+  const bool grows = trend.p_increasing < kAlpha && largest_median > 0, shrinks = trend.p_decreasing < kAlpha;
   const ClaimOutcome outcome = grows || (significant_more && !shrinks)                   ? ClaimOutcome::supported
                                : !significant_more && (significant_fewer || shrinks) ? ClaimOutcome::not_supported
                                                                                      : ClaimOutcome::inconclusive;
@@ -394,17 +411,32 @@ ClaimVerdict verdict_locality(const std::vector<LocalityPoint>& points, const st
 }
 
 ClaimVerdict verdict_stays_accurate(const std::vector<AccuracyAtSize>& points, const std::string& what) {
-  const std::string rule = "supported when " + what + " reaches " + target_text() +
-                           " at every size; not supported otherwise; inconclusive with no sizes";
+  const std::string t = target_text();
+  const std::string rule = "per size, " + what + "'s accuracy per seed with its 95% interval (Wilson for one run, t "
+                           "across seeds); supported when the mean reaches " + t + " at every size; not supported "
+                           "when at some size the interval ends below " + t + "; inconclusive otherwise (a mean "
+                           "below " + t + " whose interval still reaches it), or with no sizes";
   if (points.empty()) return make(ClaimOutcome::inconclusive, rule, what + ": no sizes measured");
   for (const auto& p : points)
-    if (!std::isfinite(p.accuracy))
+    if (p.accuracy.empty())
       return make(ClaimOutcome::inconclusive, rule, what + ": no accuracy measured at size " + num(p.size));
-  const auto lowest = std::min_element(points.begin(), points.end(),
-                                       [](const auto& a, const auto& c) { return a.accuracy < c.accuracy; });
-  return make(lowest->accuracy >= kAccuracyTarget ? ClaimOutcome::supported : ClaimOutcome::not_supported, rule,
-              what + ": lowest accuracy " + percent(lowest->accuracy) + " at size " + num(lowest->size) + " of " +
-                  num(points.size()) + " sizes");
+  std::vector<std::string> below, undecided;
+  for (const auto& p : points) {
+    const std::string at = "size " + num(p.size) + " " + interval_text(p.accuracy);
+    if (p.accuracy.interval95().high < kAccuracyTarget) below.push_back(at);
+    else if (!(p.accuracy.mean() >= kAccuracyTarget)) undecided.push_back(at);
+  }
+  const auto lowest = std::min_element(points.begin(), points.end(), [](const auto& a, const auto& c) {
+    return a.accuracy.mean() < c.accuracy.mean();
+  });
+  std::string because = what + ": lowest " + interval_text(lowest->accuracy) + " at size " + num(lowest->size) +
+                        " of " + num(points.size()) + " sizes";
+  if (!below.empty()) because += "; significantly below " + t + " at " + join(below, ", ");
+  if (!undecided.empty()) because += "; below " + t + " on average but not significantly at " + join(undecided, ", ");
+  const ClaimOutcome outcome = !below.empty()       ? ClaimOutcome::not_supported
+                               : undecided.empty() ? ClaimOutcome::supported
+                                                   : ClaimOutcome::inconclusive;
+  return make(outcome, rule, because);
 }
 
 namespace {

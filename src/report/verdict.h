@@ -21,8 +21,10 @@
 //  (b) verdict_consistently_better — "first beats second" over matched cells, each side an
 //      AccuracyRuns (one accuracy per seed, its evaluation-example count): matched differences
 //      first − second, one per cell and seed both sides ran (a cell with no common seed gives
-//      one difference of the means), go into the two-sided paired sign-flip test. supported: p <
-//      kAlpha and mean difference > 0; not supported: p < kAlpha and mean difference < 0;
+//      one difference of the means), go into the two-sided paired sign-flip test, and their mean
+//      gets a 95% t interval. supported: p < kAlpha and mean difference > 0; not supported: p <
+//      kAlpha and mean difference < 0, or (non-superiority) the interval of the mean difference
+//      ends below +kPracticalMargin — first is not better by a margin worth the name;
 //      inconclusive otherwise (with fewer than 6 differences p cannot go below 0.05).
 //  (b') verdict_sometimes_worse — "first is sometimes below second": per cell, first's 95%
 //      interval (AccuracyRuns::interval95: Wilson for one run, t across seeds) entirely below
@@ -43,9 +45,10 @@
 //      are left out. Per L the median ln ratio over those runs (a middle pair +∞, −∞ counts as 0).
 //      Tests at kAlpha: (i) one-sided exact sign tests over all matched runs, ties left out:
 //      p_more (the worse model needs more) and p_fewer (it needs fewer); (ii) Kendall's trend test
-//      of the per-L median ln ratio against L (exact over the permutations, core/statistics.h):
-//      p_grow (the disadvantage grows with L) and p_shrink (it shrinks). "grows" = p_grow < kAlpha
-//      and the median ratio at the largest L is above 1.
+//      of every matched run's ln ratio against its L (ties in L and ±∞ ratios count by rank;
+//      exact over the permutations up to kExactTrendPoints runs, else Monte Carlo,
+//      core/statistics.h): p_grow (the disadvantage grows with L) and p_shrink (it shrinks).
+//      "grows" = p_grow < kAlpha and the median ratio at the largest L is above 1.
 //      supported: grows, or p_more < kAlpha without p_shrink < kAlpha (so "Mamba faster at the
 //      short lengths, never reaching the target at the long ones" is supported through the trend).
 //      not supported: not supported above, p_more ≥ kAlpha, and p_fewer < kAlpha or p_shrink <
@@ -72,9 +75,11 @@
 //      is below the target but its interval still reaches it, no n beyond the training range
 //      ("not tested by extrapolation"), the prefix form not behind yet; also with < 2 values of n
 //      or a side without runs at some n.
-//  (g) verdict_stays_accurate — "the model reaches the target at every size": supported when
-//      accuracy ≥ kAccuracyTarget at every size, not supported otherwise, inconclusive with no
-//      sizes or a NaN accuracy.
+//  (g) verdict_stays_accurate — "the model reaches the target at every size": each size has
+//      AccuracyRuns (one accuracy per seed). supported when the mean over seeds reaches
+//      kAccuracyTarget at every size; not supported when at some size the 95% interval
+//      (AccuracyRuns::interval95) ends below kAccuracyTarget; inconclusive otherwise (a mean below
+//      the target whose interval still reaches it), with no sizes or a size without runs.
 //  (h) verdict_no_free_lunch — "a Mamba that solves the task costs as much as a Transformer (no
 //      saving)": per family, the smallest model reaching kAccuracyTarget at each task size T, with its
 //      state bytes at the end of one example and the total FLOPs of generating it (both NaN when the
@@ -107,6 +112,7 @@ namespace fl {
 
 constexpr double kAccuracyTarget = 0.95;  // "reaches": accuracy ≥ 95%
 constexpr double kAlpha = 0.05;           // (b), (b'), (d) significance level of the tests
+constexpr double kPracticalMargin = 0.05; // (b) "better" by less than 5 points is not better
 constexpr int kMinLawPoints = 4;          // (a) lengths with a smallest size needed to compare laws
 constexpr double kClearLawMargin = 4.0;   // (a) a law wins clearly when its AICc is ≥ 4 lower
 constexpr int kMinFitPoints = 3;          // (c), (d), (h) fewer points/lengths/solved sizes → inconclusive
@@ -179,9 +185,10 @@ struct LocalityPoint {
 };
 ClaimVerdict verdict_locality(const std::vector<LocalityPoint>& points, const std::string& model);
 
-// (g) Accuracy at each size.
+// (g) Accuracy per seed at each size.
 struct AccuracyAtSize {
-  double size = 0, accuracy = 0;
+  double size = 0;
+  AccuracyRuns accuracy;
 };
 ClaimVerdict verdict_stays_accurate(const std::vector<AccuracyAtSize>& points, const std::string& what);
 

@@ -267,7 +267,7 @@ std::vector<ClaimVerdict> task_verdicts(const TaskGrid& g) {
   for (const auto& [label, rows] : g.transformers) {
     std::vector<AccuracyAtSize> points;  // at the lengths the Transformer was trained at
     for (double L : g.lengths)
-      if (const double a = find_accuracy(rows, L, NAN); !std::isnan(a)) points.push_back({L, a});
+      if (AccuracyRuns runs = find_runs(rows, L, NAN); !runs.empty()) points.push_back({L, std::move(runs)});
     parts.push_back(verdict_stays_accurate(points, label + " on " + g.task));
   }
   if (g.mamba()) parts.push_back(verdict_linear_size_growth(g.fitted(), "Mamba " + g.width + " d_state on " + g.task));
@@ -292,8 +292,11 @@ void add_task(ClaimSection& s, const TaskGrid& g, const SectionContext& context)
 ClaimSection copy_state_section(const std::vector<CellRow>& cells, const SectionContext& context) {
   ClaimSection s = section_for_claim("copy-state");
   const auto done = done_cells(cells, {"copy", "lookup"});
+  std::vector<CellRow> mamba_cells;  // the d_state a Transformer cell carries is only the key's default
+  for (const auto& c : done)
+    if (cell_model(c, done).is_mamba()) mamba_cells.push_back(c);
   s.experiment = experiment_summary(context.experiment, done, cells,
-                                    "Mamba d_state ∈ " + value_set(done, "model.d_state") + " × longest string L ∈ " +
+                                    "Mamba d_state ∈ " + value_set(mamba_cells, "model.d_state") + " × longest string L ∈ " +
                                         value_set(done, "task.max_len") +
                                         ", and Transformers; each cell trained on strings of up to its L "
                                         "and judged at length L",

@@ -190,14 +190,26 @@ ClaimVerdict dp_verdict(const DpGrid& g) {
        labelled("Mamba CoT vs direct", cot_drop)});
 }
 
+
+// The tasks the cells ran with their sizes: "lis n ∈ {8, 12}, arithmetic n ∈ {3}".
+std::string task_sizes(const std::vector<CellRow>& done) {
+  std::string out;
+  for (const auto& task : kTasks) {
+    std::vector<CellRow> of_task;
+    for (const auto& c : done)
+      if (text(c, "task.name", done) == task) of_task.push_back(c);
+    if (!of_task.empty()) out += (out.empty() ? "" : ", ") + task + " n ∈ " + value_set(of_task, "task.n");
+  }
+  return out;
+}
+
 }  // namespace
 
 ClaimSection dp_cot_section(const std::vector<CellRow>& cells, const SectionContext& context) {
   ClaimSection s = section_for_claim("dp-cot");
   const auto done = done_cells(cells, kTasks);
   s.experiment = experiment_summary(context.experiment, done, cells,
-                                    "tasks {lis, edit_distance, arithmetic} × size n ∈ " + value_set(done, "task.n") +
-                                        " × {direct, cot} × {Mamba, Transformer}",
+                                    "tasks " + task_sizes(done) + " × {direct, cot} × {Mamba, Transformer}",
                                     "Accuracy: the final answer right, by greedy generation through the step path "
                                     "when measured (the model writes its own chain of thought), else teacher-forced.");
   const DpGrid g = dp_grid(dp_rows(done));

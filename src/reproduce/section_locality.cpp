@@ -188,7 +188,7 @@ ClaimVerdict model_verdict(const LocalityGrid& g, const std::string& label, cons
   std::vector<AccuracyAtSize> interleaved;
   for (double n : g.sizes) {
     points.push_back({n, m.at("interleaved", n), m.at("prefix", n), m.beyond_training(n)});
-    if (!m.beyond_training(n)) interleaved.push_back({n, m.at("interleaved", n).mean()});
+    if (!m.beyond_training(n)) interleaved.push_back({n, m.at("interleaved", n)});
   }
   if (m.model.full_attention())
     return verdict_stays_accurate(interleaved, label + " on the interleaved form within its training range");

@@ -88,7 +88,16 @@ TEST(ClaimVerdict, ConsistentlyBetterIsAPairedSignFlipTest) {
   // Mixed signs: not significant.
   std::vector<PairedScore> mixed;
   for (int i = 0; i < 8; ++i) mixed.push_back({"c", one_run(i % 2 ? .6 : .5, 64), one_run(i % 2 ? .5 : .6, 64)});
-  EXPECT_EQ(verdict_consistently_better(mixed, "T", "M").outcome, ClaimOutcome::inconclusive);
+  const auto undecided = verdict_consistently_better(mixed, "T", "M");
+  EXPECT_EQ(undecided.outcome, ClaimOutcome::inconclusive) << undecided.because;
+  EXPECT_TRUE(mentions(undecided, "mean difference 95% interval [-8.9, +8.9] points")) << undecided.because;
+  // Level within a point in 9 matched runs: not significant, but the interval of the mean
+  // difference ends below the 5-point margin, so "first is better" is refuted (non-superiority).
+  std::vector<PairedScore> level;
+  for (const char* cell : {"lis", "ed", "arith"}) level.push_back({cell, runs({.90, .91, .89}), runs({.90, .90, .90})});
+  const auto same = verdict_consistently_better(level, "Transformer", "Mamba");
+  EXPECT_EQ(same.outcome, ClaimOutcome::not_supported) << same.because;
+  EXPECT_TRUE(mentions(same, "below the +5.0-point margin")) << same.because;
   EXPECT_EQ(verdict_consistently_better({}, "T", "M").because, "no matched cells");
 }
 
@@ -164,15 +173,15 @@ TEST(ClaimVerdict, NeedsMoreSamplesFasterShortButNeverLongIsSupportedByTheTrend)
   // The paper's pattern: Mamba reaches 95% with fewer samples than the Transformer at the short
   // lengths and never at the long ones. Over all runs Mamba needs *fewer* more often (18 fewer, 6
   // more: p_fewer = 0.011), so a count of runs alone would say "not supported"; the ratio grows
-  // with L (Kendall S = 27, the most 8 lengths with the two censored ones tied allow: p_grow =
-  // 2/8!): supported.
+  // with L (Kendall's S over the 24 runs = 243: every pair of runs at different lengths concordant
+  // except the censored pairs at 35 and 40, tied; Monte Carlo p_grow = 1/(10⁵ + 1)): supported.
   const std::vector<double> lengths{5, 10, 15, 20, 25, 30, 35, 40};
   const auto transformer = curve("Transformer", lengths, [](double L, int) { return 100 * L; });
   const auto mamba = curve("Mamba", lengths, [](double L, int) { return L >= 35 ? NAN : (40 + 1.5 * L) * L; });
   const auto v = verdict_needs_more_samples(mamba, transformer, 64000);
   EXPECT_EQ(v.outcome, ClaimOutcome::supported) << v.because;
   EXPECT_TRUE(mentions(v, "6 more, 18 fewer")) << v.because;
-  EXPECT_TRUE(mentions(v, "Kendall S = 27, p_grow = 4.96e-05")) << v.because;
+  EXPECT_TRUE(mentions(v, "trend over 24 runs: Kendall S = 243, p_grow = 1e-05")) << v.because;
   EXPECT_TRUE(mentions(v, "40: only Transformer reached the target (3 more, 0 fewer)")) << v.because;
   // Mamba faster at four lengths and failing only at the longest, its advantage not shrinking
   // steadily: one length does not decide (12 fewer, 3 more: p_fewer = 0.018; S = −2).
@@ -286,14 +295,22 @@ TEST(ClaimVerdict, LocalityFailsWhenTheLocalFormIsSignificantlyBelowTheTarget) {
       << "a missing accuracy is not a pass";
 }
 
-TEST(ClaimVerdict, StaysAccurate) {
-  EXPECT_EQ(verdict_stays_accurate({{8, 1.0}, {16, 0.95}}, "Transformer").outcome, ClaimOutcome::supported)
-      << "95% exactly reaches the target";
-  const auto drop = verdict_stays_accurate({{8, 1.0}, {16, 0.94}}, "Transformer");
-  EXPECT_EQ(drop.outcome, ClaimOutcome::not_supported);
-  EXPECT_EQ(drop.because, "Transformer: lowest accuracy 94.0% at size 16 of 2 sizes");
+TEST(ClaimVerdict, StaysAccurateDecidesWithIntervals) {
+  EXPECT_EQ(verdict_stays_accurate({{8, seeds3(1.0)}, {16, seeds3(0.96)}}, "Transformer").outcome,
+            ClaimOutcome::supported)
+      << "every mean reaches 95%";
+  // 50% of 3 × 64 examples: the interval ends far below 95%.
+  const auto drop = verdict_stays_accurate({{8, seeds3(1.0)}, {16, seeds3(0.5)}}, "Transformer");
+  EXPECT_EQ(drop.outcome, ClaimOutcome::not_supported) << drop.because;
+  EXPECT_TRUE(mentions(drop, "Transformer: lowest 50.0% [")) << drop.because;
+  EXPECT_TRUE(mentions(drop, "significantly below 95% at size 16")) << drop.because;
+  // Mean 94.7%, just under the target, but its interval still reaches it: the data cannot tell.
+  const auto close = verdict_stays_accurate({{8, seeds3(1.0)}, {16, runs({1.0, 0.9, 0.94})}}, "Transformer");
+  EXPECT_EQ(close.outcome, ClaimOutcome::inconclusive) << close.because;
+  EXPECT_TRUE(mentions(close, "below 95% on average but not significantly at size 16")) << close.because;
   EXPECT_EQ(verdict_stays_accurate({}, "Transformer").outcome, ClaimOutcome::inconclusive);
-  EXPECT_EQ(verdict_stays_accurate({{8, 1.0}, {16, NAN}}, "Transformer").outcome, ClaimOutcome::inconclusive);
+  EXPECT_EQ(verdict_stays_accurate({{8, seeds3(1.0)}, {16, {}}}, "Transformer").outcome, ClaimOutcome::inconclusive)
+      << "a size without runs is not a pass";
 }
 
 // Smallest solving models at T = 4, 8, 16, 32: state bytes c·T^state_exponent and total FLOPs
