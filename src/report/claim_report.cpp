@@ -73,7 +73,7 @@ std::string run_line(const RunMetadata& run) {
   return "Run: " + (run.date.empty() ? std::string("date unknown") : run.date) + " · commit " +
          (run.git_commit.empty() ? std::string("unknown") : run.git_commit) + " · " + std::to_string(run.threads) +
          (run.threads == 1 ? " thread" : " threads") + " · " + format_duration(run.seconds) + " compute · " +
-         "suite " + run.suite;
+         "suite " + run.suite + (run.machine.empty() ? "" : " · machine " + run.machine);
 }
 
 void validate_report(const ClaimReport& report) {

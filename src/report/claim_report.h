@@ -26,9 +26,11 @@ struct RunMetadata {
   int64_t threads = 0;
   double seconds = 0;  // compute time (reproduce: the stored cells' wall times + cost + theory)
   std::string suite = "quick";  // the suite run: "quick", "full" or a custom suite directory's name
+  std::string machine;          // machine_description() (core/provenance.h); "" = not recorded
 };
 
-// One line: "Run: 2026-11-29 13:05:12 UTC · commit 7186b65c1a2b · 2 threads · 12m03s compute · suite quick".
+// One line: "Run: 2026-11-29 13:05:12 UTC · commit 7186b65c1a2b · 2 threads · 12m03s compute · suite quick",
+// then " · machine …" when recorded.
 std::string run_line(const RunMetadata& run);
 
 struct ReportTable {

@@ -204,7 +204,7 @@ ExperimentSummary sweep_summary(const SuiteSweep& sweep) {
   return e;
 }
 
-// Run metadata from the stored results: commit, date and threads of the last run that computed
+// Run metadata from the stored results: commit, date, threads and machine of the last run that computed
 // anything; the time is the compute time stored with the results (cells' wall time, cost, theory).
 RunMetadata stored_metadata(const Suite& suite, const ReproduceOptions& o,
                             const std::map<std::string, std::vector<CellRow>>& rows) {
@@ -214,6 +214,7 @@ RunMetadata stored_metadata(const Suite& suite, const ReproduceOptions& o,
   if (stored.is_object()) {
     const Provenance provenance = Provenance::from_json(stored);
     run.date = provenance.date, run.git_commit = provenance.commit, run.threads = provenance.threads;
+    run.machine = provenance.machine;
   }
   for (const auto& [id, cells] : rows)
     for (const auto& row : cells)

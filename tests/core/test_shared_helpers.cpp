@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <thread>
 
 #include "core/config.h"
 #include "core/provenance.h"
@@ -30,14 +31,24 @@ TEST(Statistics, GrowthBandsOfALogLogSlope) {
 }
 
 TEST(Provenance, RoundTripsAndNamesAWrongType) {
-  const Provenance p{"7186b65c1a2b", "2026-11-29 13:05:12 UTC", 2};
+  const Provenance p{"7186b65c1a2b", "2026-11-29 13:05:12 UTC", 2, "Test CPU @ 2.10GHz, 2 cores, 24 GiB"};
   const Provenance q = Provenance::from_json(p.to_json());
   EXPECT_EQ(q.commit, p.commit);
   EXPECT_EQ(q.date, p.date);
   EXPECT_EQ(q.threads, 2);
+  EXPECT_EQ(q.machine, p.machine);
+  EXPECT_EQ(Provenance::from_json(Json{{"commit", "abc"}}).machine, "") << "results stored before the machine was";
   EXPECT_EQ(Provenance::from_json(Json::object()).commit, "");  // missing keys: unknown
   EXPECT_NE(error_of([] { Provenance::from_json(Json{{"threads", "two"}}); }).find("provenance: "), std::string::npos);
   EXPECT_EQ(error_of([] { Provenance::from_json(Json::array()); }), "provenance: expected a JSON object");
+}
+
+TEST(Provenance, MachineNamesTheCoresOfThisMachine) {
+  const std::string machine = machine_description();
+  const unsigned cores = std::thread::hardware_concurrency();
+  ASSERT_GT(cores, 0u);
+  EXPECT_NE(machine.find(std::to_string(cores) + (cores == 1 ? " core" : " cores")), std::string::npos) << machine;
+  EXPECT_EQ(machine.find('\n'), std::string::npos) << "one line";
 }
 
 TEST(IntegerLists, OneParserForConfigsAndFlags) {

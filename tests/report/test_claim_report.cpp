@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 ClaimReport tiny_report(const fs::path& dir) {
   ClaimReport r;
   r.title = "Claims <tested> & checked";
-  r.run = {"2026-11-29 13:05:12 UTC", "abc123", 2, 723, "quick"};
+  r.run = {"2026-11-29 13:05:12 UTC", "abc123", 2, 723, "quick", ""};
   ClaimSection s;
   s.id = "copy-state";
   s.title = "1. COPY vs state size";
@@ -168,7 +168,7 @@ TEST(ClaimReport, WritersAreDeterministicApartFromTheRunLine) {
   write_report_html(r, out);
   EXPECT_EQ(read_file(md), md1);
   EXPECT_EQ(read_file(html), html1);
-  r.run = {"2027-01-01 00:00:00 UTC", "", 1, 5, "full"};
+  r.run = {"2027-01-01 00:00:00 UTC", "", 1, 5, "full", ""};
   const auto md_diff = differing_lines(md1, render_report_markdown(r, out));
   const auto html_diff = differing_lines(html1, render_report_html(r, out));
   ASSERT_EQ(md_diff.size(), 1u);
@@ -215,7 +215,9 @@ TEST(ClaimReport, RunMetadataHelpers) {
   EXPECT_TRUE(std::regex_match(utc_now(), std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC)"))) << utc_now();
   const test_support::TempDir dir;
   EXPECT_EQ(git_commit_of(dir.path()), "") << "not a checkout";
-  EXPECT_EQ(run_line({"d", "c", 8, 3725, "quick"}), "Run: d · commit c · 8 threads · 1h02m compute · suite quick");
+  EXPECT_EQ(run_line({"d", "c", 8, 3725, "quick", ""}), "Run: d · commit c · 8 threads · 1h02m compute · suite quick");
+  EXPECT_EQ(run_line({"d", "c", 2, 60, "standard", "Some CPU, 2 cores"}),
+            "Run: d · commit c · 2 threads · 1m00s compute · suite standard · machine Some CPU, 2 cores");
 }
 
 TEST(ClaimReport, PaperClaimsMakeAValidReport) {
