@@ -16,6 +16,7 @@
 //
 // Four steps: the rows (one per done cell: model, task, L, accuracy at L), grouped per task into a
 // TaskGrid; the tables, the plots and the verdict parts of each task from its grid.
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -70,16 +71,20 @@ std::string mamba_group(const CellModel& m) { return m.dims() + " K" + std::to_s
 // group's smallest d_state reaching 95% per length.
 struct TaskGrid {
   std::string task, width;  // width: the main Mamba group, "" when there is none
-  std::vector<double> lengths, states;  // the main group's d_state values
+  std::vector<double> lengths;      // the main Mamba group's and the Transformers' lengths
+  std::vector<double> all_lengths;  // every Mamba group's too (the per-group tables)
+  std::vector<double> states;       // the main group's d_state values
   std::map<std::string, std::vector<CopyRow>> mamba_by_width;  // "d32×2 K4" → rows
   std::map<std::string, std::vector<CopyRow>> transformers;    // model label → rows
   std::vector<SizeAtLength> smallest;                          // the main group's, per length
   int64_t reach = 0;  // the main group's convolution reach n_layer·(d_conv − 1)
-  // The smallest d_state per length beyond the main group's reach: the points of the law fit.
+  // The smallest d_state per length the main group ran beyond its reach: the points of the law fit.
   std::vector<SizeAtLength> fitted() const {
     std::vector<SizeAtLength> out;
-    for (const auto& p : smallest)
-      if (p.length > static_cast<double>(reach)) out.push_back(p);
+    for (const auto& p : smallest) {
+      const bool ran = std::any_of(mamba()->begin(), mamba()->end(), [&](const CopyRow& r) { return r.length == p.length; });
+      if (ran && p.length > static_cast<double>(reach)) out.push_back(p);
+    }
     return out;
   }
   const std::vector<CopyRow>* mamba() const { return width.empty() ? nullptr : &mamba_by_width.at(width); }
@@ -122,11 +127,21 @@ TaskGrid task_grid(const std::vector<CopyRow>& rows, const std::string& task) {
     if (r.task == task) of_task.push_back(r);
   for (const auto& r : of_task)
     (r.model.is_mamba() ? g.mamba_by_width[mamba_group(r.model)] : g.transformers[r.model.label]).push_back(r);
-  g.lengths = distinct(of_task, [](const CopyRow& r) { return r.length; });
-  // The widest group of Mamba cells (most cells; ties: the first by name) is the main one.
+  const auto length_of = [](const CopyRow& r) { return r.length; };
+  g.all_lengths = distinct(of_task, length_of);
+  // The main group of Mamba cells: the most cells; ties: the widest (d_model × n_layer), then the
+  // first by name.
   size_t most = 0;
-  for (const auto& [label, group] : g.mamba_by_width)
-    if (g.width.empty() || group.size() > most) g.width = label, most = group.size();
+  int64_t widest = 0;
+  for (const auto& [label, group] : g.mamba_by_width) {
+    const int64_t size = group.front().model.width * group.front().model.depth;
+    if (g.width.empty() || group.size() > most || (group.size() == most && size > widest))
+      g.width = label, most = group.size(), widest = size;
+  }
+  std::vector<CopyRow> shown;  // the main group's and the Transformers' rows
+  if (const auto* mamba = g.mamba()) shown = *mamba;
+  for (const auto& [label, rows] : g.transformers) shown.insert(shown.end(), rows.begin(), rows.end());
+  g.lengths = distinct(shown, length_of);
   if (const auto* mamba = g.mamba()) {
     g.states = distinct(*mamba, [](const CopyRow& r) { return r.model.d_state; });
     g.smallest = smallest_states(*mamba, g.lengths);
@@ -167,7 +182,7 @@ ReportTable capacity_table(const TaskGrid& g) {
                     {g.length_column(), "Mamba", "d_state", "state values", "state bits", "string bits L·log2 V",
                      "state / string bits", "within conv reach"},
                     {}};
-  for (double L : g.lengths)
+  for (double L : g.all_lengths)
     for (const auto& [group, rows] : g.mamba_by_width)
       for (double N : distinct(rows, [](const CopyRow& r) { return r.model.d_state; }))
         for (const auto& r : rows)
@@ -197,17 +212,20 @@ std::string reach_note(const TaskGrid& g) {
                               "): no state is needed to copy them, so they are left out of the growth-law fit.";
 }
 
-// Smallest d_state per length for every Mamba width (only when there are several).
+// Smallest d_state per length for every Mamba width (only when there are several); "–" when no
+// d_state of the group reached 95% there, "not run" when the group has no cell at that length.
 ReportTable widths_table(const TaskGrid& g) {
-  ReportTable table{g.task + ": smallest d_state reaching 95%, by Mamba width, depth and d_conv (K)", {g.length_column()}, {}};
-  std::vector<std::vector<SizeAtLength>> per_width;
-  for (const auto& [label, rows] : g.mamba_by_width) {
-    table.header.push_back("Mamba " + label);
-    per_width.push_back(smallest_states(rows, g.lengths));
-  }
-  for (size_t i = 0; i < g.lengths.size(); ++i) {
-    std::vector<std::string> row{number_text(g.lengths[i])};
-    for (const auto& points : per_width) row.push_back(number_text(points[i].smallest_size));
+  ReportTable table{g.task + ": smallest d_state reaching 95%, by Mamba width, depth and d_conv (K); – = none of "
+                        "the group's d_state reached it",
+                    {g.length_column()},
+                    {}};
+  for (const auto& [label, rows] : g.mamba_by_width) table.header.push_back("Mamba " + label);
+  for (double L : g.all_lengths) {
+    std::vector<std::string> row{number_text(L)};
+    for (const auto& [label, rows] : g.mamba_by_width) {
+      const bool ran = std::any_of(rows.begin(), rows.end(), [&](const CopyRow& r) { return r.length == L; });
+      row.push_back(ran ? number_text(smallest_states(rows, {L}).front().smallest_size) : "not run");
+    }
     table.rows.push_back(row);
   }
   return table;
