@@ -1,0 +1,20 @@
+# FLOPs per generated token (analytic) — data in cost_flops_per_token.csv
+set datafile separator ','
+set title 'FLOPs per generated token (analytic)'
+set xlabel 'position t (tokens)'
+set ylabel 'FLOPs per token'
+set key top left box opaque
+set grid
+set logscale x
+set logscale y
+set terminal pngcairo size 900,600 noenhanced font 'Sans,11'
+set output 'cost_flops_per_token.png'
+plot 'cost_flops_per_token.csv' skip 1 using 2:($1 == 0 ? $3 : 1/0) with lines lw 2 title 'mamba d128×4 N16', \
+     'cost_flops_per_token.csv' skip 1 using 2:($1 == 1 ? $3 : 1/0) with lines lw 2 title 'transformer d128×2', \
+     'cost_flops_per_token.csv' skip 1 using 2:($1 == 2 ? $3 : 1/0) with lines lw 2 title 'window W1024 d128×2'
+set terminal svg size 900,600 font 'Sans,11' noenhanced
+set output 'cost_flops_per_token.svg'
+plot 'cost_flops_per_token.csv' skip 1 using 2:($1 == 0 ? $3 : 1/0) with lines lw 2 title 'mamba d128×4 N16', \
+     'cost_flops_per_token.csv' skip 1 using 2:($1 == 1 ? $3 : 1/0) with lines lw 2 title 'transformer d128×2', \
+     'cost_flops_per_token.csv' skip 1 using 2:($1 == 2 ? $3 : 1/0) with lines lw 2 title 'window W1024 d128×2'
+unset output

@@ -1,0 +1,26 @@
+# score at the source: mamba, d_state 4, d_model 32, trained to length 17 (cell 22066e12) — data in theory_scores_mamba_22066e12.csv
+set datafile separator ','
+set title 'score at the source: mamba, d_state 4, d_model 32, trained to length 17 (cell 22066e12)'
+set xlabel 'copy distance L (tokens)'
+set ylabel 'score (log scale)'
+set key center right box opaque
+set grid
+set logscale x
+set logscale y
+set terminal pngcairo size 900,600 noenhanced font 'Sans,11'
+set output 'theory_scores_mamba_22066e12.png'
+plot 'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 0 ? $3 : 1/0) with points lw 2 title 'layer 0: raw score |C_i.B_j| at the source', \
+     'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 1 ? $3 : 1/0) with linespoints lw 2 title 'layer 0: needed 1/alpha', \
+     'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 2 ? $3 : 1/0) with lines lw 2 title 'layer 0: (1/a)^(L-1), a = per-step decay (Thm 1)', \
+     'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 3 ? $3 : 1/0) with points lw 2 title 'layer 1: raw score |C_i.B_j| at the source', \
+     'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 4 ? $3 : 1/0) with linespoints lw 2 title 'layer 1: needed 1/alpha', \
+     'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 5 ? $3 : 1/0) with lines lw 2 title 'layer 1: (1/a)^(L-1), a = per-step decay (Thm 1)'
+set terminal svg size 900,600 font 'Sans,11' noenhanced
+set output 'theory_scores_mamba_22066e12.svg'
+plot 'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 0 ? $3 : 1/0) with points lw 2 title 'layer 0: raw score |C_i.B_j| at the source', \
+     'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 1 ? $3 : 1/0) with linespoints lw 2 title 'layer 0: needed 1/alpha', \
+     'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 2 ? $3 : 1/0) with lines lw 2 title 'layer 0: (1/a)^(L-1), a = per-step decay (Thm 1)', \
+     'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 3 ? $3 : 1/0) with points lw 2 title 'layer 1: raw score |C_i.B_j| at the source', \
+     'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 4 ? $3 : 1/0) with linespoints lw 2 title 'layer 1: needed 1/alpha', \
+     'theory_scores_mamba_22066e12.csv' skip 1 using 2:($1 == 5 ? $3 : 1/0) with lines lw 2 title 'layer 1: (1/a)^(L-1), a = per-step decay (Thm 1)'
+unset output
