@@ -64,6 +64,11 @@ std::vector<double> distinct(const std::vector<CopyRow>& rows, Field field) {
   return {values.begin(), values.end()};
 }
 
+// Whether any of the rows was trained at this length.
+bool ran_at(const std::vector<CopyRow>& rows, double length) {
+  return std::any_of(rows.begin(), rows.end(), [&](const CopyRow& r) { return r.length == length; });
+}
+
 // "d32×2 K4": a Mamba group's width, depth and convolution taps.
 std::string mamba_group(const CellModel& m) { return m.dims() + " K" + std::to_string(m.d_conv); }
 
@@ -82,8 +87,7 @@ struct TaskGrid {
   std::vector<SizeAtLength> fitted() const {
     std::vector<SizeAtLength> out;
     for (const auto& p : smallest) {
-      const bool ran = std::any_of(mamba()->begin(), mamba()->end(), [&](const CopyRow& r) { return r.length == p.length; });
-      if (ran && p.length > static_cast<double>(reach)) out.push_back(p);
+      if (ran_at(*mamba(), p.length) && p.length > static_cast<double>(reach)) out.push_back(p);
     }
     return out;
   }
@@ -223,8 +227,7 @@ ReportTable widths_table(const TaskGrid& g) {
   for (double L : g.all_lengths) {
     std::vector<std::string> row{number_text(L)};
     for (const auto& [label, rows] : g.mamba_by_width) {
-      const bool ran = std::any_of(rows.begin(), rows.end(), [&](const CopyRow& r) { return r.length == L; });
-      row.push_back(ran ? number_text(smallest_states(rows, {L}).front().smallest_size) : "not run");
+      row.push_back(ran_at(rows, L) ? number_text(smallest_states(rows, {L}).front().smallest_size) : "not run");
     }
     table.rows.push_back(row);
   }
