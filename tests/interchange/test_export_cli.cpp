@@ -46,8 +46,8 @@ TEST(ExportCli, HuggingFaceRoundTripGivesIdenticalLogits) {
   for (const char* name : {"config.json", "model.safetensors", "freelunch.json"})
     EXPECT_TRUE(fs::exists(dir / "hf" / name)) << name;
 
-  const auto original = load_checkpoint(run);
-  const auto back = load_checkpoint(dir / "hf");
+  auto original = load_checkpoint(run);
+  auto back = load_checkpoint(dir / "hf");
   EXPECT_EQ(back.config.to_json(), original.config.to_json());
   torch::NoGradGuard no_grad;
   const auto tokens = torch::randint(0, original.config.model.vocab_size, {3, 11}, torch::kLong);  // (B, L)
