@@ -156,7 +156,7 @@ RunConfig checkpoint_config(const fs::path& dir, const Json& manifest) {
 LoadedCheckpoint load_foreign_checkpoint(const fs::path& dir, interchange::CheckpointLayout layout, bool with_weights) {
   auto foreign = interchange::read_foreign_checkpoint(dir, layout, with_weights);
   LoadedCheckpoint ck;
-  ck.config = RunConfig::from_raw(std::move(foreign.config), foreign.recorded_vocab);
+  ck.config = RunConfig::from_document(std::move(foreign.config), foreign.recorded_vocab);
   if (!with_weights) return ck;
   ck.task = ck.config.make_task();
   ck.model = LanguageModel(ck.config.model);
