@@ -5,8 +5,9 @@
 #
 # Usage: scripts/sanitize.sh [--torch-free | --quick | --filter GTEST_FILTER] [--jobs N] [--build-only]
 #   --torch-free   build and run only the torch-free part: src/core (config, safetensors, atomic
-#                  files), src/tasks, model/run configs, evaluation sets and data sources, with
-#                  their tests (tests/core, tests/tasks), compiled directly into
+#                  files), src/tasks, model/run configs, evaluation sets and data sources, the
+#                  export/import of src/interchange, with their tests (tests/core, tests/tasks,
+#                  tests/interchange but its CLI test), compiled directly into
 #                  build-asan/torch-free/ (no CMake, no libtorch: minutes, not the full build)
 #   --quick        the full build, but only the torch-free tests
 #   --filter F     the full build and a GoogleTest filter, e.g. 'Config*:Safetensors*'
@@ -25,7 +26,7 @@ cd "$(dirname "$0")/.."
 
 quick='Config*:Safetensors*:SafetensorsDType*:AtomicFileTest*:CopyTask*:Vocab*:DatasetTask*:LisTask*:'
 quick+='EditDistanceTask*:ArithmeticTask*:DpTasks*:NgramLookup*:Lookup*:AssocRecall*:LocalDp*:InputValidation*:'
-quick+='TaskInputValidation*:InputFiles*:ShippedConfigs*:ModelFamily*'
+quick+='TaskInputValidation*:InputFiles*:ShippedConfigs*:ModelFamily*:GgufExport*:HfExport*:ForeignCheckpoint*'
 filter='*'
 jobs=2
 build_only=0
@@ -58,11 +59,15 @@ if ((torch_free)); then
   flags=(-std=c++17 -O1 -g -D_GLIBCXX_USE_CXX11_ABI=1 -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1
          "-DFREELUNCH_SOURCE_DIR=\"$PWD\"" -Isrc -Itests $sanitizers)
   sources=(src/core/atomic_file.cpp src/core/config.cpp src/core/json_duplicate_keys.cpp src/core/memory_budget.cpp
-           src/core/safetensors.cpp src/models/model_config.cpp
+           src/core/safetensors.cpp src/core/output_path.cpp src/core/progress.cpp src/models/model_config.cpp
+           src/interchange/*.cpp
            src/train/run_config.cpp src/data/data_source.cpp src/data/eval_set.cpp src/tasks/*.cpp
            tests/support/fixtures.cpp tests/support/small_dataset.cpp tests/core/test_config.cpp
            tests/core/test_safetensors.cpp tests/core/test_atomic_file.cpp tests/core/test_input_validation.cpp
-           tests/core/test_input_files.cpp tests/models/test_model_family.cpp tests/tasks/*.cpp)
+           tests/core/test_input_files.cpp tests/models/test_model_family.cpp tests/tasks/*.cpp
+           tests/interchange/gguf_reader.cpp tests/interchange/export_fixture.cpp
+           tests/interchange/test_gguf_export.cpp tests/interchange/test_hf_export.cpp
+           tests/interchange/test_foreign_checkpoint.cpp)
   running=0
   objects=()  # only this list's objects: a stale one of a moved source would be linked twice
   for src in "${sources[@]}"; do

@@ -9,6 +9,7 @@ void add_train_command(CLI::App& root);
 void add_eval_command(CLI::App& root);
 void add_generate_command(CLI::App& root);
 void add_info_command(CLI::App& root);
+void add_export_command(CLI::App& root);
 void add_compare_command(CLI::App& root);
 void add_keys_command(CLI::App& root);
 void add_tasks_command(CLI::App& root);

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   fl::cli::add_eval_command(app);
   fl::cli::add_generate_command(app);
   fl::cli::add_info_command(app);
+  fl::cli::add_export_command(app);
   fl::cli::add_compare_command(app);
   fl::cli::add_keys_command(app);
   fl::cli::add_tasks_command(app);

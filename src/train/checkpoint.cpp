@@ -5,6 +5,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/memory_budget.h"
+#include "interchange/foreign_checkpoint.h"
 #include "train/checksum.h"
 #include "train/tensor_bytes.h"
 
@@ -151,11 +152,30 @@ RunConfig checkpoint_config(const fs::path& dir, const Json& manifest) {
   return RunConfig::load(dir / "config.json", {}, read_recorded_vocab(dir, manifest));
 }
 
+// A directory another tool wrote (interchange/foreign_checkpoint.h), as a checkpoint without manifest.
+LoadedCheckpoint load_foreign_checkpoint(const fs::path& dir, interchange::CheckpointLayout layout, bool with_weights) {
+  auto foreign = interchange::read_foreign_checkpoint(dir, layout, with_weights);
+  LoadedCheckpoint ck;
+  ck.config = RunConfig::from_document(std::move(foreign.config), foreign.recorded_vocab);
+  if (!with_weights) return ck;
+  ck.task = ck.config.make_task();
+  ck.model = LanguageModel(ck.config.model);
+  load_weights(foreign.weights, foreign.weights_source, ck.model);
+  ck.model->eval();
+  return ck;
+}
+
 }  // namespace
 
-RunConfig load_checkpoint_config(const fs::path& dir) { return checkpoint_config(dir, checkpoint_manifest(dir)); }
+RunConfig load_checkpoint_config(const fs::path& dir) {
+  const auto layout = interchange::checkpoint_layout(dir);
+  if (layout != interchange::CheckpointLayout::freelunch) return load_foreign_checkpoint(dir, layout, false).config;
+  return checkpoint_config(dir, checkpoint_manifest(dir));
+}
 
 LoadedCheckpoint load_checkpoint(const fs::path& dir) {
+  const auto layout = interchange::checkpoint_layout(dir);
+  if (layout != interchange::CheckpointLayout::freelunch) return load_foreign_checkpoint(dir, layout, true);
   LoadedCheckpoint ck;
   ck.manifest = checkpoint_manifest(dir);
   ck.config = checkpoint_config(dir, ck.manifest);

@@ -9,7 +9,9 @@
 // manifest is the commit point: a directory whose manifest verifies is complete. Loading
 // verifies every file it reads against the manifest; directories written before manifests
 // existed (no checkpoint.json) still load, checked only by the safetensors parser and the names,
-// shapes, dtypes and tied head below.
+// shapes, dtypes and tied head below. load_checkpoint and load_checkpoint_config also read a
+// Hugging Face or state-spaces/mamba directory with a freelunch.json (interchange/
+// foreign_checkpoint.h, docs/EXPORT.md) as a checkpoint without manifest.
 #pragma once
 #include <filesystem>
 #include <memory>

@@ -100,11 +100,15 @@ RunConfig RunConfig::load(const std::filesystem::path& path, const std::vector<s
                           const std::vector<std::string>& recorded_vocab) {
   RawConfig raw = RawConfig::from_file(path);
   for (const auto& o : overrides) raw.apply_override(o);
+  return from_document(std::move(raw), recorded_vocab);
+}
+
+RunConfig RunConfig::from_document(RawConfig raw, const std::vector<std::string>& recorded_vocab) {
+  const std::string source = raw.source + ": ";
   std::set<std::string> given;  // the keys the user set, in the file or with --set
   for (const auto& [key, value] : raw.values) given.insert(key);
   for (const auto& [key, text] : raw.overrides) given.insert(key);
   RunConfig rc = from_raw(std::move(raw), recorded_vocab);
-  const std::string source = path.string() + ": ";
   require(given.count("model.type") != 0, source + "model.type is not set (mamba, transformer or window); every other "
                                                    "key has a default (docs/CONFIG.md)");
   for (const auto& key : given) {

@@ -44,6 +44,9 @@ struct RunConfig {
   static RunConfig load(const std::filesystem::path& path, const std::vector<std::string>& overrides,
                         const std::vector<std::string>& recorded_vocab = {});
   static RunConfig from_raw(RawConfig raw, const std::vector<std::string>& recorded_vocab = {});
+  // A document the user wrote (a config file with its --set overrides, a freelunch.json): as
+  // from_raw, and model.type must be set and no key may belong to another model family.
+  static RunConfig from_document(RawConfig raw, const std::vector<std::string>& recorded_vocab = {});
   // Every key but the task's own ("task.*" parameters come from task_param_specs).
   static std::vector<ParamSpec> general_specs();
   std::unique_ptr<Task> make_task() const;
