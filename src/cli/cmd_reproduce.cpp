@@ -1,4 +1,5 @@
-// freelunch reproduce [--quick | --standard | --full | --suite DIR] [--dir DIR] [--workers N] [--report-only]
+// freelunch reproduce [--quick | --standard | --full | --suite DIR] [--dir DIR] [--store URL] [--workers N]
+//                     [--report-only]
 // Runs the suite of sweeps, the cost measurement and the theory constructions, then writes the
 // claim report (index.md, index.html) from the stored results (docs/REPRODUCE.md).
 #include <ATen/Parallel.h>
@@ -27,7 +28,7 @@ namespace {
 
 struct ReproduceArgs {
   bool quick = false, standard = false, full = false, report_only = false, quiet = false;
-  std::string suite, dir;
+  std::string suite, dir, store;
   int workers = 0;
 };
 
@@ -47,23 +48,26 @@ void add_reproduce_command(CLI::App& root) {
   standard->excludes(full)->excludes(suite);
   full->excludes(suite);
   cmd->add_option("--dir", a->dir, "results directory (default results/reproduce/<suite name>)");
+  add_store_option(cmd, a->store);
   cmd->add_option("--workers", a->workers, "sweep worker processes sharing the threads (default: one per thread)")
       ->check(CLI::Range(1, 256));
   cmd->add_flag("--report-only", a->report_only, "rebuild the report from the stored results; run nothing");
   cmd->add_flag("--quiet", a->quiet, "no progress output");
   cmd->callback([a] {
+    if (!a->store.empty()) check_store_url(a->store);
     const fs::path suite_dir = !a->suite.empty() ? fs::path(a->suite) : reproduce::shipped_suite_dir(a->full ? "full" : a->standard ? "standard" : "quick", FREELUNCH_SOURCE_DIR);
     const auto suite = reproduce::Suite::load(suite_dir);
     reproduce::ReproduceOptions o;
     o.dir = a->dir.empty() ? fs::path("results") / "reproduce" / suite.name : fs::path(a->dir);
     require_output_directory(o.dir, "--dir");
     o.workers = a->workers > 0 ? a->workers : std::max(1, at::get_num_threads());
+    o.store = a->store;
     o.report_only = a->report_only;
     o.progress = !a->quiet;
     o.repo_dir = FREELUNCH_SOURCE_DIR;
     const int threads = threads_per_worker(o.workers);
-    o.worker_command = [threads](const fs::path& file, const fs::path& dir, int64_t seeds) {
-      return sweep_worker_command(threads, file, dir, seeds);
+    o.worker_command = [threads](const fs::path& file, const SweepOptions& sweep, int64_t seeds) {
+      return sweep_worker_command(threads, file, sweep.dir, seeds, sweep.store, sweep.store_name);
     };
     if (o.progress)
       std::fprintf(stderr, "reproduce: suite %s → %s (%d worker%s)\n", suite_dir.string().c_str(),

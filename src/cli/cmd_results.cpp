@@ -1,23 +1,27 @@
-// freelunch results DIR [--where key=value …] [--columns a,b,…] [--csv FILE]
-// The table of a sweep's cells from DIR/results.sqlite; --csv also writes it (atomically).
+// freelunch results DIR|NAME [--store URL] [--where key=value …] [--columns a,b,…] [--csv FILE]
+// The table of a sweep's cells from DIR/results.sqlite, or of the sweep NAME in a PostgreSQL
+// store; --csv also writes it (atomically).
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/atomic_file.h"
 #include "core/output_path.h"
 #include "experiments/results_query.h"
-#include "experiments/sweep_runner.h"
+#include "experiments/sweep_store.h"
 
 namespace fl::cli {
 
 void add_results_command(CLI::App& root) {
   struct Args {
-    std::string dir, csv;
+    std::string sweep, store, csv;
     std::vector<std::string> where, columns;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = root.add_subcommand("results", "show, filter and export the results of a sweep");
-  cmd->add_option("dir", args->dir, "sweep directory (holds results.sqlite)")->required();
+  cmd->add_option("sweep", args->sweep, "sweep directory (holds results.sqlite), or with --store the sweep's name")
+      ->required();
+  add_store_option(cmd, args->store);
   cmd->add_option("--where", args->where, "keep cells where key=value or key!=value (repeatable; any column)")
       ->allow_extra_args(false);
   cmd->add_option("--columns", args->columns,
@@ -28,7 +32,10 @@ void add_results_command(CLI::App& root) {
   cmd->add_option("--csv", args->csv, "also write the table to this CSV file (full precision)");
   cmd->callback([args] {
     if (!args->csv.empty()) require_output_file(args->csv, "--csv");
-    const auto rows = ResultsStore(results_file(args->dir), ResultsStore::Open::kReadOnly).rows();
+    if (!args->store.empty()) check_store_url(args->store);
+    const auto rows = args->store.empty()
+                          ? open_sweep_store(args->sweep, "", SweepStore::Open::kReadOnly)->rows()
+                          : open_sweep_store(args->store, args->sweep, SweepStore::Open::kReadOnly)->rows();
     const auto table = select_results(rows, args->where, args->columns);
     std::printf("%s%zu of %s\n", render_results(table).c_str(), table.rows.size(), status_line(rows).c_str());
     if (!args->csv.empty()) {

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/error.h"
 #include "core/rng.h"
+#include "experiments/postgres_url.h"
 
 namespace fl::cli {
 
@@ -28,6 +30,17 @@ int threads_per_worker(int workers) {
                  "freelunch: note: %d workers but %d thread%s (--threads): each worker runs one thread, %d in all\n",
                  workers, threads, threads == 1 ? "" : "s", workers);
   return std::max(1, threads / workers);
+}
+
+CLI::Option* add_store_option(CLI::App* cmd, std::string& url) {
+  return cmd->add_option("--store", url,
+                         "a PostgreSQL database shared by workers on many machines, postgresql://USER@HOST:PORT/DB "
+                         "(password in a password file: passfile= or PGPASSFILE)");
+}
+
+void check_store_url(const std::string& url) {
+  require(is_postgres_url(url), "--store '" + redacted_url(url) +
+                                    "': expected a postgresql:// or postgres:// URL (a sweep directory is --dir)");
 }
 
 }  // namespace fl::cli

@@ -16,4 +16,9 @@ CLI::Option* add_seed_option(CLI::App* cmd, int64_t& seed, const std::string& do
 // so (each worker needs one; the work still runs, oversubscribed).
 int threads_per_worker(int workers);
 
+// --store URL: a PostgreSQL database as the sweeps' shared store (docs/SWEEPS.md). The value is
+// checked in the callback (check_store_url): a postgresql:// or postgres:// URL.
+CLI::Option* add_store_option(CLI::App* cmd, std::string& url);
+void check_store_url(const std::string& url);
+
 }  // namespace fl::cli

@@ -1,7 +1,5 @@
 #include "experiments/results_store.h"
 
-#include <chrono>
-
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "experiments/sqlite_db.h"
@@ -50,30 +48,6 @@ Json parse_json_column(const std::string& text, const SqliteDb& db, const std::s
   require(!j.is_discarded(), db.name() + ": cell " + hash + " has a corrupted " + column + " column");
   return j;
 }
-
-}  // namespace
-
-const char* status_name(CellStatus status) {
-  switch (status) {
-    case CellStatus::kQueued: return "queued";
-    case CellStatus::kRunning: return "running";
-    case CellStatus::kDone: return "done";
-    case CellStatus::kFailed: return "failed";
-  }
-  return "?";
-}
-
-CellStatus parse_status(const std::string& name) {
-  for (auto s : {CellStatus::kQueued, CellStatus::kRunning, CellStatus::kDone, CellStatus::kFailed})
-    if (name == status_name(s)) return s;
-  throw Error("unknown cell status '" + name + "'");
-}
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-namespace {
 
 // The bytes of a new, empty results database (schema and version, nothing else).
 std::string empty_database() {
@@ -169,9 +143,7 @@ std::optional<Claim> ResultsStore::claim_next(const std::unordered_set<std::stri
       if (!allowed.count(hash)) continue;
       if (q.get_text(1) == "running") {
         const WorkerId holder{q.get_text(2), q.get_int(3), q.get_int(4)};
-        const bool vanished =
-            holder.host == me.host ? !holder.alive_here() : now - q.get_double(5) > lease_seconds;
-        if (!vanished) continue;
+        if (!holder_vanished(holder, q.get_double(5), me, now, lease_seconds)) continue;
       }
       claim = Claim{hash, parse_json_column(q.get_text(7), *db_, hash, "config"), q.get_int(6) + 1};
     }

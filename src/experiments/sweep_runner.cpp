@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -32,12 +33,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using StoreOpener = std::function<std::unique_ptr<SweepStore>()>;
+
 // Refreshes the heartbeat of a claimed cell from a background thread with its own connection,
 // so that a holder on another host can tell a long cell from a dead worker.
 class Heartbeat {
  public:
-  Heartbeat(fs::path db, Claim claim, WorkerId me, double interval_seconds)
-      : db_(std::move(db)), claim_(std::move(claim)), me_(std::move(me)),
+  Heartbeat(StoreOpener open, Claim claim, WorkerId me, double interval_seconds)
+      : open_(std::move(open)), claim_(std::move(claim)), me_(std::move(me)),
         interval_(std::chrono::duration<double>(interval_seconds)), thread_([this] { loop(); }) {}
   ~Heartbeat() {
     {
@@ -50,21 +53,22 @@ class Heartbeat {
 
  private:
   void loop() {
-    std::unique_ptr<ResultsStore> store;
+    std::unique_ptr<SweepStore> store;
     std::unique_lock<std::mutex> lock(mutex_);
     while (!wake_.wait_for(lock, interval_, [this] { return stop_; })) {
       lock.unlock();
       try {
-        if (!store) store = std::make_unique<ResultsStore>(db_, ResultsStore::Open::kExisting);
+        if (!store) store = open_();
         store->heartbeat(claim_, me_, unix_now());
       } catch (const std::exception&) {
+        store.reset();
         // Best effort: a missed beat only matters to holders on other hosts, after the lease.
       }
       lock.lock();
     }
   }
 
-  const fs::path db_;
+  const StoreOpener open_;
   const Claim claim_;
   const WorkerId me_;
   const std::chrono::duration<double> interval_;
@@ -141,7 +145,7 @@ std::string counts_status(const Counts& c) {
 // signal has arrived (a signal during a cell's last step or final evaluation lets that cell
 // finish); a signal during training stops the cell at a checkpoint (TrainingInterrupted), the
 // cell staying 'running' under this soon dead process, so the next claim resumes it.
-int64_t work(const SweepSpec& spec, const SweepOptions& options, ResultsStore& store, Progress* progress,
+int64_t work(const SweepSpec& spec, const SweepOptions& options, SweepStore& store, Progress* progress,
              const StopSignals& signals) {
   const auto allowed = spec.hashes();
   const auto keys = spec.varied_keys();
@@ -154,7 +158,8 @@ int64_t work(const SweepSpec& spec, const SweepOptions& options, ResultsStore& s
     std::optional<CellResult> result;
     std::string error;
     {
-      Heartbeat heartbeat(results_file(options.dir), *claim, me, options.heartbeat_seconds);
+      Heartbeat heartbeat([&] { return open_sweep_store(spec, options, SweepStore::Open::kExisting); }, *claim, me,
+                          options.heartbeat_seconds);
       try {
         result = train_cell(*claim, cell_dir(options.dir, claim->hash));
       } catch (const TrainingInterrupted&) {
@@ -194,7 +199,7 @@ pid_t spawn_worker(const std::vector<std::string>& command) {
 // process groups of their own, so a stop signal (Ctrl-C, a `kill`, a job scheduler) reaches
 // them once, from here: forwarded, each stops its cell at a checkpoint and dies of it. Returns
 // the stop signal, if one arrived here or stopped a worker, else 0.
-int supervise(const SweepSpec& spec, const SweepOptions& options, int64_t workers, ResultsStore& store,
+int supervise(const SweepSpec& spec, const SweepOptions& options, int64_t workers, SweepStore& store,
               Progress& progress, const StopSignals& signals) {
   std::vector<pid_t> children;
   for (int64_t i = 0; i < workers; ++i) children.push_back(spawn_worker(options.worker_command));
@@ -232,6 +237,12 @@ int supervise(const SweepSpec& spec, const SweepOptions& options, int64_t worker
 fs::path results_file(const fs::path& sweep_dir) { return sweep_dir / ResultsStore::kFileName; }
 fs::path cell_dir(const fs::path& sweep_dir, const std::string& hash) { return sweep_dir / "cells" / hash; }
 
+std::unique_ptr<SweepStore> open_sweep_store(const SweepSpec& spec, const SweepOptions& options,
+                                             SweepStore::Open mode) {
+  return open_sweep_store(options.store.empty() ? options.dir.string() : options.store,
+                          options.store_name.empty() ? spec.name : options.store_name, mode);
+}
+
 std::string SweepSummary::line(const std::string& name) const {
   std::string s = "sweep " + name + ": " + std::to_string(cells) + " cells: " + std::to_string(done) + " done, " +
                   std::to_string(skipped) + " skipped (done before), " + std::to_string(failed) + " failed";
@@ -241,8 +252,8 @@ std::string SweepSummary::line(const std::string& name) const {
 
 int64_t run_sweep_worker(const SweepSpec& spec, const SweepOptions& options) {
   StopSignals signals;
-  ResultsStore store(results_file(options.dir), ResultsStore::Open::kExisting);
-  const int64_t ran = work(spec, options, store, nullptr, signals);
+  const auto store = open_sweep_store(spec, options, SweepStore::Open::kExisting);
+  const int64_t ran = work(spec, options, *store, nullptr, signals);
   if (const int signal = signals.received())
     throw TrainingInterrupted(signal, "sweep worker stopped by " + signal_name(signal) + " between cells");
   return ran;
@@ -253,7 +264,8 @@ SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& options) {
   std::error_code ec;
   fs::create_directories(options.dir, ec);
   require(!ec, options.dir.string() + ": cannot create the sweep directory: " + ec.message());
-  ResultsStore store(results_file(options.dir), ResultsStore::Open::kCreate);
+  const auto opened = open_sweep_store(spec, options, SweepStore::Open::kCreate);
+  SweepStore& store = *opened;
   store.enqueue(spec.cells, /*requeue_failed=*/true);
   const auto before = count(store.statuses(), spec);
 

@@ -1,5 +1,6 @@
-// Runs a sweep: registers its cells in <dir>/results.sqlite, then claims and trains them one at
-// a time, each into <dir>/cells/<hash>/ (config.json, metrics.jsonl, summary.json, checkpoint)
+// Runs a sweep: registers its cells in its store (<dir>/results.sqlite, or a PostgreSQL database
+// shared by several machines: experiments/sweep_store.h), then claims and trains them one at a
+// time, each into <dir>/cells/<hash>/ (config.json, metrics.jsonl, summary.json, checkpoint)
 // through train_run, storing the metrics in the cell's row. With workers > 1 the calling
 // process spawns that many worker processes (worker_command) that share the queue, and only
 // watches their progress. A cell that throws is recorded as failed with its one-line error and
@@ -11,15 +12,19 @@
 // TrainingInterrupted; a second signal kills at once (the worker processes die with it).
 #pragma once
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "experiments/sweep_spec.h"
+#include "experiments/sweep_store.h"
 
 namespace fl {
 
 struct SweepOptions {
-  std::filesystem::path dir;                // the sweep directory (created)
+  std::filesystem::path dir;                // the sweep directory (created): run directories, SQLite store
+  std::string store;                        // a postgresql:// URL: the store, shared; "" = <dir>/results.sqlite
+  std::string store_name;                   // the sweep's name in a PostgreSQL store ("" = the spec's name)
   int workers = 1;                          // > 1: worker processes started from worker_command
   std::vector<std::string> worker_command;  // argv of one worker process (needed when workers > 1)
   bool progress = true;                     // progress bar on stderr
@@ -38,6 +43,9 @@ struct SweepSummary {
 };
 
 std::filesystem::path results_file(const std::filesystem::path& sweep_dir);
+// The store of `options` (the directory's SQLite file, or the URL's schema for the sweep).
+std::unique_ptr<SweepStore> open_sweep_store(const SweepSpec& spec, const SweepOptions& options,
+                                             SweepStore::Open mode);
 std::filesystem::path cell_dir(const std::filesystem::path& sweep_dir, const std::string& hash);
 
 // Enqueues the spec's cells (failed ones again), runs them, and summarises; TrainingInterrupted

@@ -12,8 +12,8 @@
 #include "core/provenance.h"
 #include "core/timing.h"
 #include "cost/run_cost.h"
-#include "experiments/results_store.h"
 #include "experiments/sweep_runner.h"
+#include "experiments/sweep_store.h"
 #include "render/text.h"
 #include "report/html_report.h"
 #include "report/paper_claims.h"
@@ -81,13 +81,25 @@ Part scores_part(const fs::path& dir, const std::vector<CellRow>& cells) {
 }
 fs::path sweep_dir(const fs::path& dir, const std::string& id) { return dir / "sweeps" / id; }
 
+// The options of one suite sweep: its directory under DIR, and its store.
+SweepOptions sweep_options(const Suite& suite, const SuiteSweep& sweep, const ReproduceOptions& o) {
+  SweepOptions so;
+  so.dir = sweep_dir(o.dir, sweep.id);
+  so.store = o.store;
+  if (!o.store.empty()) so.store_name = store_sweep_name(suite, sweep);
+  so.workers = o.workers;
+  so.progress = o.progress;
+  return so;
+}
+
 // The sweep's cells that the suite still has (an edited suite leaves its old cells in the database).
-std::vector<CellRow> sweep_rows(const fs::path& dir, const SuiteSweep& sweep) {
-  const fs::path file = results_file(sweep_dir(dir, sweep.id));
-  if (!fs::is_regular_file(file)) return {};
+std::vector<CellRow> sweep_rows(const Suite& suite, const ReproduceOptions& o, const SuiteSweep& sweep) {
+  const SweepOptions so = sweep_options(suite, sweep, o);
+  const std::string location = so.store.empty() ? so.dir.string() : so.store;
+  if (!sweep_store_exists(location, so.store_name)) return {};
   const auto wanted = sweep.spec.hashes();
   std::vector<CellRow> rows;
-  for (auto& row : ResultsStore(file, ResultsStore::Open::kReadOnly).rows())
+  for (auto& row : open_sweep_store(sweep.spec, so, SweepStore::Open::kReadOnly)->rows())
     if (wanted.count(row.hash)) rows.push_back(std::move(row));
   return rows;
 }
@@ -98,12 +110,12 @@ void header(const ReproduceOptions& o, int part, const std::string& text) {
 
 // Runs one suite sweep; true when it trained any cell.
 bool run_suite_sweep(const Suite& suite, const SuiteSweep& sweep, int part, const ReproduceOptions& o) {
-  SweepOptions so;
-  so.dir = sweep_dir(o.dir, sweep.id);
-  so.workers = o.workers;
-  so.progress = o.progress;
-  if (o.workers > 1)
-    so.worker_command = o.worker_command(fs::absolute(sweep.file), fs::absolute(so.dir), suite.seeds);
+  SweepOptions so = sweep_options(suite, sweep, o);
+  if (o.workers > 1) {
+    SweepOptions absolute = so;
+    absolute.dir = fs::absolute(so.dir);
+    so.worker_command = o.worker_command(fs::absolute(sweep.file), absolute, suite.seeds);
+  }
   header(o, part,
          sweep.id + ": sweep " + sweep.file.string() + ", " + std::to_string(sweep.spec.cells.size()) + " cells");
   const SweepSummary summary = run_sweep(sweep.spec, so);
@@ -142,7 +154,7 @@ double seconds_of(const std::function<void()>& work) {
 bool run_theory_part(const Suite& suite, const ReproduceOptions& o) {
   const Part copy = copy_theory_part(suite, o.dir), local = local_dp_theory_part(suite, o.dir);
   const SuiteSweep& copy_sweep = suite.sweep("copy-state");
-  const auto score_cells = cells_for_scores(select_learning_rates(sweep_rows(o.dir, copy_sweep)).cells);
+  const auto score_cells = cells_for_scores(select_learning_rates(sweep_rows(suite, o, copy_sweep)).cells);
   const Part scores = scores_part(o.dir, score_cells);
   if (copy.done() && local.done() && (score_cells.empty() || scores.done())) {
     header(o, 6, "theory: reused " + copy.result.string() + ", " + local.result.string() +
@@ -233,7 +245,7 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
   ReproduceResult result;
   ClaimReport& r = result.report;
   std::map<std::string, std::vector<CellRow>> rows;  // sweep id → the suite's cells, read once
-  for (const auto& sweep : suite.sweeps) rows[sweep.id] = sweep_rows(o.dir, sweep);
+  for (const auto& sweep : suite.sweeps) rows[sweep.id] = sweep_rows(suite, o, sweep);
   r.title = "freelunch reproduce: can Mamba always enjoy the free lunch?";
   r.run = stored_metadata(suite, o, rows);  // the compute time of every cell, chosen or not
   std::map<std::string, std::vector<LrChoice>> lr_choices;  // sweep id → its learning-rate choices
@@ -307,6 +319,8 @@ ReproduceResult run_reproduce(const Suite& suite, const ReproduceOptions& o) {
   result.computed = computed;
   return result;
 }
+
+std::string store_sweep_name(const Suite& suite, const SuiteSweep& sweep) { return suite.name + "/" + sweep.id; }
 
 std::string verdict_table(const ClaimReport& report) {
   // Left-aligned by hand: TextTable would right-align the titles, which start with a number.

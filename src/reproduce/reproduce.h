@@ -1,7 +1,8 @@
 // `freelunch reproduce`: runs the suite (reproduce/suite.h) into a results directory and builds
 // the report from what is stored there (docs/REPRODUCE.md).
 //
-//   DIR/sweeps/<id>/     one sweep per trained claim: results.sqlite + cells/<hash>/
+//   DIR/sweeps/<id>/     one sweep per trained claim: results.sqlite + cells/<hash>/ (with a
+//                        PostgreSQL store, the cells table is the database's sweep "<suite>/<id>")
 //   DIR/cost/            cost.json (+ the cost command's tables and plots), part.json (settings, run time)
 //   DIR/theory/copy/     theory.json (+ tables and plots), part.json
 //   DIR/theory/local-dp/ the same for `theory local-dp`
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/sweep_runner.h"
 #include "report/claim_report.h"
 #include "reproduce/suite.h"
 
@@ -25,10 +27,11 @@ namespace fl::reproduce {
 
 struct ReproduceOptions {
   std::filesystem::path dir;  // the results directory (created)
+  std::string store;          // a postgresql:// URL: the sweeps' store; "" = DIR/sweeps/<id>/results.sqlite
   int workers = 1;            // sweep worker processes (see SweepOptions)
-  // argv of one worker process for a sweep file, its directory and the suite's seed count
-  // (needed when workers > 1).
-  std::function<std::vector<std::string>(const std::filesystem::path& file, const std::filesystem::path& dir,
+  // argv of one worker process for a sweep file, the sweep's options (directory, store) and the
+  // suite's seed count (needed when workers > 1).
+  std::function<std::vector<std::string>(const std::filesystem::path& file, const SweepOptions& sweep,
                                          int64_t seeds)>
       worker_command;
   bool report_only = false;              // build the report from what is stored; run nothing
@@ -51,5 +54,9 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& options
 // The verdict table as aligned text, then each claim's reason on its own paragraph, then the count of
 // sanity checks passed / failed / not checked with each failure, for the terminal.
 std::string verdict_table(const ClaimReport& report);
+
+// The name of a suite's sweep in a PostgreSQL store: "<suite name>/<sweep id>", so the suites
+// (quick, standard, …) keep their sweeps apart in one database.
+std::string store_sweep_name(const Suite& suite, const SuiteSweep& sweep);
 
 }  // namespace fl::reproduce
