@@ -154,7 +154,7 @@ int64_t work(const SweepSpec& spec, const SweepOptions& options, ResultsStore& s
     std::optional<CellResult> result;
     std::string error;
     {
-      Heartbeat heartbeat(results_file(options.dir), *claim, me, options.heartbeat_seconds);
+      Heartbeat heartbeat(results_file(options), *claim, me, options.heartbeat_seconds);
       try {
         result = train_cell(*claim, cell_dir(options.dir, claim->hash));
       } catch (const TrainingInterrupted&) {
@@ -230,6 +230,9 @@ int supervise(const SweepSpec& spec, const SweepOptions& options, int64_t worker
 }  // namespace
 
 fs::path results_file(const fs::path& sweep_dir) { return sweep_dir / ResultsStore::kFileName; }
+fs::path results_file(const SweepOptions& options) {
+  return options.database.empty() ? results_file(options.dir) : options.database;
+}
 fs::path cell_dir(const fs::path& sweep_dir, const std::string& hash) { return sweep_dir / "cells" / hash; }
 
 std::string SweepSummary::line(const std::string& name) const {
@@ -241,7 +244,7 @@ std::string SweepSummary::line(const std::string& name) const {
 
 int64_t run_sweep_worker(const SweepSpec& spec, const SweepOptions& options) {
   StopSignals signals;
-  ResultsStore store(results_file(options.dir), ResultsStore::Open::kExisting);
+  ResultsStore store(results_file(options), ResultsStore::Open::kExisting);
   const int64_t ran = work(spec, options, store, nullptr, signals);
   if (const int signal = signals.received())
     throw TrainingInterrupted(signal, "sweep worker stopped by " + signal_name(signal) + " between cells");
@@ -250,10 +253,12 @@ int64_t run_sweep_worker(const SweepSpec& spec, const SweepOptions& options) {
 
 SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& options) {
   require(options.workers >= 1, "--workers must be ≥ 1, got " + std::to_string(options.workers));
-  std::error_code ec;
-  fs::create_directories(options.dir, ec);
-  require(!ec, options.dir.string() + ": cannot create the sweep directory: " + ec.message());
-  ResultsStore store(results_file(options.dir), ResultsStore::Open::kCreate);
+  for (const fs::path& dir : {options.dir, results_file(options).parent_path()}) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    require(!ec, dir.string() + ": cannot create the sweep directory: " + ec.message());
+  }
+  ResultsStore store(results_file(options), ResultsStore::Open::kCreate);
   store.enqueue(spec.cells, /*requeue_failed=*/true);
   const auto before = count(store.statuses(), spec);
 

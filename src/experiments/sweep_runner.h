@@ -20,6 +20,7 @@ namespace fl {
 
 struct SweepOptions {
   std::filesystem::path dir;                // the sweep directory (created)
+  std::filesystem::path database;           // the results database; empty: <dir>/results.sqlite (a shard's: sweep_shard.h)
   int workers = 1;                          // > 1: worker processes started from worker_command
   std::vector<std::string> worker_command;  // argv of one worker process (needed when workers > 1)
   bool progress = true;                     // progress bar on stderr
@@ -38,6 +39,7 @@ struct SweepSummary {
 };
 
 std::filesystem::path results_file(const std::filesystem::path& sweep_dir);
+std::filesystem::path results_file(const SweepOptions& options);  // options.database, or the sweep directory's
 std::filesystem::path cell_dir(const std::filesystem::path& sweep_dir, const std::string& hash);
 
 // Enqueues the spec's cells (failed ones again), runs them, and summarises; TrainingInterrupted
