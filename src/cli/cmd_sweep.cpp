@@ -1,20 +1,23 @@
-// freelunch sweep FILE [--dir DIR] [--seeds S] [--workers N] [--quiet]
+// freelunch sweep FILE [--dir DIR] [--seeds S] [--shard I/N] [--workers N] [--quiet]
 // Runs every cell of a sweep file (docs/SWEEPS.md) into DIR (default sweeps/<file name>):
-// resumable, and shareable by several processes. `--worker` (hidden) is one worker started by
-// another `freelunch sweep --workers N`.
+// resumable, and shareable by several processes; --shard I/N runs only shard I's cells, into
+// DIR/shards/I-of-N/results.sqlite. `--worker` (hidden) is one worker started by another
+// `freelunch sweep --workers N`.
 #include <cstdio>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "core/output_path.h"
 #include "experiments/sweep_runner.h"
+#include "experiments/sweep_shard.h"
 #include "experiments/worker_command.h"
 
 namespace fl::cli {
 
 void add_sweep_command(CLI::App& root) {
   struct Args {
-    std::string file, dir;
+    std::string file, dir, shard;
     int workers = 1;
     int64_t seeds = 0;
     bool quiet = false, worker = false;
@@ -26,28 +29,38 @@ void add_sweep_command(CLI::App& root) {
   cmd->add_option("--dir", args->dir, "sweep directory: results.sqlite + cells/<hash>/ (default sweeps/<file name>)");
   cmd->add_option("--seeds", args->seeds, "run every cell with seeds 1 … S (the file must not set seed itself)")
       ->check(CLI::Range(int64_t{1}, int64_t{1000}));
+  cmd->add_option("--shard", args->shard,
+                  "run only shard I of N (1 ≤ I ≤ N; cells split by config hash) into DIR/shards/I-of-N/results.sqlite");
   cmd->add_option("--workers", args->workers, "worker processes sharing the queue (threads are split among them)")
       ->check(CLI::Range(1, 256));
   cmd->add_flag("--quiet", args->quiet, "no progress bar");
   cmd->add_flag("--worker", args->worker, "run as one worker of another sweep process")->group("");
   cmd->callback([args] {
-    const auto spec = SweepSpec::load(args->file, args->seeds);
+    const std::optional<Shard> shard =
+        args->shard.empty() ? std::nullopt : std::optional<Shard>(parse_shard(args->shard, "--shard"));
+    const auto whole = SweepSpec::load(args->file, args->seeds);
+    const auto spec = shard ? shard_spec(whole, *shard) : whole;
     SweepOptions options;
     options.dir = args->dir.empty() ? std::filesystem::path("sweeps") / std::filesystem::path(args->file).stem()
                                     : std::filesystem::path(args->dir);
     require_output_directory(options.dir, "--dir");
+    if (shard) options.database = shard_database(options.dir, *shard);
     options.workers = args->workers;
     options.progress = !args->quiet;
     if (args->worker) {
       run_sweep_worker(spec, options);
       return;
     }
+    if (shard) check_shard_count(options.dir, *shard);
     const int threads = threads_per_worker(args->workers);
     options.worker_command = sweep_worker_command(threads, std::filesystem::absolute(args->file),
-                                                  std::filesystem::absolute(options.dir), args->seeds);
+                                                  std::filesystem::absolute(options.dir), args->seeds, shard);
     const auto summary = run_sweep(spec, options);
     for (const auto& failure : summary.failures) std::printf("failed %s\n", failure.c_str());
-    std::printf("%s\nresults: freelunch results %s\n", summary.line(spec.name).c_str(), options.dir.string().c_str());
+    std::printf("%s\nresults: freelunch results %s\n", summary.line(spec.name).c_str(),
+                results_file(options).parent_path().string().c_str());
+    if (shard)
+      std::printf("merge the shards: freelunch results %s --merge\n", options.dir.string().c_str());
   });
 }
 

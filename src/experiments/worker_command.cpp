@@ -15,9 +15,11 @@ std::vector<std::string> freelunch_child_command(int threads, const std::vector<
 }
 
 std::vector<std::string> sweep_worker_command(int threads, const std::filesystem::path& sweep_file,
-                                              const std::filesystem::path& sweep_dir, int64_t seeds) {
+                                              const std::filesystem::path& sweep_dir, int64_t seeds,
+                                              const std::optional<Shard>& shard) {
   std::vector<std::string> args = {"sweep", sweep_file.string(), "--dir", sweep_dir.string(), "--quiet", "--worker"};
   if (seeds > 0) args.insert(args.end(), {"--seeds", std::to_string(seeds)});
+  if (shard) args.insert(args.end(), {"--shard", shard->label()});
   return freelunch_child_command(threads, args);
 }
 
