@@ -1,10 +1,12 @@
-// freelunch results DIR [--where key=value …] [--columns a,b,…] [--csv FILE]
+// freelunch results DIR [--merge [SRC…]] [--where key=value …] [--columns a,b,…] [--csv FILE]
 // The table of a sweep's cells from DIR/results.sqlite; --csv also writes it (atomically).
+// --merge first merges DIR's shard databases and those of every SRC into DIR/results.sqlite.
 #include <cstdio>
 
 #include "cli/commands.h"
 #include "core/atomic_file.h"
 #include "core/output_path.h"
+#include "experiments/results_merge.h"
 #include "experiments/results_query.h"
 #include "experiments/sweep_runner.h"
 
@@ -13,11 +15,15 @@ namespace fl::cli {
 void add_results_command(CLI::App& root) {
   struct Args {
     std::string dir, csv;
-    std::vector<std::string> where, columns;
+    std::vector<std::string> where, columns, merge;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = root.add_subcommand("results", "show, filter and export the results of a sweep");
   cmd->add_option("dir", args->dir, "sweep directory (holds results.sqlite)")->required();
+  auto* merge = cmd->add_option("--merge", args->merge,
+                                "first merge DIR/shards/*/results.sqlite and these sweep or shard directories "
+                                "(or results.sqlite files) into DIR/results.sqlite")
+                    ->expected(0, -1);
   cmd->add_option("--where", args->where, "keep cells where key=value or key!=value (repeatable; any column)")
       ->allow_extra_args(false);
   cmd->add_option("--columns", args->columns,
@@ -26,8 +32,13 @@ void add_results_command(CLI::App& root) {
       ->delimiter(',')
       ->allow_extra_args(false);
   cmd->add_option("--csv", args->csv, "also write the table to this CSV file (full precision)");
-  cmd->callback([args] {
+  cmd->callback([args, merge] {
     if (!args->csv.empty()) require_output_file(args->csv, "--csv");
+    if (merge->count() > 0) {
+      require_output_directory(args->dir, "dir");
+      const std::vector<std::filesystem::path> sources(args->merge.begin(), args->merge.end());
+      std::printf("%s\n", merge_results(args->dir, sources).line().c_str());
+    }
     const auto rows = ResultsStore(results_file(args->dir), ResultsStore::Open::kReadOnly).rows();
     const auto table = select_results(rows, args->where, args->columns);
     std::printf("%s%zu of %s\n", render_results(table).c_str(), table.rows.size(), status_line(rows).c_str());

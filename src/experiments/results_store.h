@@ -74,7 +74,7 @@ class ResultsStore {
   ResultsStore(const std::filesystem::path& file, Open mode, int busy_timeout_ms = 60000);
   ~ResultsStore();
 
-  // Adds the cells that are new (queued) and updates the order/variant of known ones; with
+  // Adds the cells that are new (queued) and updates the order (SweepCell::ordinal)/variant of known ones; with
   // requeue_failed, failed cells among them go back to the queue. One transaction.
   QueueCounts enqueue(const std::vector<SweepCell>& cells, bool requeue_failed);
 
@@ -88,6 +88,11 @@ class ResultsStore {
   bool finish_failed(const Claim& claim, const WorkerId& me, const std::string& error, double now);
 
   std::vector<CellRow> rows();                      // every cell, by ordinal
+
+  // The bytes of a results database file holding exactly `rows` (each as given, all columns; a
+  // holder's pid_start, which CellRow does not carry, is left empty), ready for
+  // write_file_atomic: how merged shard databases are written whole (results_merge.h).
+  static std::string database_bytes(const std::vector<CellRow>& rows);
   std::map<std::string, CellStatus> statuses();    // hash → status (cheap, for progress)
 
  private:
