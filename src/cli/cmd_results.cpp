@@ -36,7 +36,9 @@ void add_results_command(CLI::App& root) {
     if (!args->csv.empty()) require_output_file(args->csv, "--csv");
     if (merge->count() > 0) {
       require_output_directory(args->dir, "dir");
-      const std::vector<std::filesystem::path> sources(args->merge.begin(), args->merge.end());
+      std::vector<std::filesystem::path> sources;  // `--merge` alone gives one empty value
+      for (const auto& source : args->merge)
+        if (!source.empty()) sources.emplace_back(source);
       std::printf("%s\n", merge_results(args->dir, sources).line().c_str());
     }
     const auto rows = ResultsStore(results_file(args->dir), ResultsStore::Open::kReadOnly).rows();
