@@ -8,6 +8,7 @@ packages=(build-essential cmake ninja-build libtorch-dev libopenblas-openmp-dev 
           libpq-dev pkgconf postgresql-15
           clang-14 libclang-rt-14-dev
           libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libgtest-dev libbenchmark-dev python3-torch)
+packages+=(slurmctld slurmd slurm-client munge)  # a one-node SLURM for tests/cli/test_slurm_array.cpp
 
 
 missing=()

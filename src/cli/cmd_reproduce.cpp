@@ -1,7 +1,8 @@
-// freelunch reproduce [--quick | --standard | --full | --suite DIR] [--dir DIR] [--store URL] [--workers N]
-//                     [--report-only]
+// freelunch reproduce [--quick | --standard | --full | --suite DIR] [--dir DIR] [--store URL | --shard I/N]
+//                     [--workers N] [--report-only]
 // Runs the suite of sweeps, the cost measurement and the theory constructions, then writes the
-// claim report (index.md, index.html) from the stored results (docs/REPRODUCE.md).
+// claim report (index.md, index.html) from the stored results (docs/REPRODUCE.md). --shard I/N
+// trains only shard I of every sweep (one task of a job array); the next run without it merges them.
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -28,7 +29,7 @@ namespace {
 
 struct ReproduceArgs {
   bool quick = false, standard = false, full = false, report_only = false, quiet = false;
-  std::string suite, dir, store;
+  std::string suite, dir, store, shard;
   int workers = 0;
 };
 
@@ -51,7 +52,11 @@ void add_reproduce_command(CLI::App& root) {
   add_store_option(cmd, a->store);
   cmd->add_option("--workers", a->workers, "sweep worker processes sharing the threads (default: one per thread)")
       ->check(CLI::Range(1, 256));
-  cmd->add_flag("--report-only", a->report_only, "rebuild the report from the stored results; run nothing");
+  auto* report_only =
+      cmd->add_flag("--report-only", a->report_only, "rebuild the report from the stored results; run nothing");
+  cmd->add_option("--shard", a->shard,
+                  "train only shard I of N of every sweep (cells split by config hash); no cost, theory or report")
+      ->excludes(report_only);
   cmd->add_flag("--quiet", a->quiet, "no progress output");
   cmd->callback([a] {
     if (!a->store.empty()) check_store_url(a->store);
@@ -63,11 +68,12 @@ void add_reproduce_command(CLI::App& root) {
     o.workers = a->workers > 0 ? a->workers : std::max(1, at::get_num_threads());
     o.store = a->store;
     o.report_only = a->report_only;
+    if (!a->shard.empty()) o.shard = parse_shard(a->shard, "--shard");
     o.progress = !a->quiet;
     o.repo_dir = FREELUNCH_SOURCE_DIR;
     const int threads = threads_per_worker(o.workers);
-    o.worker_command = [threads](const fs::path& file, const SweepOptions& sweep, int64_t seeds) {
-      return sweep_worker_command(threads, file, sweep.dir, seeds, sweep.store, sweep.store_name);
+    o.worker_command = [threads, shard = o.shard](const fs::path& file, const SweepOptions& sweep, int64_t seeds) {
+      return sweep_worker_command(threads, file, sweep.dir, seeds, shard, sweep.store, sweep.store_name);
     };
     if (o.progress)
       std::fprintf(stderr, "reproduce: suite %s → %s (%d worker%s)\n", suite_dir.string().c_str(),
@@ -75,6 +81,12 @@ void add_reproduce_command(CLI::App& root) {
     const auto start = std::chrono::steady_clock::now();
     const auto result = reproduce::run_reproduce(suite, o);
     const double seconds = seconds_since(start);
+    if (o.shard) {
+      std::printf("shard %s of every sweep trained in %s; when every shard is done, the same command without "
+                  "--shard merges them and writes the report\n",
+                  o.shard->label().c_str(), format_duration(seconds).c_str());
+      return;
+    }
     std::printf("%s\nreport: %s\n        %s\n%s in %s\n", reproduce::verdict_table(result.report).c_str(),
                 result.index_md.string().c_str(), result.index_html.string().c_str(),
                 result.computed > 0 ? "computed" : "everything reused; report rebuilt",

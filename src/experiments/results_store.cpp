@@ -49,14 +49,9 @@ Json parse_json_column(const std::string& text, const SqliteDb& db, const std::s
   return j;
 }
 
-// The bytes of a new, empty results database (schema and version, nothing else).
-std::string empty_database() {
-  SqliteDb db(":memory:", SqliteDb::Open::kCreate, 0);
-  db.exec(kSchema);
-  SqliteStatement(db, "INSERT INTO meta (key, value) VALUES ('schema_version', ?)")
-      .bind_all(std::to_string(ResultsStore::kSchemaVersion))
-      .run();
-  return db.serialize();
+// Empty text as SQL NULL (CellRow reads NULL text as "").
+std::optional<std::string> text_or_null(const std::string& text) {
+  return text.empty() ? std::nullopt : std::optional<std::string>(text);
 }
 
 SqliteDb::Open db_mode(ResultsStore::Open mode) {
@@ -85,9 +80,33 @@ void check_results_database(SqliteDb& db, const std::filesystem::path& file, con
 
 }  // namespace
 
+std::string ResultsStore::database_bytes(const std::vector<CellRow>& rows) {
+  SqliteDb db(":memory:", SqliteDb::Open::kCreate, 0);
+  db.exec(kSchema);
+  SqliteStatement(db, "INSERT INTO meta (key, value) VALUES ('schema_version', ?)")
+      .bind_all(std::to_string(kSchemaVersion))
+      .run();
+  SqliteStatement insert(db,
+                         "INSERT INTO cells (hash, ordinal, variant, config, status, attempts, host, pid, started_at, "
+                         "heartbeat_at, finished_at, error, metrics, final_loss, accuracy, accuracy_gen, parameters, "
+                         "state_bytes, tokens_per_s, train_seconds, wall_seconds, threads) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const auto& r : rows) {
+    insert.reset();
+    insert
+        .bind_all(r.hash, r.ordinal, r.variant, r.config.dump(), status_name(r.status), r.attempts,
+                  text_or_null(r.host), r.pid, r.started_at, r.heartbeat_at, r.finished_at, text_or_null(r.error),
+                  r.metrics.is_null() ? std::nullopt : std::optional<std::string>(r.metrics.dump()), r.final_loss,
+                  r.accuracy, r.accuracy_gen, r.parameters, r.state_bytes, r.tokens_per_s, r.train_seconds,
+                  r.wall_seconds, r.threads)
+        .run();
+  }
+  return db.serialize();
+}
+
 ResultsStore::ResultsStore(const std::filesystem::path& file, Open mode, int busy_timeout_ms) {
   if (mode == Open::kCreate && !std::filesystem::exists(std::filesystem::symlink_status(file)))
-    create_file_atomic(file, empty_database());  // false: another process was first, as good
+    create_file_atomic(file, database_bytes({}));  // false: another process was first, as good
   db_ = std::make_unique<SqliteDb>(file, db_mode(mode), busy_timeout_ms);
   check_results_database(*db_, file, mode == Open::kReadOnly ? "" : "; nothing was run: move it away to start afresh");
   if (mode == Open::kReadOnly) return;
@@ -108,9 +127,8 @@ QueueCounts ResultsStore::enqueue(const std::vector<SweepCell>& cells, bool requ
   SqliteStatement requeue(*db_,
                           "UPDATE cells SET status = 'queued', error = NULL, finished_at = NULL "
                           "WHERE hash = ? AND status = 'failed'");
-  for (size_t i = 0; i < cells.size(); ++i) {
-    const auto& cell = cells[i];
-    const auto ordinal = static_cast<int64_t>(i);
+  for (const auto& cell : cells) {
+    const auto ordinal = cell.ordinal;
     find.reset();
     if (!find.bind_all(cell.hash).step()) {
       insert.reset();

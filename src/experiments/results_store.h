@@ -35,6 +35,12 @@ class ResultsStore : public SweepStore {
   std::vector<CellRow> rows() override;
   std::map<std::string, CellStatus> statuses() override;
 
+  // The bytes of a results database file holding exactly `rows` (each as given, all columns; a
+  // holder's pid_start, which CellRow does not carry, is left empty), ready for
+  // write_file_atomic: how merged shard databases are written whole (results_merge.h), and how
+  // a new, empty one is created.
+  static std::string database_bytes(const std::vector<CellRow>& rows);
+
  private:
   std::unique_ptr<SqliteDb> db_;
 };

@@ -235,11 +235,14 @@ int supervise(const SweepSpec& spec, const SweepOptions& options, int64_t worker
 }  // namespace
 
 fs::path results_file(const fs::path& sweep_dir) { return sweep_dir / ResultsStore::kFileName; }
+fs::path results_file(const SweepOptions& options) {
+  return options.database.empty() ? results_file(options.dir) : options.database;
+}
 fs::path cell_dir(const fs::path& sweep_dir, const std::string& hash) { return sweep_dir / "cells" / hash; }
 
 std::unique_ptr<SweepStore> open_sweep_store(const SweepSpec& spec, const SweepOptions& options,
                                              SweepStore::Open mode) {
-  return open_sweep_store(options.store.empty() ? options.dir.string() : options.store,
+  return open_sweep_store(options.store.empty() ? results_file(options).parent_path().string() : options.store,
                           options.store_name.empty() ? spec.name : options.store_name, mode);
 }
 
@@ -261,9 +264,11 @@ int64_t run_sweep_worker(const SweepSpec& spec, const SweepOptions& options) {
 
 SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& options) {
   require(options.workers >= 1, "--workers must be ≥ 1, got " + std::to_string(options.workers));
-  std::error_code ec;
-  fs::create_directories(options.dir, ec);
-  require(!ec, options.dir.string() + ": cannot create the sweep directory: " + ec.message());
+  for (const fs::path& dir : {options.dir, results_file(options).parent_path()}) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    require(!ec, dir.string() + ": cannot create the sweep directory: " + ec.message());
+  }
   const auto opened = open_sweep_store(spec, options, SweepStore::Open::kCreate);
   SweepStore& store = *opened;
   store.enqueue(spec.cells, /*requeue_failed=*/true);

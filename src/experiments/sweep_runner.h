@@ -23,8 +23,9 @@ namespace fl {
 
 struct SweepOptions {
   std::filesystem::path dir;                // the sweep directory (created): run directories, SQLite store
-  std::string store;                        // a postgresql:// URL: the store, shared; "" = <dir>/results.sqlite
+  std::string store;                        // a postgresql:// URL: the store, shared; "" = SQLite (below)
   std::string store_name;                   // the sweep's name in a PostgreSQL store ("" = the spec's name)
+  std::filesystem::path database;           // the SQLite store; empty: <dir>/results.sqlite (a shard's: sweep_shard.h)
   int workers = 1;                          // > 1: worker processes started from worker_command
   std::vector<std::string> worker_command;  // argv of one worker process (needed when workers > 1)
   bool progress = true;                     // progress bar on stderr
@@ -43,7 +44,8 @@ struct SweepSummary {
 };
 
 std::filesystem::path results_file(const std::filesystem::path& sweep_dir);
-// The store of `options` (the directory's SQLite file, or the URL's schema for the sweep).
+std::filesystem::path results_file(const SweepOptions& options);  // options.database, or the sweep directory's
+// The store of `options` (the SQLite file results_file(options), or the URL's schema for the sweep).
 std::unique_ptr<SweepStore> open_sweep_store(const SweepSpec& spec, const SweepOptions& options,
                                              SweepStore::Open mode);
 std::filesystem::path cell_dir(const std::filesystem::path& sweep_dir, const std::string& hash);

@@ -169,7 +169,7 @@ SweepSpec SweepSpec::load(const fs::path& file, int64_t seeds) {
         for (const auto* layer : std::initializer_list<const Settings*>{&base, &v.settings, &own_point, &shared_point})
           for (const auto& [key, value] : *layer) config[key] = value;
         keys.check(config, where);
-        SweepCell cell{config_hash(config), v.name, std::move(config)};
+        SweepCell cell{config_hash(config), v.name, std::move(config), static_cast<int64_t>(spec.cells.size())};
         const auto [it, added] = seen.emplace(cell.hash, spec.cells.size());
         require(added, source + ": cells " + std::to_string(it->second + 1) + " and " +
                            std::to_string(spec.cells.size() + 1) +

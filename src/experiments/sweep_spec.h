@@ -20,6 +20,7 @@ struct SweepCell {
   std::string hash;     // config_hash(config)
   std::string variant;  // the variant's name ("" when the sweep has no variants)
   Json config;          // flat object, dotted key → value: the cell's whole raw configuration
+  int64_t ordinal = 0;  // position in the sweep's expansion (the queue order), kept by a shard's subset
 };
 
 struct SweepSpec {

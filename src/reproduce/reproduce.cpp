@@ -12,6 +12,8 @@
 #include "core/provenance.h"
 #include "core/timing.h"
 #include "cost/run_cost.h"
+#include "experiments/results_merge.h"
+#include "experiments/results_store.h"
 #include "experiments/sweep_runner.h"
 #include "experiments/sweep_store.h"
 #include "render/text.h"
@@ -108,22 +110,37 @@ void header(const ReproduceOptions& o, int part, const std::string& text) {
   if (o.progress) std::fprintf(stderr, "[%d/%d] %s\n", part, kParts, text.c_str());
 }
 
-// Runs one suite sweep; true when it trained any cell.
+// Runs one suite sweep (only o.shard's cells, into its shard database, when given); true when it
+// trained any cell.
 bool run_suite_sweep(const Suite& suite, const SuiteSweep& sweep, int part, const ReproduceOptions& o) {
   SweepOptions so = sweep_options(suite, sweep, o);
+  const SweepSpec spec = o.shard ? shard_spec(sweep.spec, *o.shard) : sweep.spec;
+  if (o.shard) {
+    check_shard_count(so.dir, *o.shard);
+    so.database = shard_database(so.dir, *o.shard);
+  }
   if (o.workers > 1) {
     SweepOptions absolute = so;
     absolute.dir = fs::absolute(so.dir);
     so.worker_command = o.worker_command(fs::absolute(sweep.file), absolute, suite.seeds);
   }
-  header(o, part,
-         sweep.id + ": sweep " + sweep.file.string() + ", " + std::to_string(sweep.spec.cells.size()) + " cells");
-  const SweepSummary summary = run_sweep(sweep.spec, so);
+  header(o, part, sweep.id + ": sweep " + sweep.file.string() + ", " + std::to_string(spec.cells.size()) + " cells");
+  const SweepSummary summary = run_sweep(spec, so);
   if (o.progress) {
     for (const auto& failure : summary.failures) std::fprintf(stderr, "  failed %s\n", failure.c_str());
-    std::fprintf(stderr, "  %s\n", summary.line(sweep.spec.name).c_str());
+    std::fprintf(stderr, "  %s\n", summary.line(spec.name).c_str());
   }
   return summary.done > 0 || summary.failed > 0;
+}
+
+// Merges the shard databases of every sweep that has some into its results.sqlite.
+void merge_shards(const Suite& suite, const ReproduceOptions& o) {
+  for (const auto& sweep : suite.sweeps) {
+    const fs::path dir = sweep_dir(o.dir, sweep.id);
+    if (shard_databases(dir).empty()) continue;
+    const MergeSummary merged = merge_results(dir, {});
+    if (o.progress) std::fprintf(stderr, "%s: %s\n", sweep.id.c_str(), merged.line().c_str());
+  }
 }
 
 bool run_cost_part(const Suite& suite, const ReproduceOptions& o) {
@@ -303,8 +320,18 @@ ReproduceResult build_report(const Suite& suite, const ReproduceOptions& o) {
 ReproduceResult run_reproduce(const Suite& suite, const ReproduceOptions& o) {
   require(o.workers >= 1, "--workers must be ≥ 1");
   require(o.workers == 1 || o.worker_command, "reproduce: several workers need a worker command");
+  require(!(o.shard && !o.store.empty()),
+          "--shard and --store are alternatives: a PostgreSQL store is already shared by every machine");
   fs::create_directories(o.dir);
   int64_t computed = 0;
+  if (o.shard) {
+    int part = 0;
+    for (const auto& sweep : suite.sweeps) computed += run_suite_sweep(suite, sweep, ++part, o);
+    ReproduceResult result;
+    result.computed = computed;
+    return result;
+  }
+  if (o.store.empty()) merge_shards(suite, o);
   if (!o.report_only) {
     int part = 0;
     for (const auto& sweep : suite.sweeps) computed += run_suite_sweep(suite, sweep, ++part, o);

@@ -16,10 +16,12 @@
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "experiments/sweep_runner.h"
+#include "experiments/sweep_shard.h"
 #include "report/claim_report.h"
 #include "reproduce/suite.h"
 
@@ -35,6 +37,10 @@ struct ReproduceOptions {
                                          int64_t seeds)>
       worker_command;
   bool report_only = false;              // build the report from what is stored; run nothing
+  // Train only this shard of every sweep, into DIR/sweeps/<id>/shards/I-of-N/results.sqlite; no
+  // cost, theory or report. A run without a shard (also --report-only) first merges each sweep's
+  // shard databases into its results.sqlite (results_merge.h).
+  std::optional<Shard> shard;
   bool progress = true;                  // progress bars and part headers on stderr
   bool quick = true;                     // recorded in the report's run line
   std::filesystem::path repo_dir = ".";  // for the commit in provenance.json
@@ -46,6 +52,7 @@ struct ReproduceResult {
   int64_t computed = 0;  // parts that ran something (a cell, cost or theory); 0 = all reused
 };
 
+// With options.shard: trains that shard of every sweep and returns an empty report.
 ReproduceResult run_reproduce(const Suite& suite, const ReproduceOptions& options);
 
 // The report from DIR's stored results alone (what run_reproduce ends with), written to DIR/report.

@@ -19,7 +19,7 @@ std::vector<SweepCell> make_cells(int n) {
   std::vector<SweepCell> cells;
   for (int i = 0; i < n; ++i) {
     Json config = {{"seed", i}, {"model.d_state", 1 + i % 3}};
-    cells.push_back({config_hash(config), i % 2 ? "odd" : "even", config});
+    cells.push_back({config_hash(config), i % 2 ? "odd" : "even", config, i});
   }
   return cells;
 }

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "experiments/results_store.h"
 #include "experiments/sweep_runner.h"
+#include "experiments/sweep_shard.h"
 #include "report/paper_claims.h"
 #include "reproduce/reproduce.h"
 #include "reproduce/theory_results.h"
@@ -96,6 +97,45 @@ TEST(Reproduce, TinySuiteReportIsRebuiltIdenticallyFromStoredResults) {
   o.report_only = false;
   EXPECT_EQ(run_reproduce(Suite::load(suite_dir), o).computed, 1);
   EXPECT_EQ(read_file(o.dir / "theory" / "copy" / "theory.json"), theory);
+}
+
+// Two array tasks (--shard 1/2, 2/2) train the suite's cells between them and nothing else; the
+// next run without --shard (here --report-only) merges each sweep's shards and reports from them.
+TEST(Reproduce, ShardsTrainTheirCellsAndTheNextRunMergesThem) {
+  TempDir dir;
+  const Suite suite = Suite::load(write_tiny_suite(dir));
+  ReproduceOptions o;
+  o.dir = dir / "results";
+  o.progress = false;
+  for (const int64_t index : {1, 2}) {
+    o.shard = Shard{index, 2};
+    EXPECT_TRUE(run_reproduce(suite, o).report.sections.empty());
+  }
+  EXPECT_FALSE(fs::exists(o.dir / "cost"));
+  EXPECT_FALSE(fs::exists(o.dir / "report"));
+  for (const auto& sweep : suite.sweeps) {
+    const fs::path dir = o.dir / "sweeps" / sweep.id;
+    EXPECT_FALSE(fs::exists(results_file(dir))) << sweep.id;
+    for (const int64_t index : {1, 2})
+      EXPECT_EQ(ResultsStore(shard_database(dir, {index, 2}), ResultsStore::Open::kReadOnly).rows().size(),
+                shard_spec(sweep.spec, {index, 2}).cells.size());
+  }
+
+  o.shard.reset();
+  o.report_only = true;
+  const auto merged = run_reproduce(suite, o);
+  EXPECT_EQ(merged.computed, 0);
+  for (const auto& sweep : suite.sweeps) {
+    const auto rows = ResultsStore(results_file(o.dir / "sweeps" / sweep.id), ResultsStore::Open::kReadOnly).rows();
+    ASSERT_EQ(rows.size(), sweep.spec.cells.size()) << sweep.id;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(rows[i].hash, sweep.spec.cells[i].hash);  // in the sweep's order
+      EXPECT_EQ(rows[i].status, CellStatus::kDone);
+      EXPECT_EQ(rows[i].attempts, 1);
+    }
+  }
+  for (size_t i = 0; i < suite.sweeps.size(); ++i)  // the four sweep sections measured; cost and theory not run
+    EXPECT_EQ(merged.report.sections.at(i).verdict.because.find("not measured"), std::string::npos) << i;
 }
 
 TEST(Reproduce, ReportOnlyWithoutResultsSaysNothingWasMeasured) {
