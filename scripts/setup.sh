@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs freelunch's Debian dependencies, only those missing. Idempotent; run as root.
-# Usage: scripts/setup.sh   (python3-torch serves reference/, the PyTorch mirror used by the tests)
+# Usage: scripts/setup.sh   (python3-torch serves reference/, the PyTorch mirror used by the tests, and
+# torchrun; libgloo-dev holds the Gloo headers that libtorch's ProcessGroupGloo.hpp includes)
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build libtorch-dev libopenblas-openmp-dev gnuplot-nox libsqlite3-dev
           clang-14 libclang-rt-14-dev
-          libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libgtest-dev libbenchmark-dev python3-torch)
+          libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libgtest-dev libbenchmark-dev python3-torch
+          libgloo-dev)
 
 
 missing=()
