@@ -8,8 +8,10 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -105,7 +107,7 @@ class DataParallelRun : public testing::TestWithParam<Case> {
   fs::path config_ = dir_ / "config.json";
 };
 
-TEST_P(DataParallelRun, TwoProcessesGiveOneProcesssLossesOnTheSameGlobalBatch) {
+TEST_P(DataParallelRun, TwoProcessesMatchOneProcessOnTheSameGlobalBatch) {
   const auto one = dir_ / "one", two = dir_ / "two";
   const auto single = run_command(shell_quote(freelunch_binary()) + " --threads 1 --engine " + GetParam().engine +
                                   " train --quiet --config " + shell_quote(config_.string()) + " --out " +
@@ -163,10 +165,11 @@ class DataParallelFailure : public testing::Test {
   fs::path config_ = dir_ / "config.json";
 };
 
-void expect_one_line_error(const std::pair<int, std::string>& rank0, const std::string& phrase) {
-  const auto& [code, err] = rank0;
-  EXPECT_EQ(code, 2) << err;
-  EXPECT_EQ(err.rfind("freelunch: error: data-parallel training (rank 0 of 2): ", 0), 0u) << err;
+// One line "freelunch: error: data-parallel training (rank R of 2): …" holding `phrase`, exit 2.
+void expect_data_parallel_error(int exit_code, const std::string& err, int rank, const std::string& phrase) {
+  EXPECT_EQ(exit_code, 2) << err;
+  const std::string prefix = "freelunch: error: data-parallel training (rank " + std::to_string(rank) + " of 2): ";
+  EXPECT_EQ(err.rfind(prefix, 0), 0u) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
   EXPECT_NE(err.find(phrase), std::string::npos) << err;
 }
@@ -174,12 +177,12 @@ void expect_one_line_error(const std::pair<int, std::string>& rank0, const std::
 TEST_F(DataParallelFailure, ARankThatDiesStopsTheOtherAtOnce) {
   // A timeout no test could wait for: the other rank must notice the closed connection itself.
   const auto rank0 = rank0_when_rank1("kill@12", "3600");
-  expect_one_line_error(rank0, "the all-reduce of the gradients of step 12 failed");
+  expect_data_parallel_error(rank0.first, rank0.second, 0, "the all-reduce of the gradients of step 12 failed");
 }
 
 TEST_F(DataParallelFailure, ARankThatStallsStopsTheOtherAfterTheTimeout) {
   const auto rank0 = rank0_when_rank1("hang@12", "2");
-  expect_one_line_error(rank0, "--dist-timeout 2 s");
+  expect_data_parallel_error(rank0.first, rank0.second, 0, "--dist-timeout 2 s");
   EXPECT_NE(rank0.second.find("step 12"), std::string::npos) << rank0.second;
 }
 
@@ -192,8 +195,7 @@ TEST_F(DataParallelFailure, AProcessAloneGivesUpAfterTheTimeout) {
                              std::to_string(test_support::free_local_port()) + " " + shell_quote(freelunch_binary()) +
                              " --threads 1 train --quiet --dist-timeout 1 --config " + shell_quote(config_.string()) +
                              " --out " + shell_quote((dir_ / "alone").string()));
-  expect_one_line_error({r.exit_code, r.err}, "could not meet the other processes");
-  EXPECT_NE(r.err.find("rank 1 of 2"), std::string::npos) << r.err;
+  expect_data_parallel_error(r.exit_code, r.err, 1, "could not meet the other processes");
   EXPECT_FALSE(fs::exists(dir_ / "alone"));
 }
 
