@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs freelunch's Debian dependencies, only those missing. Idempotent; run as root.
-# Usage: scripts/setup.sh   (python3-torch serves reference/, the PyTorch mirror used by the tests;
+# Usage: scripts/setup.sh   (python3-torch serves reference/, the PyTorch mirror used by the tests, and
+# torchrun; libgloo-dev holds the Gloo headers that libtorch's ProcessGroupGloo.hpp includes;
 # postgresql-15 serves the tests of the PostgreSQL sweep store, which start servers of their own)
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build libtorch-dev libopenblas-openmp-dev gnuplot-nox libsqlite3-dev
           libpq-dev pkgconf postgresql-15
           clang-14 libclang-rt-14-dev
-          libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libgtest-dev libbenchmark-dev python3-torch)
+          libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libgtest-dev libbenchmark-dev python3-torch
+          libgloo-dev)
 packages+=(slurmctld slurmd slurm-client munge)  # a one-node SLURM for tests/cli/test_slurm_array.cpp
 
 

@@ -1,5 +1,7 @@
 // freelunch train --config FILE [--set key=value …] [--out DIR] [--stop-at STEP] [--quiet]
 // freelunch train --resume DIR [--stop-at STEP] [--quiet]
+// Under torchrun (RANK, WORLD_SIZE, … set: train/distributed_env.h) one process of a data-parallel
+// run; [--dist-timeout S] bounds every wait for the other processes.
 // SIGINT/SIGTERM stop at the next step boundary with a checkpoint and a one-line message saying
 // how to continue; the process then dies of that signal (exit status 130 / 143 in a shell).
 #include <cstdio>
@@ -18,6 +20,7 @@ void add_train_command(CLI::App& root) {
     std::string config, out, resume;
     std::vector<std::string> sets;
     int64_t stop_at = 0;
+    int64_t dist_timeout = 60;
     bool quiet = false;
   };
   auto args = std::make_shared<Args>();
@@ -31,17 +34,23 @@ void add_train_command(CLI::App& root) {
       ->excludes(out);
   cmd->add_option("--stop-at", args->stop_at, "stop after STEP steps with a checkpoint (continue later with --resume)")
       ->check(CLI::Range(int64_t{1}, int64_t{1000000000}));
+  cmd->add_option("--dist-timeout", args->dist_timeout,
+                  "data-parallel runs (torchrun): seconds to wait for the other processes before failing (default 60)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}));
   cmd->add_flag("--quiet", args->quiet, "no progress bar");
   cmd->callback([args] {
     require(!args->config.empty() || !args->resume.empty(), "train: --config FILE or --resume DIR is required");
     TrainOptions options;
     options.show_progress = !args->quiet;
     options.stop_at = args->stop_at;
+    options.distributed = read_distributed_env();
+    options.distributed_timeout = std::chrono::seconds(args->dist_timeout);
+    const bool leader = !options.distributed || options.distributed->leader();
     const std::filesystem::path dir = !args->resume.empty() ? std::filesystem::path(args->resume)
                                       : args->out.empty()    ? std::filesystem::path("runs") /
                                                                 std::filesystem::path(args->config).stem()
                                                              : std::filesystem::path(args->out);
-    if (args->resume.empty()) require_output_directory(dir, "--out");
+    if (args->resume.empty() && leader) require_output_directory(dir, "--out");
     TrainSummary summary;
     try {
       summary = args->resume.empty() ? train_run(RunConfig::load(args->config, args->sets), dir, options)
@@ -49,6 +58,11 @@ void add_train_command(CLI::App& root) {
     } catch (const TrainingInterrupted& e) {  // main prints it and dies of the signal
       throw TrainingInterrupted(e.signal(), std::string(e.what()) + "; continue with: freelunch train --resume " +
                                                 dir.string());
+    }
+    if (!leader) {  // rank 0 reports the run
+      std::printf("%s: %lld steps done (rank 0 writes %s)\n", options.distributed->describe().c_str(),
+                  static_cast<long long>(summary.steps_done), dir.string().c_str());
+      return;
     }
     if (!summary.finished) {
       std::printf("stopped at step %lld (--stop-at); checkpoint: %s; continue with: freelunch train --resume %s\n",

@@ -41,6 +41,7 @@ class FlatParameters {
 
   T* values() { return values_; }
   T* grads() { return grads_; }
+  torch::Tensor grad_block() { return grad_block_; }  // (size) the gradient block as one tensor (shares grads())
   int64_t size() const { return size_; }  // elements of each block, padding included
 
  private:

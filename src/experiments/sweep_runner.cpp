@@ -83,7 +83,8 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 // Continues an interrupted attempt from its checkpoint (the same numbers as an uninterrupted
 // run), or trains the cell from scratch when there is none to continue.
 TrainSummary train_or_resume(const Claim& claim, const fs::path& out) {
-  const TrainOptions quiet{/*show_progress=*/false, /*stop_at=*/0};
+  TrainOptions quiet;
+  quiet.show_progress = false;
   if (fs::exists(out / "checkpoints")) {
     try {
       return resume_run(out, quiet);

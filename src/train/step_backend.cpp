@@ -20,6 +20,14 @@ class LibtorchBackend : public StepBackend {
     loss.backward();
     return value;
   }
+  std::vector<torch::Tensor> gradients() override {
+    std::vector<torch::Tensor> grads;
+    for (auto& p : model_->parameters()) {
+      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);  // a parameter the batch did not reach
+      grads.push_back(p.grad());
+    }
+    return grads;
+  }
   double clip_grad_norm(double max_norm) override {
     return torch::nn::utils::clip_grad_norm_(model_->parameters(), max_norm);
   }
@@ -46,6 +54,7 @@ class FlatBackend : public StepBackend {
     return engine_.forward_backward(batch.inputs.data_ptr<int64_t>(), batch.targets.data_ptr<int64_t>(),
                                     batch.mask.data_ptr<bool>(), batch.inputs.size(0), batch.inputs.size(1));
   }
+  std::vector<torch::Tensor> gradients() override { return {engine_.parameters().grad_block()}; }
   double clip_grad_norm(double max_norm) override { return engine::clip_grad_norm(engine_.parameters(), max_norm); }
   void optimizer_step(double lr) override { optimizer_.step(lr); }
 

@@ -9,6 +9,7 @@
 // and checkpoint the optimizer through AdamWStates, the same tensors under the same names.
 #pragma once
 #include <memory>
+#include <vector>
 
 #include "data/batch.h"
 #include "engine/engine_mode.h"
@@ -23,6 +24,10 @@ class StepBackend {
   virtual ~StepBackend() = default;
   // Gradients of the batch's masked mean cross-entropy (replacing the previous ones); the loss.
   virtual double forward_backward(const Batch& batch) = 0;
+  // The tensors holding the last forward_backward's gradients, to be changed in place (data-parallel
+  // averaging, train/data_parallel.h): the flat engine's one gradient block (padding zero), or
+  // libtorch's gradient of each parameter.
+  virtual std::vector<torch::Tensor> gradients() = 0;
   // Scales the gradients to a global 2-norm ≤ max_norm; the norm before.
   virtual double clip_grad_norm(double max_norm) = 0;
   virtual void optimizer_step(double lr) = 0;  // AdamW

@@ -16,6 +16,7 @@
 #include "kernels/kernel_mode.h"
 #include "train/checkpoint.h"
 #include "train/checkpoint_series.h"
+#include "train/data_parallel.h"
 #include "train/fault_injection.h"
 #include "train/metrics.h"
 #include "train/run_directory.h"
@@ -83,14 +84,23 @@ std::string eval_status(const EvalReport& report) {
   return s;
 }
 
+// The process group of a data-parallel run (nullptr: one process), met before anything else so
+// that a process refusing the config or the run directory stops the others at once.
+std::unique_ptr<DataParallel> join_data_parallel(const TrainOptions& options) {
+  if (!options.distributed) return nullptr;
+  return std::make_unique<DataParallel>(*options.distributed, options.distributed_timeout);
+}
+
 // One run in one process: a fresh start or a restored checkpoint, then steps until the end,
 // stop_at or a signal. Steps are counted as metrics.jsonl counts them: after the n-th optimizer
 // step, progress_.step = n. Built before its directory is touched: the task, the evaluation set,
 // the training set and the model exist, and the sequence lengths are checked, before anything is
-// written.
+// written. In a data-parallel run (data_parallel_ set) every process runs a Trainer in lockstep;
+// only rank 0's writes() anything.
 class Trainer {
  public:
-  Trainer(RunConfig config, LanguageModel model, const TrainOptions& options)
+  Trainer(RunConfig config, LanguageModel model, const TrainOptions& options,
+          std::unique_ptr<DataParallel> data_parallel)
       : config_(std::move(config)),
         task_(config_.make_task()),
         eval_set_(*task_, eval_sizes(config_, *task_), config_.eval.samples, config_.seed),
@@ -99,9 +109,11 @@ class Trainer {
         model_(std::move(model)),
         engine_(engine::effective_mode()),
         backend_(make_step_backend(model_, config_.train, engine_)),
+        data_parallel_(std::move(data_parallel)),
         options_(options),
-        bar_(config_.model.label(), config_.train.steps, options.show_progress) {
+        bar_(config_.model.label(), config_.train.steps, options.show_progress && writes()) {
     check_sequence_lengths(config_, *task_, eval_set_);
+    if (data_parallel_) data_parallel_->check_batch_size(config_.train.batch_size);
     if (config_.train.samples == 0) {  // fresh sampling can fail at its first draw: try it on a copy
       DataSource probe = data_;
       probe.next_batch(config_.train.batch_size, config_.train.pack_len);
@@ -117,17 +129,20 @@ class Trainer {
     return sets;
   }
 
-  // A new run in `out_dir` (locked by `lock`): an empty metrics.jsonl and the checkpoint of step 0.
-  void start_fresh(const fs::path& out_dir, RunDirectoryLock lock) {
-    attach(out_dir, std::move(lock));
-    metrics_.emplace(RunDirectory(out_dir_).metrics_file());
+  // A new run in `out_dir` (claimed and locked here): an empty metrics.jsonl and the checkpoint of step 0.
+  void start_fresh(const fs::path& out_dir) {
+    if (writes()) {
+      attach(out_dir, claim_new_run_directory(out_dir));
+      metrics_.emplace(RunDirectory(out_dir_).metrics_file());
+    }
     save();
   }
 
   // Continues the run in `out_dir` from `checkpoint` (weights already in the model; `manifest`
   // verified): AdamW, generator, data position and counters, then metrics.jsonl cut back to that
-  // step.
-  void restore(const fs::path& out_dir, RunDirectoryLock lock, const fs::path& checkpoint, const Json& manifest) {
+  // step. `lock`: the run directory's, held by the process that writes() (rank 0).
+  void restore(const fs::path& out_dir, std::optional<RunDirectoryLock> lock, const fs::path& checkpoint,
+               const Json& manifest) {
     auto state = load_training_state(checkpoint, manifest, model_);
     progress_ = state.progress;
     backend_->set_optimizer_state(state.optimizer, (checkpoint / "train_state.safetensors").string());
@@ -137,10 +152,13 @@ class Trainer {
     require(options_.stop_at == 0 || options_.stop_at > progress_.step,
             "--stop-at " + std::to_string(options_.stop_at) + " is not after step " + std::to_string(progress_.step) +
                 ", where the run's latest checkpoint " + checkpoint.string() + " stands");
-    attach(out_dir, std::move(lock));
-    metrics_.emplace(RunDirectory(out_dir_).metrics_file(), progress_.metrics_bytes);
     elapsed_before_ = progress_.elapsed_s;
-    last_saved_ = checkpoint, last_saved_step_ = progress_.step;
+    last_saved_step_ = progress_.step;
+    if (data_parallel_) data_parallel_->require_identical_parameters(model_, progress_.step);
+    if (!writes()) return;
+    last_saved_ = checkpoint;
+    attach(out_dir, std::move(*lock));
+    metrics_.emplace(RunDirectory(out_dir_).metrics_file(), progress_.metrics_bytes);
     const std::string kernel_mode = kernels::mode_name(kernels::mode()), engine = engine::mode_name(engine_);
     if (progress_.threads != at::get_num_threads() || progress_.kernels != kernel_mode || progress_.engine != engine)
       std::fprintf(stderr,
@@ -155,7 +173,7 @@ class Trainer {
   TrainSummary run() {
     const auto& t = config_.train;
     while (progress_.step < t.steps) {
-      if (const int signal = signals_.received()) interrupt(signal);
+      if (const int signal = stop_signal()) interrupt(signal);
       if (options_.stop_at > 0 && progress_.step >= options_.stop_at) return stopped();
       train_step();
     }
@@ -163,14 +181,28 @@ class Trainer {
   }
 
  private:
+  bool writes() const { return !data_parallel_ || data_parallel_->leader(); }
+
+  // SIGINT/SIGTERM received: by this process, or in a data-parallel run by any (agreed at the last step).
+  int stop_signal() const { return data_parallel_ ? agreed_signal_ : signals_.received(); }
+
+  // The loss of the global batch; its gradient is left in backend_.
+  double forward_backward(const Batch& batch) {
+    if (!data_parallel_) return backend_->forward_backward(batch);
+    const auto step = data_parallel_->forward_backward(*backend_, batch, signals_.received(), progress_.step + 1);
+    agreed_signal_ = step.signal;
+    return step.loss;
+  }
+
   void train_step() {
     const auto& t = config_.train;
     auto& p = progress_;
+    fault::kill_or_hang_at(p.step + 1);
     const auto t0 = std::chrono::steady_clock::now();
     const double lr = learning_rate(p.step, t.steps, t.warmup, t.lr, t.min_lr_ratio);
 
-    Batch batch = make_batch(data_.next_batch(t.batch_size, t.pack_len), task_->pad_id());
-    const double loss = backend_->forward_backward(batch);
+    Batch batch = make_batch(data_.next_batch(t.batch_size, t.pack_len), task_->pad_id());  // the global batch
+    const double loss = forward_backward(batch);
     const double loss_value = fault::nan_loss_at(p.step + 1) ? std::nan("") : loss;
     require_finite("the training loss", loss_value, p.step + 1);
     if (t.grad_clip > 0) require_finite("the gradient norm", backend_->clip_grad_norm(t.grad_clip), p.step + 1);
@@ -183,7 +215,7 @@ class Trainer {
     p.interval_loss_sum += loss_value, ++p.interval_steps;
 
     const bool last = p.step == t.steps;
-    if (p.step % t.log_every == 0 || last) {
+    if (writes() && (p.step % t.log_every == 0 || last)) {
       summary_.final_loss = p.interval_loss_sum / static_cast<double>(p.interval_steps);
       metrics_->write({{"step", p.step}, {"loss", summary_.final_loss}, {"lr", lr},
                        {"tokens_per_s", static_cast<double>(p.interval_tokens) / p.interval_seconds},
@@ -197,17 +229,23 @@ class Trainer {
     bar_.update(p.step, status);
   }
 
+  // Every process of a data-parallel run evaluates (the same replica, so each waits as long as
+  // rank 0 and no collective waits for an evaluation); rank 0 logs it.
   EvalReport run_eval() {
     auto report = evaluate(model_, *task_, eval_set_, config_.eval.generate, config_.eval.batch_size);
-    metrics_->write({{"step", progress_.step}, {"eval", report.to_json()}});
+    if (writes()) metrics_->write({{"step", progress_.step}, {"eval", report.to_json()}});
     return report;
   }
 
-  // The training checkpoint of the current step, after checking that the weights are finite.
+  // The training checkpoint of the current step, after checking that the weights are finite (and,
+  // data-parallel, the same on every process; rank 0 writes it).
   void save() {
     for (const auto& p : model_->named_parameters())
       if (!torch::isfinite(p.value()).all().item<bool>())
         fail_non_finite("weight " + p.key(), "has non-finite values", progress_.step);
+    if (data_parallel_) data_parallel_->require_identical_parameters(model_, progress_.step);
+    last_saved_step_ = progress_.step;
+    if (!writes()) return;
     metrics_->sync();
     progress_.metrics_bytes = metrics_->bytes();
     progress_.elapsed_s = elapsed();
@@ -216,7 +254,6 @@ class Trainer {
     progress_.engine = engine::mode_name(engine_);
     progress_.data = data_.position();
     last_saved_ = series_->save(model_, backend_->optimizer_state(), config_, progress_);
-    last_saved_step_ = progress_.step;
   }
 
   void save_unless_saved() {
@@ -229,7 +266,7 @@ class Trainer {
     throw TrainingInterrupted(signal, "interrupted by " + signal_name(signal) + " at step " +
                                           std::to_string(progress_.step) + " of " +
                                           std::to_string(config_.train.steps) + "; checkpoint " +
-                                          last_saved_->string());
+                                          (last_saved_ ? last_saved_->string() : "written by rank 0"));
   }
 
   TrainSummary stopped() {
@@ -237,7 +274,7 @@ class Trainer {
     bar_.stop("stopped");
     summary_.finished = false;
     summary_.steps_done = progress_.step;
-    summary_.checkpoint = *last_saved_;
+    if (last_saved_) summary_.checkpoint = *last_saved_;
     summary_.train_seconds = progress_.train_seconds;
     return summary_;
   }
@@ -245,6 +282,8 @@ class Trainer {
   TrainSummary finish() {
     summary_.steps_done = progress_.step;
     summary_.train_seconds = progress_.train_seconds;
+    if (data_parallel_) data_parallel_->require_identical_parameters(model_, progress_.step);
+    if (!writes()) return summary_;  // rank 0 evaluates and writes the final checkpoint
     summary_.tokens_per_second = static_cast<double>(progress_.tokens) / std::max(progress_.train_seconds, 1e-9);
     summary_.eval = run_eval();
     if (validation_set_)
@@ -269,9 +308,10 @@ class Trainer {
     bar_.stop("stopped");
     throw Error("training stopped: " + what + " " + problem + " at step " + std::to_string(step) +
                 " (lower train.lr or set train.grad_clip); " +
-                (last_saved_ ? "the last good checkpoint is " + last_saved_->string() + " (step " +
-                                   std::to_string(last_saved_step_) + ")"
-                             : std::string("no checkpoint was written")));
+                (last_saved_  ? "the last good checkpoint is " + last_saved_->string() + " (step " +
+                                    std::to_string(last_saved_step_) + ")"
+                 : writes() ? std::string("no checkpoint was written")
+                            : std::string("rank 0 names the last good checkpoint")));
   }
 
   double elapsed() const { return elapsed_before_ + bar_.elapsed_seconds(); }
@@ -290,6 +330,8 @@ class Trainer {
   LanguageModel model_;
   engine::Mode engine_;
   std::unique_ptr<StepBackend> backend_;
+  std::unique_ptr<DataParallel> data_parallel_;  // null: one process
+  int agreed_signal_ = 0;                        // data-parallel: the stop signal the last step agreed on
   fs::path out_dir_;
   std::optional<RunDirectoryLock> lock_;
   std::optional<CheckpointSeries> series_;
@@ -320,11 +362,13 @@ void with_fallback_hint(const CheckpointSeries& series, const fs::path& latest, 
 
 TrainSummary train_run(const RunConfig& config, const fs::path& out_dir, const TrainOptions& options) {
   fault::check_environment();
-  check_new_run_directory(out_dir);
+  auto data_parallel = join_data_parallel(options);
+  if (!data_parallel || data_parallel->leader()) check_new_run_directory(out_dir);
   torch::manual_seed(static_cast<uint64_t>(config.seed) * 1000003 + kStreamInit);
   LanguageModel model(config.model);
-  Trainer trainer(config, model, options);  // everything that can refuse the config, before any file
-  trainer.start_fresh(out_dir, claim_new_run_directory(out_dir));
+  // Everything that can refuse the config, before any file:
+  Trainer trainer(config, model, options, std::move(data_parallel));
+  trainer.start_fresh(out_dir);
   return trainer.run();
 }
 
@@ -336,8 +380,10 @@ TrainSummary train_run(const RunConfig& config, const fs::path& out_dir, bool sh
 
 TrainSummary resume_run(const fs::path& run_dir, const TrainOptions& options) {
   fault::check_environment();
+  auto data_parallel = join_data_parallel(options);
   require(fs::is_directory(run_dir), run_dir.string() + ": not a run directory");
-  RunDirectoryLock lock(run_dir);  // first: a process still training there changes the files
+  std::optional<RunDirectoryLock> lock;  // first: a process still training there changes the files
+  if (!data_parallel || data_parallel->leader()) lock.emplace(run_dir);
   const CheckpointSeries series(run_dir);
   const auto latest = series.latest();
   if (!latest) {
@@ -351,7 +397,7 @@ TrainSummary resume_run(const fs::path& run_dir, const TrainOptions& options) {
   }
   LoadedCheckpoint loaded;
   with_fallback_hint(series, *latest, [&] { loaded = load_checkpoint(*latest); });
-  Trainer trainer(loaded.config, loaded.model, options);
+  Trainer trainer(loaded.config, loaded.model, options, std::move(data_parallel));
   with_fallback_hint(series, *latest, [&] { trainer.restore(run_dir, std::move(lock), *latest, loaded.manifest); });
   return trainer.run();
 }

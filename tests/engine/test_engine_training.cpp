@@ -4,7 +4,6 @@
 // recorded and a run continues across engines; --kernels reference trains on libtorch.
 #include <gtest/gtest.h>
 
-#include <fstream>
 
 #include "core/atomic_file.h"
 #include "engine/engine_mode.h"
@@ -18,17 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using test_support::config_from_json;
+using test_support::logged_losses;
 using test_support::TempDir;
-
-std::vector<double> losses(const fs::path& metrics) {
-  std::ifstream in(metrics);
-  std::vector<double> out;
-  for (std::string line; std::getline(in, line);) {
-    const auto j = Json::parse(line);
-    if (j.contains("loss")) out.push_back(j["loss"]);
-  }
-  return out;
-}
 
 TrainOptions quiet(int64_t stop_at = 0) {
   TrainOptions o;
@@ -41,7 +31,7 @@ std::vector<double> losses_on(engine::Mode mode, const RunConfig& config) {
   engine::ModeGuard guard(mode);
   TempDir dir;
   train_run(config, dir / "run", quiet());
-  return losses(dir / "run" / "metrics.jsonl");
+  return logged_losses(dir / "run" / "metrics.jsonl");
 }
 
 // 15 steps, a loss line per step: the curves agree to 2e-4 relative (float32; the two engines
@@ -101,7 +91,7 @@ TEST(EngineTraining, RunContinuesAcrossEngines) {
   }
   EXPECT_EQ(Json::parse(read_file(dir / "run" / "checkpoints" / "step-00000010" / "progress.json"))["engine"], "flat");
   resume_run(dir / "run", quiet());
-  const auto curve = losses(dir / "run" / "metrics.jsonl");
+  const auto curve = logged_losses(dir / "run" / "metrics.jsonl");
   const auto reference = losses_on(engine::Mode::kLibtorch, config);
   ASSERT_EQ(curve.size(), reference.size());
   for (size_t i = 0; i < curve.size(); ++i) EXPECT_NEAR(curve[i], reference[i], 2e-4 * std::abs(reference[i]));

@@ -19,6 +19,16 @@ std::vector<std::string> deterministic_metrics(const std::filesystem::path& metr
   return out;
 }
 
+std::vector<double> logged_losses(const std::filesystem::path& metrics_jsonl) {
+  std::ifstream in(metrics_jsonl);
+  std::vector<double> out;
+  for (std::string line; std::getline(in, line);) {
+    const auto j = Json::parse(line);
+    if (j.contains("loss")) out.push_back(j["loss"]);
+  }
+  return out;
+}
+
 int64_t latest_checkpoint_step(const std::filesystem::path& run_dir) {
   const auto pointer = run_dir / "checkpoints" / "latest";
   if (!std::filesystem::exists(pointer)) return -1;

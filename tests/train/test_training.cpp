@@ -1,28 +1,19 @@
 // Training end to end: determinism from one seed, and a short run that really learns COPY.
 #include <gtest/gtest.h>
 
-#include <fstream>
 
 #include "core/atomic_file.h"
 #include "support/fixtures.h"
 #include "train/checkpoint.h"
+#include "train/resume_support.h"
 #include "train/trainer.h"
 
 namespace fl {
 namespace {
 
 using test_support::config_from_json;
+using test_support::logged_losses;
 using test_support::TempDir;
-
-std::vector<double> losses(const std::filesystem::path& metrics) {
-  std::ifstream in(metrics);
-  std::vector<double> out;
-  for (std::string line; std::getline(in, line);) {
-    auto j = Json::parse(line);
-    if (j.contains("loss")) out.push_back(j["loss"]);
-  }
-  return out;
-}
 
 TEST(Training, SameSeedSameLossCurveAndWeights) {
   for (const char* type : {"mamba", "transformer"}) {
@@ -33,9 +24,9 @@ TEST(Training, SameSeedSameLossCurveAndWeights) {
     TempDir a, b;
     train_run(config, a / "run", false);
     train_run(config, b / "run", false);
-    const auto la = losses(a / "run" / "metrics.jsonl");
+    const auto la = logged_losses(a / "run" / "metrics.jsonl");
     ASSERT_EQ(la.size(), 12u);
-    EXPECT_EQ(la, losses(b / "run" / "metrics.jsonl")) << type;
+    EXPECT_EQ(la, logged_losses(b / "run" / "metrics.jsonl")) << type;
     auto ma = load_checkpoint(a / "run").model->named_weights(), mb = load_checkpoint(b / "run").model->named_weights();
     for (size_t i = 0; i < ma.size(); ++i) EXPECT_TRUE(torch::equal(ma[i].second, mb[i].second)) << ma[i].first;
 
@@ -44,7 +35,7 @@ TEST(Training, SameSeedSameLossCurveAndWeights) {
     const auto other = config_from_json(changed.dump());
     TempDir c;
     train_run(other, c / "run", false);
-    EXPECT_NE(la, losses(c / "run" / "metrics.jsonl")) << type;
+    EXPECT_NE(la, logged_losses(c / "run" / "metrics.jsonl")) << type;
   }
 }
 
