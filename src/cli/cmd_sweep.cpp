@@ -30,7 +30,8 @@ void add_sweep_command(CLI::App& root) {
   auto* cmd = root.add_subcommand("sweep", "train every cell of a grid of configs; resumable, several workers");
   cmd->add_option("file", args->file, "sweep file (TOML: [base], [grid], [[variants]]; see docs/SWEEPS.md)")
       ->required();
-  cmd->add_option("--dir", args->dir, "sweep directory: results.sqlite + cells/<hash>/ (default sweeps/<file name>)");
+  cmd->add_option("--dir", args->dir,
+                  "sweep directory: cells/<hash>/, and results.sqlite without --store (default sweeps/<file name>)");
   add_store_option(cmd, args->store);
   cmd->add_option("--store-name", args->store_name, "the sweep's name in the --store database (default: the file's)")
       ->needs("--store");
