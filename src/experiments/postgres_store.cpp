@@ -161,7 +161,7 @@ auto PostgresStore::with_reconnect(Work&& work) {
 QueueCounts PostgresStore::enqueue(const std::vector<SweepCell>& cells, bool requeue_failed) {
   std::vector<std::string> hashes, ordinals, variants, configs;
   for (size_t i = 0; i < cells.size(); ++i) {
-    hashes.push_back(cells[i].hash), ordinals.push_back(std::to_string(i));
+    hashes.push_back(cells[i].hash), ordinals.push_back(std::to_string(cells[i].ordinal));
     variants.push_back(cells[i].variant), configs.push_back(cells[i].config.dump());
   }
   const auto hash_array = pg_text_array(hashes), ordinal_array = pg_text_array(ordinals);

@@ -2,6 +2,7 @@
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <glog/logging.h>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "core/error.h"
@@ -56,6 +57,9 @@ struct GlooGroup::Impl {
 
 GlooGroup::GlooGroup(const DistributedEnv& env, std::chrono::milliseconds timeout)
     : env_(env), timeout_(timeout), impl_(std::make_unique<Impl>()) {
+  // c10d logs its socket errors through glog to stderr; freelunch reports each failure as its own
+  // one-line error, so glog keeps quiet below FATAL.
+  FLAGS_minloglevel = google::GLOG_FATAL;
   const std::string where = env.master_addr + ":" + std::to_string(env.master_port);
   try {
     impl_->store = rendezvous_store(env, timeout);

@@ -29,7 +29,7 @@ std::vector<SweepCell> make_cells(int n) {
   std::vector<SweepCell> cells;
   for (int i = 0; i < n; ++i) {
     Json config = {{"seed", i}, {"model.d_state", 1 + i % 3}};
-    cells.push_back({config_hash(config), i % 2 ? "odd" : "even", config});
+    cells.push_back({config_hash(config), i % 2 ? "odd" : "even", config, i});
   }
   return cells;
 }
@@ -187,6 +187,7 @@ TEST_P(SweepStoreContract, EnqueueRequeuesFailedCellsOnly) {
   EXPECT_TRUE(store->rows()[1].error.empty());
   // A reordered sweep file moves its cells in the queue.
   std::swap(cells[1], cells[2]);
+  for (size_t i = 0; i < cells.size(); ++i) cells[i].ordinal = static_cast<int64_t>(i);
   EXPECT_EQ(store->enqueue(cells, false).added, 0);
   const auto rows = store->rows();
   EXPECT_EQ(rows[1].hash, cells[1].hash);

@@ -100,8 +100,10 @@ TEST(ExportCli, RefusalsAndDamageAreOneLineErrors) {
   write_file_atomic(other / "hf" / "model.safetensors", weights.substr(0, weights.size() - 100));
   expect_one_line_error(run_command(kBin + " eval --checkpoint " + shell_quote((other / "hf").string())),
                         "model.safetensors");
-  write_file_atomic(other / "hf" / "freelunch.json",
-                    R"({"format": 1, "config": {"task": {"name": "copy"}, "model": {"n_head": 4}}})");
+  write_file_atomic(other / "hf" / "model.safetensors", weights);  // whole again: the sidecar's errors next
+  Json sidecar = Json::parse(read_file(other / "hf" / "freelunch.json"));
+  sidecar["config"]["model"]["n_head"] = 4;  // a Transformer's key in a Mamba's sidecar
+  write_file_atomic(other / "hf" / "freelunch.json", sidecar.dump());
   expect_one_line_error(run_command(kBin + " info --checkpoint " + shell_quote((other / "hf").string())),
                         "freelunch.json: model.n_head applies to Transformers, not to model.type = mamba");
   fs::remove(other / "hf" / "freelunch.json");
