@@ -48,9 +48,9 @@ CellRow merge_cell(const std::vector<Found>& found, const std::string& label) {
             "cell " + label + " has different configurations in " + *found.front().source + " and " + *f.source +
                 " (a damaged database?)");
     if (f.row->status == CellStatus::kDone) {
-      require(!done || same_run(*done->row, *f.row),
-              "cell " + label + " is done in " + *done->source + " and in " + *f.source +
-                  " with different results (it ran twice): merge without one of them");
+      if (done && !same_run(*done->row, *f.row))  // (not require: its message would read *done first)
+        throw Error("cell " + label + " is done in " + *done->source + " and in " + *f.source +
+                    " with different results (it ran twice): merge without one of them");
       if (!done) done = &f;
     } else if (f.row->status == CellStatus::kFailed) {
       if (!failed || f.row->finished_at.value_or(0) > failed->row->finished_at.value_or(0)) failed = &f;
