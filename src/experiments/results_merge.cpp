@@ -106,7 +106,8 @@ MergedRows merge_rows(const std::vector<MergeSource>& sources) {
   const auto keys = varied_keys(configs);
   MergedRows out;
   for (const auto& [hash, found] : by_hash) {
-    out.rows.push_back(merge_cell(found, hash + " (" + describe_cell(found.front().row->config, keys) + ")"));
+    const std::string what = describe_cell(found.front().row->config, keys);  // "" when one cell is merged
+    out.rows.push_back(merge_cell(found, what.empty() ? hash : hash + " (" + what + ")"));
     switch (out.rows.back().status) {
       case CellStatus::kDone: ++out.done; break;
       case CellStatus::kFailed: ++out.failed; break;

@@ -176,6 +176,7 @@ class SingleNodeSlurm {
  public:
   explicit SingleNodeSlurm(const fs::path& dir) : dir_(dir) {
     const std::string d = dir.string(), host = short_hostname();
+    fs::create_directories(dir);
     write_file_atomic(dir / "slurm.conf",
                       "ClusterName=freelunchtest\nSlurmctldHost=" + host + "(127.0.0.1)\nSlurmctldPort=" +
                           std::to_string(free_port()) + "\nSlurmdPort=" + std::to_string(free_port()) +

@@ -66,7 +66,7 @@ TEST(ResultsMerge, ConflictingDoneRowsAreRefusedNamingTheCell) {
   CellRow second = first;
   second.accuracy = 0.25, second.finished_at = 2000.0;  // the cell ran a second time
   const std::string e = error_of([&] { merge_rows({{"shards/1-of-2/results.sqlite", {first}}, {"other.sqlite", {second}}}); });
-  EXPECT_EQ(e, "cell " + first.hash + " (seed=1) is done in shards/1-of-2/results.sqlite and in other.sqlite with "
+  EXPECT_EQ(e, "cell " + first.hash + " is done in shards/1-of-2/results.sqlite and in other.sqlite with "
                    "different results (it ran twice): merge without one of them");
 
   CellRow other_config = first;
@@ -133,12 +133,14 @@ TEST(ResultsMerge, WritesTheMergedDatabaseWholeOrNotAtAll) {
   conflicting.accuracy = 0.125;
   write_file_atomic(results_file(other), ResultsStore::database_bytes({conflicting}));
   EXPECT_NE(error_of([&] { merge_results(sweep, {other}); }).find("cell " + done.hash), std::string::npos);
+  EXPECT_EQ(read_file(results_file(sweep)), before);  // every refusal left it untouched
   {
     ResultsStore open_by_a_sweep(results_file(sweep), ResultsStore::Open::kExisting);  // WAL: -wal exists
     open_by_a_sweep.statuses();
+    const std::string opened = read_file(results_file(sweep));  // SQLite itself turned it to WAL mode
     EXPECT_NE(error_of([&] { merge_results(sweep, {}); }).find("open in another process"), std::string::npos);
+    EXPECT_EQ(read_file(results_file(sweep)), opened);  // nor did this one
   }
-  EXPECT_EQ(read_file(results_file(sweep)), before);  // every refusal left it untouched
   for (const auto& [name, bytes] : test_support::files_in(sweep))
     EXPECT_EQ(name.find(".tmp."), std::string::npos) << name;
 }
@@ -214,13 +216,14 @@ TEST(ResultsMerge, ShardsOfARealSweepMergeIntoTheRowsOfTheWholeSweep) {
   EXPECT_EQ(summary.missing_run_dirs, 0);  // the shards trained into sharded/cells/
   EXPECT_EQ(measured_rows(sharded), expected);
 
-  // One shard never ran: its cells come out queued, and a rerun of the whole sweep on the merged
-  // directory trains just those.
+  // One shard never ran: its cells are in no database, so the merge has none of them (it knows no
+  // sweep file), and a rerun of the whole sweep on the merged directory queues and trains just those.
   const fs::path partial = dir / "partial";
   run_shard(spec, partial, {1, 3});
   run_shard(spec, partial, {3, 3});
   const auto merged = merge_results(partial, {}).merged;
-  EXPECT_EQ(merged.queued, static_cast<int64_t>(shard_spec(spec, {2, 3}).cells.size()));
+  EXPECT_EQ(merged.queued, 0);
+  EXPECT_EQ(merged.rows.size(), spec.cells.size() - shard_spec(spec, {2, 3}).cells.size());
   SweepOptions rerun;
   rerun.dir = partial;
   rerun.progress = false;
