@@ -8,7 +8,7 @@
 //                under torchrun's static rendezvous (TORCHELASTIC_USE_AGENT_STORE=True), where
 //                torchrun's own agent serves it; keys then go under
 //                /worker/attempt_<TORCHELASTIC_RESTART_COUNT>/, as torch.distributed's do.
-// SLURM's srun sets other names; the one-line mapping is in the same section of docs/SWEEPS.md.
+// SLURM's srun sets other names: scripts/slurm/train-data-parallel.sbatch maps them to these.
 // Torch-free.
 #pragma once
 #include <cstdint>

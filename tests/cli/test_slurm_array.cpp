@@ -6,18 +6,10 @@
 // the same sweep run whole.
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <chrono>
-#include <cstdlib>
-#include <thread>
-
 #include "core/atomic_file.h"
 #include "support/fixtures.h"
 #include "support/process.h"
+#include "support/slurm_cluster.h"
 
 namespace fl {
 namespace {
@@ -143,101 +135,14 @@ TEST(SlurmArray, ScriptBodyForEveryTaskThenMergeEqualsTheWholeSweep) {
   EXPECT_EQ(results_table(sharded, dir / "merged.csv"), whole_sweep_table(dir, file));
 }
 
-// A port on 127.0.0.1 that was free a moment ago.
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0;
-  close(fd);
-  return ok ? ntohs(address.sin_port) : 0;
-}
-
-std::string short_hostname() {
-  char name[256] = {};
-  gethostname(name, sizeof name - 1);
-  const std::string host = name;
-  return host.substr(0, host.find('.'));
-}
-
-bool slurm_installed() {
-  for (const char* program : {"/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/sbin/munged", "/usr/bin/sbatch"})
-    if (access(program, X_OK) != 0) return false;
-  return true;
-}
-
-// munged, slurmctld and slurmd of a one-node cluster of this machine, everything (config, keys,
-// state, logs, sockets) in `dir`, on free ports; stopped (by the pids in their pid files) when
-// this object dies.
-class SingleNodeSlurm {
- public:
-  explicit SingleNodeSlurm(const fs::path& dir) : dir_(dir) {
-    const std::string d = dir.string(), host = short_hostname();
-    fs::create_directories(dir);
-    write_file_atomic(dir / "slurm.conf",
-                      "ClusterName=freelunchtest\nSlurmctldHost=" + host + "(127.0.0.1)\nSlurmctldPort=" +
-                          std::to_string(free_port()) + "\nSlurmdPort=" + std::to_string(free_port()) +
-                          "\nAuthType=auth/munge\nAuthInfo=socket=" + d + "/munge.socket\nCredType=cred/munge\n"
-                          "SlurmUser=root\nSlurmdUser=root\nStateSaveLocation=" + d + "/state\nSlurmdSpoolDir=" + d +
-                          "/spool\nSlurmctldPidFile=" + d + "/slurmctld.pid\nSlurmdPidFile=" + d + "/slurmd.pid\n"
-                          "SlurmctldLogFile=" + d + "/slurmctld.log\nSlurmdLogFile=" + d + "/slurmd.log\n"
-                          "ProctrackType=proctrack/linuxproc\nTaskPlugin=task/none\n"
-                          "JobAcctGatherType=jobacct_gather/none\nAccountingStorageType=accounting_storage/none\n"
-                          "JobCompType=jobcomp/none\nMpiDefault=none\nSchedulerType=sched/builtin\n"
-                          "SelectType=select/cons_tres\nSelectTypeParameters=CR_Core\nReturnToService=2\n"
-                          "NodeName=" + host + " NodeAddr=127.0.0.1 CPUs=" +
-                          std::to_string(std::max(1u, std::thread::hardware_concurrency())) +
-                          " State=UNKNOWN\nPartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n");
-    fs::create_directories(dir / "state");
-    fs::create_directories(dir / "spool");
-    fs::permissions(dir, fs::perms(0700));
-    const std::string quiet = " </dev/null >/dev/null 2>&1";
-    start("head -c 1024 /dev/urandom > " + d + "/munge.key && chmod 400 " + d + "/munge.key && /usr/sbin/munged "
-          "--force --socket=" + d + "/munge.socket --key-file=" + d + "/munge.key --pid-file=" + d +
-          "/munged.pid --seed-file=" + d + "/munged.seed --log-file=" + d + "/munged.log" + quiet);
-    start("/usr/sbin/slurmctld -i -f " + d + "/slurm.conf" + quiet);
-    start("/usr/sbin/slurmd -f " + d + "/slurm.conf" + quiet);
-    // Up when sinfo shows the node idle (slurmd registered).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (run(" sinfo -h -o %T").out.find("idle") != std::string::npos) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    }
-    ADD_FAILURE() << "the SLURM node never became idle:\n" << read_file(dir / "slurmctld.log");
-  }
-  ~SingleNodeSlurm() {
-    for (const char* daemon : {"slurmd", "slurmctld", "munged"}) {
-      const fs::path pid_file = dir_ / (std::string(daemon) + ".pid");
-      if (!fs::exists(pid_file)) continue;
-      const std::string pid = read_file(pid_file);
-      run_command("kill " + pid.substr(0, pid.find('\n')) + " >/dev/null 2>&1");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let them remove their sockets and files
-  }
-  // A SLURM client command (" sbatch …") against this cluster.
-  test_support::ProcessResult run(const std::string& command) const {
-    return run_command("SLURM_CONF=" + shell_quote((dir_ / "slurm.conf").string()) + command);
-  }
-
- private:
-  void start(const std::string& command) {
-    const auto r = run_command(command);
-    if (r.exit_code != 0) ADD_FAILURE() << command << ": exit " << r.exit_code << " " << r.err;
-  }
-  fs::path dir_;
-};
-
 TEST(SlurmArray, RealSingleNodeSlurmRunsTheArrayThenTheMerge) {
-  if (geteuid() != 0 || !slurm_installed())
+  if (!test_support::can_start_slurm())
     GTEST_SKIP() << "needs root and Debian's slurmctld, slurmd, slurm-client and munge (scripts/setup.sh)";
   TempDir dir;
   const auto file = (dir / "s.toml").string();
   write_file_atomic(file, kSweep);
   const auto sharded = dir / "sharded";
-  SingleNodeSlurm slurm(dir / "slurm");
+  test_support::SingleNodeSlurm slurm(dir / "slurm");
   ASSERT_FALSE(HasFailure());
   const std::string common = " --chdir=" + shell_quote(dir.path().string()) + " --cpus-per-task=1";
   // The array numbered from 1 (--array=1-3); the merge runs once every task has succeeded.
@@ -250,12 +155,7 @@ TEST(SlurmArray, RealSingleNodeSlurmRunsTheArrayThenTheMerge) {
                                shell_quote(shell_quote(kBin) + " results sharded --merge"));
   ASSERT_EQ(merge.exit_code, 0) << merge.err;
 
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
-  while (std::chrono::steady_clock::now() < deadline) {  // until the queue is empty, or a task failed
-    const std::string reasons = slurm.run(" squeue -h -o %r").out;
-    if (reasons.empty() || reasons.find("DependencyNeverSatisfied") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  slurm.wait_for_empty_queue(180);
   const auto log = [&](const std::string& name) { return fs::exists(dir / name) ? read_file(dir / name) : ""; };
   ASSERT_NE(log("merge.out").find("merged 3 databases"), std::string::npos)
       << "merge job:\n" << log("merge.out") << "\nqueue:\n" << slurm.run(" squeue").out << "\ntasks:\n"
