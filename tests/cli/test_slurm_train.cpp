@@ -31,12 +31,15 @@ constexpr const char* kConfig = R"({"seed": 3, "model": {"type": "mamba", "d_mod
   "eval": {"samples": 4, "generate": false}})";
 
 TEST(SlurmTrain, ScriptRefusesToRunOutsideAJob) {
-  const std::string script = "env -u SLURM_JOB_ID -u SLURM_NTASKS -u SLURM_JOB_NODELIST FREELUNCH=echo bash " +
-                             shell_quote(kScript);
+  // env clears what a surrounding job would set, then sets the case's own variables.
+  const auto script = [](const std::string& variables) {
+    return "env -u SLURM_JOB_ID -u SLURM_NTASKS -u SLURM_JOB_NODELIST FREELUNCH=echo " + variables + " bash " +
+           shell_quote(kScript);
+  };
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {script + " train --config c.json", "SLURM_JOB_ID is '': submit with sbatch"},
-      {"SLURM_JOB_ID=7 SLURM_NTASKS=2 " + script + " train --config c.json", "SLURM_JOB_NODELIST is not set"},
-      {"SLURM_JOB_ID=7 SLURM_NTASKS=2 SLURM_JOB_NODELIST=n1 " + script, "no freelunch command"},
+      {script("") + " train --config c.json", "SLURM_JOB_ID is '': submit with sbatch"},
+      {script("SLURM_JOB_ID=7 SLURM_NTASKS=2") + " train --config c.json", "SLURM_JOB_NODELIST is not set"},
+      {script("SLURM_JOB_ID=7 SLURM_NTASKS=2 SLURM_JOB_NODELIST=n1"), "no freelunch command"},
   };
   for (const auto& [command, phrase] : cases) {
     SCOPED_TRACE(command);
