@@ -67,7 +67,15 @@ int64_t sum_flops(const std::vector<OpCost>& ops, const OpKind* only) {
 }
 
 int64_t flops_of(const ModelConfig& c, int64_t t, const OpKind* only) {
-  return c.n_layer * sum_flops(block_ops(c, t), only) + sum_flops(frame_ops(c, t), only);
+  int64_t total = sum_flops(frame_ops(c, t), only);
+  for (int64_t i = 0; i < c.n_layer; ++i) total += sum_flops(block_ops(c, i, t), only);
+  return total;
+}
+
+int64_t attention_layers(const ModelConfig& c) {
+  int64_t n = 0;
+  for (int64_t i = 0; i < c.n_layer; ++i) n += c.layer_family(i) == ModelFamily::transformer;
+  return n;
 }
 
 }  // namespace
@@ -81,15 +89,15 @@ const char* op_kind_name(OpKind kind) {
   return "?";
 }
 
-std::vector<OpCost> block_ops(const ModelConfig& config, int64_t t) {
-  return config.is_mamba() ? mamba_block_ops(config) : transformer_block_ops(config, t);
+std::vector<OpCost> block_ops(const ModelConfig& config, int64_t layer, int64_t t) {
+  return config.layer_family(layer) == ModelFamily::mamba ? mamba_block_ops(config) : transformer_block_ops(config, t);
 }
 
 std::vector<OpCost> frame_ops(const ModelConfig& c, int64_t /*t*/) {
   const int64_t D = c.d_model;
   std::vector<OpCost> ops;
-  if (!c.is_mamba() && c.pos == "learned") ops.push_back({"pos_embedding", "D", OpKind::elementwise, D});
-  if (!c.is_mamba() && c.pos == "rope") ops.push_back({"rope_angles", "3·hd/2", OpKind::elementwise, 3 * c.head_dim() / 2});
+  if (c.learned_positions()) ops.push_back({"pos_embedding", "D", OpKind::elementwise, D});
+  if (c.has_attention() && c.pos == "rope") ops.push_back({"rope_angles", "3·hd/2", OpKind::elementwise, 3 * c.head_dim() / 2});
   ops.push_back({"norm_f", c.norm == "layernorm" ? "8D" : "4D", OpKind::elementwise, norm_flops(c)});
   ops.push_back({"head", "2·D·V", OpKind::matmul, 2 * D * c.vocab_size});
   return ops;
@@ -103,8 +111,8 @@ int64_t flops_per_token(const ModelConfig& config, int64_t t, OpKind kind) { ret
 // T · fixed + per_key · Σ_{m=1}^{T} min(m, W).
 double total_flops(const ModelConfig& config, int64_t T) {
   if (T <= 0) return 0;
-  if (config.is_mamba()) return static_cast<double>(T) * static_cast<double>(flops_per_token(config, 0));
-  const double per_key = static_cast<double>(config.n_layer * flops_per_key(config));
+  if (!config.has_attention()) return static_cast<double>(T) * static_cast<double>(flops_per_token(config, 0));
+  const double per_key = static_cast<double>(attention_layers(config) * flops_per_key(config));
   const double fixed = static_cast<double>(flops_per_token(config, 0)) - per_key;  // n(0) = 1
   const double t = static_cast<double>(T), W = static_cast<double>(config.window);
   const double keys = (config.window == 0 || T <= config.window) ? t * (t + 1) / 2 : W * (W + 1) / 2 + (t - W) * W;
@@ -112,20 +120,28 @@ double total_flops(const ModelConfig& config, int64_t T) {
 }
 
 int64_t cached_tokens(const ModelConfig& config, int64_t t) {
-  if (config.is_mamba()) return 0;
+  if (!config.has_attention()) return 0;
   return config.window > 0 ? std::min(t, config.window) : t;
 }
 
-int64_t layer_state_bytes(const ModelConfig& config, int64_t t) {
-  if (config.is_mamba()) return config.d_inner() * (config.d_conv + config.d_state) * kBytesPerValue;
+int64_t layer_state_bytes(const ModelConfig& config, int64_t layer, int64_t t) {
+  if (config.layer_family(layer) == ModelFamily::mamba)
+    return config.d_inner() * (config.d_conv + config.d_state) * kBytesPerValue;
   return 2 * cached_tokens(config, t) * config.d_model * kBytesPerValue;
 }
 
-int64_t state_bytes(const ModelConfig& config, int64_t t) { return config.n_layer * layer_state_bytes(config, t); }
+int64_t state_bytes(const ModelConfig& config, int64_t t) {
+  int64_t total = 0;
+  for (int64_t i = 0; i < config.n_layer; ++i) total += layer_state_bytes(config, i, t);
+  return total;
+}
 
-int64_t layer_state_bytes_read(const ModelConfig& config, int64_t t) {
-  if (config.is_mamba()) return layer_state_bytes(config, t);
-  return 2 * keys_attended(config, t) * config.d_model * kBytesPerValue;
+int64_t state_bytes_read(const ModelConfig& config, int64_t t) {
+  int64_t total = 0;
+  for (int64_t i = 0; i < config.n_layer; ++i)
+    total += config.layer_family(i) == ModelFamily::mamba ? layer_state_bytes(config, i, t)
+                                                          : 2 * keys_attended(config, t) * config.d_model * kBytesPerValue;
+  return total;
 }
 
 }  // namespace fl::cost

@@ -42,12 +42,15 @@
 //     rope_angles       θ = t·f, cos θ, sin θ       3·hd/2         elementwise
 //     norm_f                                        norm(D)        elementwise
 //     head              logits = E h (tied)         2·D·V          matmul
-// So flops(t) = fixed + L·(4D + 6H)·n(t) for a Transformer (affine in t until the window is
-// full, constant after) and constant for Mamba; Σ_{t<T} is quadratic in T without a window.
+// So flops(t) = fixed + L_a·(4D + 6H)·n(t) with L_a attention blocks (all L for a Transformer,
+// the attn_layers of a hybrid): affine in t until the window is full, constant after, and
+// constant for Mamba; Σ_{t<T} is quadratic in T without a window. A hybrid's blocks are costed
+// each by its own family's table.
 //
 // State bytes per layer after t tokens, float32 (4 bytes per value):
 //   Mamba: Di·(K + N)·4 (conv window of K inputs + ssm state), constant in t;
-//   Transformer: 2·min(t, W)·D·4 (keys and values of the cached tokens).
+//   Transformer: 2·min(t, W)·D·4 (keys and values of the cached tokens);
+//   hybrid: each block as its family's.
 // State bytes read by the step at position t, per layer: all of Mamba's state; the keys and
 // values of the n slots attended (the new token's included): 2·n·D·4.
 #pragma once
@@ -72,24 +75,25 @@ struct OpCost {
   int64_t flops;        // for one batch row
 };
 
-// One block's ops at position t (every layer of a model is the same).
-std::vector<OpCost> block_ops(const ModelConfig& config, int64_t t);
+// The ops of block `layer` at position t (a Mamba or a Transformer block: a hybrid has both).
+std::vector<OpCost> block_ops(const ModelConfig& config, int64_t layer, int64_t t);
 // The ops outside the blocks: embedding, RoPE angles, final norm, head.
 std::vector<OpCost> frame_ops(const ModelConfig& config, int64_t t);
 
-// FLOPs of the step at position t: L blocks + the frame (batch 1). Optionally only one kind.
+// FLOPs of the step at position t: the L blocks + the frame (batch 1). Optionally only one kind.
 int64_t flops_per_token(const ModelConfig& config, int64_t t);
 int64_t flops_per_token(const ModelConfig& config, int64_t t, OpKind kind);
 // Σ_{t=0}^{T−1} flops_per_token(t): generating T tokens from an empty state (closed form).
 double total_flops(const ModelConfig& config, int64_t T);
 
-// Keys/values slots cached after t tokens: min(t, W) (t without a window); 0 for Mamba.
+// Keys/values slots an attention layer caches after t tokens: min(t, W) (t without a window); 0
+// for a model without attention.
 int64_t cached_tokens(const ModelConfig& config, int64_t t);
-// Bytes of inference state of one layer after t tokens (float32).
-int64_t layer_state_bytes(const ModelConfig& config, int64_t t);
+// Bytes of inference state of block `layer` after t tokens (float32).
+int64_t layer_state_bytes(const ModelConfig& config, int64_t layer, int64_t t);
 // All layers.
 int64_t state_bytes(const ModelConfig& config, int64_t t);
-// Bytes of state one layer's step at position t reads (float32).
-int64_t layer_state_bytes_read(const ModelConfig& config, int64_t t);
+// Bytes of state the step at position t reads, all layers (float32).
+int64_t state_bytes_read(const ModelConfig& config, int64_t t);
 
 }  // namespace fl::cost

@@ -34,10 +34,17 @@ int64_t measured_total(const CostRow& r) {
   return total;
 }
 
-std::string measured_cell(const CostRow& r) {
-  const auto [lo, hi] = std::minmax_element(r.measured_layer_bytes.begin(), r.measured_layer_bytes.end());
-  if (lo == r.measured_layer_bytes.end()) return "-";
+// Per-layer bytes as "n" when every layer holds the same, "lo…hi" otherwise, "-" when unmeasured.
+std::string layer_bytes_cell(const std::vector<int64_t>& bytes) {
+  const auto [lo, hi] = std::minmax_element(bytes.begin(), bytes.end());
+  if (lo == bytes.end()) return "-";
   return *lo == *hi ? with_commas(*lo) : with_commas(*lo) + "…" + with_commas(*hi);
+}
+
+// "lo,hi" of per-layer bytes for the CSV; ",", when there are none.
+std::string layer_bytes_columns(const std::vector<int64_t>& bytes) {
+  const auto [lo, hi] = std::minmax_element(bytes.begin(), bytes.end());
+  return lo == bytes.end() ? "," : std::to_string(*lo) + "," + std::to_string(*hi);
 }
 
 TextTable per_position_table(const CostReport& report) {
@@ -45,7 +52,8 @@ TextTable per_position_table(const CostReport& report) {
                "ms/token", "total FLOPs to T", "est. total s to T"});
   for (const auto& m : report.models)
     for (const auto& r : m.rows)
-      t.add({m.label, with_commas(r.position), with_commas(r.analytic_layer_bytes), measured_cell(r),
+      t.add({m.label, with_commas(r.position), layer_bytes_cell(r.analytic_layer_bytes),
+             layer_bytes_cell(r.measured_layer_bytes),
              with_commas(r.allocated_bytes), with_commas(r.flops_per_token), sig(r.median_ms), sig(r.total_flops),
              sig(r.estimated_total_ms / 1000)});
   return t;
@@ -161,9 +169,7 @@ std::vector<std::pair<std::string, LinePlot>> plots(const CostReport& report) {
 }  // namespace
 
 bool CostRow::bytes_match() const {
-  return !measured_layer_bytes.empty() &&
-         std::all_of(measured_layer_bytes.begin(), measured_layer_bytes.end(),
-                     [&](int64_t b) { return b == analytic_layer_bytes; });
+  return !measured_layer_bytes.empty() && measured_layer_bytes == analytic_layer_bytes;
 }
 
 double log_log_slope(const std::vector<double>& x, const std::vector<double>& y) {
@@ -229,19 +235,18 @@ std::string render_markdown(const CostReport& report) {
 
 std::string render_csv(const CostReport& report) {
   std::string out =
-      "model,position,layers,analytic_layer_state_bytes,measured_layer_state_bytes_min,measured_layer_state_bytes_max,"
+      "model,position,layers,analytic_layer_state_bytes_min,analytic_layer_state_bytes_max,"
+      "measured_layer_state_bytes_min,measured_layer_state_bytes_max,"
       "allocated_state_bytes,flops_per_token,mixer_flops_per_token,state_bytes_read_per_token,median_ms_per_token,"
       "min_ms_per_token,total_flops,estimated_total_ms\n";
   for (const auto& m : report.models) {
     for (const auto& r : m.rows) {
-      const auto [lo, hi] = std::minmax_element(r.measured_layer_bytes.begin(), r.measured_layer_bytes.end());
-      const bool any = lo != r.measured_layer_bytes.end();
       char numbers[160];
       std::snprintf(numbers, sizeof numbers, "%.6g,%.6g,%.17g,%.6g", r.median_ms, r.min_ms, r.total_flops,
                     r.estimated_total_ms);
       out += "\"" + m.label + "\"," + std::to_string(r.position) + "," + std::to_string(m.config.n_layer) + "," +
-             std::to_string(r.analytic_layer_bytes) + "," + (any ? std::to_string(*lo) : "") + "," +
-             (any ? std::to_string(*hi) : "") + "," + std::to_string(r.allocated_bytes) + "," +
+             layer_bytes_columns(r.analytic_layer_bytes) + "," + layer_bytes_columns(r.measured_layer_bytes) + "," +
+             std::to_string(r.allocated_bytes) + "," +
              std::to_string(r.flops_per_token) + "," + std::to_string(r.mixer_flops_per_token) + "," +
              std::to_string(r.state_bytes_read) + "," + numbers + "\n";
     }
@@ -284,8 +289,11 @@ namespace {
 CostRow row_from_json(const Json& j) {
   CostRow r;
   r.position = j.at("position").get<int64_t>();
-  r.analytic_layer_bytes = j.at("analytic_layer_state_bytes").get<int64_t>();
   r.measured_layer_bytes = j.at("measured_layer_state_bytes").get<std::vector<int64_t>>();
+  const Json& analytic = j.at("analytic_layer_state_bytes");  // one number per layer; before hybrids, one for all
+  r.analytic_layer_bytes = analytic.is_array() ? analytic.get<std::vector<int64_t>>()
+                                               : std::vector<int64_t>(std::max<size_t>(r.measured_layer_bytes.size(), 1),
+                                                                      analytic.get<int64_t>());
   r.allocated_bytes = j.at("allocated_state_bytes").get<int64_t>();
   r.flops_per_token = j.at("flops_per_token").get<int64_t>();
   r.mixer_flops_per_token = j.at("mixer_flops_per_token").get<int64_t>();

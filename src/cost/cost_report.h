@@ -29,7 +29,7 @@ namespace fl::cost {
 
 struct CostRow {
   int64_t position = 0;                      // t, and the length T of the totals
-  int64_t analytic_layer_bytes = 0;          // state of one layer after t tokens
+  std::vector<int64_t> analytic_layer_bytes;  // state of each layer after t tokens
   std::vector<int64_t> measured_layer_bytes;  // live state of each layer, from the caches
   int64_t allocated_bytes = 0;               // the caches' buffers, all layers
   int64_t flops_per_token = 0, mixer_flops_per_token = 0;  // the step at t (analytic)

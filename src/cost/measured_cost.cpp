@@ -115,9 +115,10 @@ std::vector<LayerBytes> measure_layer_bytes(const StepEngine& engine, const Step
 void fast_forward(const StepEngine& engine, StepState& state, int64_t position) {
   const int64_t p = state.position;
   TORCH_CHECK(position >= p, "fast_forward: cannot go back from position ", p, " to ", position);
-  if (!engine.config().is_mamba() && position > p) {
-    TORCH_CHECK(p >= 1, "fast_forward: a Transformer state needs a stepped token to tile from");
-    for (auto& layer : state.layers) tile_key_values(engine.config(), state.batch, p, position, layer);
+  if (engine.config().has_attention() && position > p) {
+    TORCH_CHECK(p >= 1, "fast_forward: an attention state needs a stepped token to tile from");
+    for (auto& layer : state.layers)  // the attention layers; a Mamba layer's state does not grow
+      if (!layer.keys.empty()) tile_key_values(engine.config(), state.batch, p, position, layer);
   }
   state.position = position;
 }

@@ -62,7 +62,7 @@ CostOptions resolve_options(const CostOptions& in) {
                                                 std::to_string(o.positions.back()));
   const int64_t last = o.positions.back() + o.warmup + o.tokens;
   for (const auto& m : o.models) {
-    require(m.config.is_mamba() || m.config.pos != "learned" || m.config.max_len >= last,
+    require(!m.config.learned_positions() || m.config.max_len >= last,
             m.label + ": learned positions end at model.max_len = " + std::to_string(m.config.max_len) +
                 ", before the last position measured");
     // A growing cache doubles its capacity: up to twice the live bytes are allocated.
@@ -91,9 +91,10 @@ int64_t planned_units(const CostOptions& o, const TimingOptions& timing) {
 }
 
 bool live_bytes_match(const std::vector<LayerBytes>& layers, const ModelConfig& c, int64_t t) {
-  for (const auto& l : layers)
-    if (l.live != layer_state_bytes(c, t)) return false;
-  return static_cast<int64_t>(layers.size()) == c.n_layer;
+  if (static_cast<int64_t>(layers.size()) != c.n_layer) return false;
+  for (int64_t i = 0; i < c.n_layer; ++i)
+    if (layers[i].live != layer_state_bytes(c, i, t)) return false;
+  return true;
 }
 
 ModelCost measure_model(const CostModelSpec& spec, const CostOptions& o, const TimingOptions& timing,
@@ -115,11 +116,11 @@ ModelCost measure_model(const CostModelSpec& spec, const CostOptions& o, const T
   for (const auto& m : measured) {
     CostRow row;
     row.position = m.position;
-    row.analytic_layer_bytes = layer_state_bytes(c, m.position);
+    for (int64_t i = 0; i < c.n_layer; ++i) row.analytic_layer_bytes.push_back(layer_state_bytes(c, i, m.position));
     for (const auto& l : m.layers) row.measured_layer_bytes.push_back(l.live), row.allocated_bytes += l.allocated;
     row.flops_per_token = flops_per_token(c, m.position);
     row.mixer_flops_per_token = flops_per_token(c, m.position, OpKind::mixer);
-    row.state_bytes_read = c.n_layer * layer_state_bytes_read(c, m.position);
+    row.state_bytes_read = state_bytes_read(c, m.position);
     row.median_ms = m.times.median_ms;
     row.min_ms = m.times.min_ms;
     row.total_flops = total_flops(c, m.position);
@@ -145,8 +146,11 @@ ModelCost measure_model(const CostModelSpec& spec, const CostOptions& o, const T
 std::vector<CostModelSpec> default_models(bool quick) {
   const int64_t D = quick ? 32 : 128, window = quick ? 64 : 1024;
   std::vector<CostModelSpec> specs;
+  // The hybrid: the Mamba's blocks with one attention block inserted in the middle.
+  ModelConfig hybrid = matched(ModelFamily::hybrid, D, quick ? 3 : 5, 0);
+  hybrid.attn_layers = {hybrid.n_layer / 2};
   for (const ModelConfig& c : {matched(ModelFamily::mamba, D, quick ? 2 : 4, 0), matched(ModelFamily::transformer, D, 2, 0),
-                               matched(ModelFamily::transformer, D, 2, window)})
+                               matched(ModelFamily::transformer, D, 2, window), hybrid})
     specs.push_back({c.label(), c, {}});
   return specs;
 }

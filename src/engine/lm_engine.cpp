@@ -22,7 +22,7 @@ constexpr int64_t kColumnBlock = 16;  // embedding-gradient columns per work uni
 template <typename T>
 LanguageModelEngine<T>::LanguageModelEngine(LanguageModel& model) : config_(model->config()), params_(model) {
   for (int64_t i = 0; i < config_.n_layer; ++i) {
-    if (config_.is_mamba())
+    if (config_.layer_family(i) == ModelFamily::mamba)
       layers_.push_back(std::make_unique<MambaLayer<T>>(params_, config_, i));
     else
       layers_.push_back(std::make_unique<TransformerLayer<T>>(params_, config_, i));

@@ -47,11 +47,13 @@ StepEngine::StepEngine(const LanguageModel& model) : config_(model->config()) {
     return n;
   };
   embedding_ = read("backbone.embedding.weight");
-  if (!config_.is_mamba() && config_.pos == "learned") pos_embedding_ = read("backbone.pos_embedding.weight");
+  if (config_.learned_positions()) pos_embedding_ = read("backbone.pos_embedding.weight");
   norm_f_ = read_norm("backbone.norm_f");
   for (int64_t i = 0; i < config_.n_layer; ++i) {
     const std::string p = "backbone.layers." + std::to_string(i) + ".";
-    if (config_.is_mamba()) {
+    const bool mamba = config_.layer_family(i) == ModelFamily::mamba;
+    block_index_.push_back(static_cast<int64_t>(mamba ? mamba_.size() : attention_.size()));
+    if (mamba) {
       MambaLayer l;
       l.norm = read_norm(p + "norm");
       l.in_proj = read(p + "mixer.in_proj.weight");
@@ -79,7 +81,7 @@ StepEngine::StepEngine(const LanguageModel& model) : config_(model->config()) {
       attention_.push_back(std::move(l));
     }
   }
-  if (!config_.is_mamba() && config_.pos == "rope") {
+  if (config_.has_attention() && config_.pos == "rope") {
     // inv_freq_i = base^(−2i/hd) in double, as kernels/rope.cpp.
     const int64_t half = config_.head_dim() / 2;
     for (int64_t i = 0; i < half; ++i)
@@ -94,7 +96,7 @@ StepState StepEngine::make_state(int64_t batch) const {
   const int64_t slots = config_.window > 0 ? config_.window : kInitialSlots;
   for (int64_t i = 0; i < config_.n_layer; ++i) {
     LayerState l;
-    if (config_.is_mamba()) {
+    if (config_.layer_family(i) == ModelFamily::mamba) {
       l.conv.assign(batch * config_.d_conv * config_.d_inner(), 0.0f);   // (B, K, Di)
       l.ssm.assign(batch * config_.d_state * config_.d_inner(), 0.0f);   // (B, N, Di)
     } else {
@@ -112,26 +114,29 @@ int64_t StepEngine::cache_slots(int64_t position) const {
 
 int64_t StepEngine::state_bytes(const StepState& state) const {
   int64_t values = 0;
-  for (const auto& l : state.layers)
-    values += config_.is_mamba() ? static_cast<int64_t>(l.conv.size() + l.ssm.size())
-                                 : 2 * state.batch * cache_slots(state.position) * config_.d_model;
+  for (int64_t i = 0; i < config_.n_layer; ++i) {
+    const LayerState& l = state.layers[i];
+    values += config_.layer_family(i) == ModelFamily::mamba
+                  ? static_cast<int64_t>(l.conv.size() + l.ssm.size())
+                  : 2 * state.batch * cache_slots(state.position) * config_.d_model;
+  }
   return values * static_cast<int64_t>(sizeof(float));
 }
 
 StepEngine::Scratch StepEngine::carve_scratch(StepState& state, int64_t slots) const {
   const int64_t B = state.batch, D = config_.d_model, Di = config_.d_inner();
-  const bool mamba = config_.is_mamba();
-  // Sizes in the order of Scratch's fields; the other family's buffers are empty.
+  const bool mamba = config_.has_mamba(), attention = config_.has_attention();
+  // Sizes in the order of Scratch's fields; a family's own buffers are empty when no block is of it.
   const int64_t sizes[] = {
       B * D,                                                                                // hidden
       B * D,                                                                                // normed
-      B * (mamba ? 2 * Di : std::max(3 * D, config_.mlp_ratio * D)),                        // wide
-      B * (mamba ? Di : D),                                                                 // inner
+      B * std::max(mamba ? 2 * Di : 0, attention ? std::max(3 * D, config_.mlp_ratio * D) : 0),  // wide
+      B * std::max(mamba ? Di : 0, attention ? D : 0),                                      // inner
       mamba ? B * (config_.dt_rank + 2 * config_.d_state) : 0,                              // proj
       mamba ? B * Di : 0,                                                                   // dt
       mamba ? B * Di : 0,                                                                   // gated
-      mamba ? 0 : config_.head_dim(),                                                       // rope
-      mamba ? 0 : B * config_.n_head * slots,                                               // scores
+      attention ? config_.head_dim() : 0,                                                   // rope
+      attention ? B * config_.n_head * slots : 0,                                           // scores
   };
   int64_t total = 0;
   for (int64_t n : sizes) total += n;
@@ -181,8 +186,8 @@ void StepEngine::step(const int64_t* tokens, StepState& state, float* logits) co
   embed(tokens, state.position, s.hidden, B);  // checks first: a throw leaves the state as it was
   if (!inv_freq_.empty()) rope_angles(state.position, s.rope);
   for (int64_t i = 0; i < config_.n_layer; ++i) {
-    if (config_.is_mamba()) mamba_step(mamba_[i], state.layers[i], s, B);
-    else attention_step(attention_[i], state.layers[i], s, B, state.position);
+    if (config_.layer_family(i) == ModelFamily::mamba) mamba_step(mamba_[block_index_[i]], state.layers[i], s, B);
+    else attention_step(attention_[block_index_[i]], state.layers[i], s, B, state.position);
   }
   norm(norm_f_, s.hidden, s.normed, B);
   kernels::gemv(B, D, config_.vocab_size, s.normed, D, embedding_.data(), nullptr, logits);  // (B, V)

@@ -29,7 +29,8 @@
 
 namespace fl {
 
-// Caches of one layer. Mamba fills conv/ssm, attention keys/values; the rest stay empty.
+// Caches of one layer. A Mamba block fills conv/ssm, a Transformer block keys/values; the rest
+// stay empty (a hybrid has layers of both).
 struct LayerState {
   std::vector<float> conv;    // (B, K, Di)  the last K conv inputs, oldest first
   std::vector<float> ssm;     // (B, N, Di)
@@ -110,8 +111,9 @@ class StepEngine {
   std::vector<float> pos_embedding_;  // (max_len, D) learned positions only
   std::vector<double> inv_freq_;      // (hd/2) RoPE only
   Norm norm_f_;
-  std::vector<MambaLayer> mamba_;
-  std::vector<AttentionLayer> attention_;
+  std::vector<MambaLayer> mamba_;          // the Mamba blocks, in layer order
+  std::vector<AttentionLayer> attention_;  // the Transformer blocks, in layer order
+  std::vector<int64_t> block_index_;       // layer i → its block in mamba_ or attention_
 };
 
 }  // namespace fl

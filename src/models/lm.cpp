@@ -14,7 +14,7 @@ LanguageModelImpl::LanguageModelImpl(const ModelConfig& c) : config_(c) {
   auto layers = backbone_->register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.n_layer; ++i) {
     std::shared_ptr<Block> block;
-    if (c.is_mamba()) block = std::make_shared<MambaBlock>(c);
+    if (c.layer_family(i) == ModelFamily::mamba) block = std::make_shared<MambaBlock>(c);
     else block = std::make_shared<TransformerBlock>(c);
     layers->push_back(block);
     blocks_.push_back(block);

@@ -1,5 +1,7 @@
 #include "models/model_config.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace fl {
@@ -7,8 +9,10 @@ namespace fl {
 std::vector<ParamSpec> ModelConfig::specs() {
   const ModelConfig d;
   return {
-      {"model.type", Kind::String, std::string(to_string(d.family)), "mixer: mamba, transformer, or window (transformer with model.window > 0)",
-       {}, {}, {"mamba", "transformer", "window"}},
+      {"model.type", Kind::String, std::string(to_string(d.family)),
+       "mixer: mamba, transformer, window (transformer with model.window > 0), or hybrid (Mamba blocks with "
+       "Transformer blocks at model.attn_layers)",
+       {}, {}, {"mamba", "transformer", "window", "hybrid"}},
       {"model.vocab_size", Kind::Int, d.vocab_size, "vocabulary size; 0 = the task's", 0, 1 << 24},
       {"model.d_model", Kind::Int, d.d_model, "residual width D", 1, 1 << 16},
       {"model.n_layer", Kind::Int, d.n_layer, "number of residual blocks", 1, 1024},
@@ -27,6 +31,8 @@ std::vector<ParamSpec> ModelConfig::specs() {
       {"model.max_len", Kind::Int, d.max_len, "longest sequence for learned positions", 1, 1 << 24},
       {"model.window", Kind::Int, d.window, "sliding window W (0 = full causal)", 0, 1 << 24},
       {"model.mlp_ratio", Kind::Int, d.mlp_ratio, "transformer MLP width / d_model", 1, 64},
+      {"model.attn_layers", Kind::IntList, d.attn_layers,
+       "hybrid: the layers (0-based) that are Transformer blocks; the others are Mamba", 0, 1023},
   };
 }
 
@@ -51,6 +57,7 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
   c.max_len = v.get_int("model.max_len");
   c.window = v.get_int("model.window");
   c.mlp_ratio = v.get_int("model.mlp_ratio");
+  c.attn_layers = v.get_int_list("model.attn_layers");
 
   if (type == "window") require(c.window > 0, "model.type = window needs model.window > 0");
   c.family = type == "window" ? ModelFamily::transformer : parse_model_family(type, "model.type");
@@ -59,20 +66,33 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
                                                " is smaller than the task's vocabulary (" +
                                                std::to_string(task_vocab_size) + ")");
   if (c.dt_rank == 0) c.dt_rank = (c.d_model + 15) / 16;
-  if (c.is_mamba()) {
-    require(c.dt_min <= c.dt_max, "model.dt_min must be ≤ model.dt_max");
-  } else {
+  if (c.has_mamba()) require(c.dt_min <= c.dt_max, "model.dt_min must be ≤ model.dt_max");
+  if (c.has_attention()) {
     require(c.d_model % c.n_head == 0, "model.d_model = " + std::to_string(c.d_model) +
                                            " is not divisible by model.n_head = " + std::to_string(c.n_head));
     require(c.pos != "rope" || c.head_dim() % 2 == 0,
             "model.pos = rope needs an even head dimension (d_model / n_head = " + std::to_string(c.head_dim()) + ")");
   }
+  if (c.family == ModelFamily::hybrid) {
+    std::string list;
+    for (int64_t i : c.attn_layers) list += (list.empty() ? "" : ",") + std::to_string(i);
+    require(!c.attn_layers.empty(), "model.attn_layers is empty: a hybrid needs at least one Transformer layer");
+    for (size_t k = 0; k < c.attn_layers.size(); ++k) {
+      require(c.attn_layers[k] < c.n_layer, "model.attn_layers = " + list + ": layer " +
+                                                std::to_string(c.attn_layers[k]) + " is beyond model.n_layer = " +
+                                                std::to_string(c.n_layer) + " (layers count from 0)");
+      require(k == 0 || c.attn_layers[k] > c.attn_layers[k - 1],
+              "model.attn_layers = " + list + ": list each layer once, in ascending order");
+    }
+  }
   // The weight matrices, estimated in floating point (the sizes can overflow int64): refuse a
   // model that could not be allocated rather than dying in the allocator.
   const double D = static_cast<double>(c.d_model), Di = static_cast<double>(c.d_inner());
-  const double per_layer = c.is_mamba() ? 3 * D * Di + Di * static_cast<double>(2 * c.dt_rank + 2 * c.d_state + c.d_conv)
-                                        : (4 + 2 * static_cast<double>(c.mlp_ratio)) * D * D;
-  const double parameters = static_cast<double>(c.vocab_size) * D + static_cast<double>(c.n_layer) * per_layer;
+  double parameters = static_cast<double>(c.vocab_size) * D;
+  for (int64_t i = 0; i < c.n_layer; ++i)
+    parameters += c.layer_family(i) == ModelFamily::mamba
+                      ? 3 * D * Di + Di * static_cast<double>(2 * c.dt_rank + 2 * c.d_state + c.d_conv)
+                      : (4 + 2 * static_cast<double>(c.mlp_ratio)) * D * D;
   require(parameters <= static_cast<double>(int64_t{1} << 31),
           "model.d_model, model.n_layer and model.vocab_size give about " + std::to_string(parameters / 1e9).substr(0, 5) +
               " billion parameters; at most 2.1 billion (2^31) are allowed");
@@ -82,13 +102,13 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
 Json ModelConfig::to_json() const {
   Json j = {{"type", to_string(family)}, {"vocab_size", vocab_size}, {"d_model", d_model}, {"n_layer", n_layer},
             {"norm", norm}, {"norm_eps", norm_eps}};
-  if (is_mamba()) {
+  if (has_mamba())
     j.update({{"d_state", d_state}, {"d_conv", d_conv}, {"expand", expand}, {"dt_rank", dt_rank},
               {"dt_min", dt_min}, {"dt_max", dt_max}, {"dt_init_floor", dt_init_floor}});
-  } else {
+  if (has_attention())
     j.update({{"n_head", n_head}, {"pos", pos}, {"rope_base", rope_base}, {"max_len", max_len},
               {"window", window}, {"mlp_ratio", mlp_ratio}});
-  }
+  if (family == ModelFamily::hybrid) j["attn_layers"] = attn_layers;
   return j;
 }
 
@@ -102,8 +122,15 @@ ModelConfig ModelConfig::from_json(const Json& j) {
   read("dt_min", c.dt_min), read("dt_max", c.dt_max), read("dt_init_floor", c.dt_init_floor);
   read("n_head", c.n_head), read("pos", c.pos), read("rope_base", c.rope_base), read("max_len", c.max_len);
   read("mlp_ratio", c.mlp_ratio);
-  if (!c.is_mamba()) c.window = j.at("window").get<int64_t>();
+  if (c.has_attention()) c.window = j.at("window").get<int64_t>();
+  if (c.family == ModelFamily::hybrid) c.attn_layers = j.at("attn_layers").get<std::vector<int64_t>>();
   return c;
+}
+
+ModelFamily ModelConfig::layer_family(int64_t i) const {
+  if (family != ModelFamily::hybrid) return family;
+  const bool attends = std::find(attn_layers.begin(), attn_layers.end(), i) != attn_layers.end();
+  return attends ? ModelFamily::transformer : ModelFamily::mamba;
 }
 
 std::string ModelConfig::label() const {
@@ -112,18 +139,28 @@ std::string ModelConfig::label() const {
     case ModelFamily::mamba: return "mamba " + dims + " N" + std::to_string(d_state);
     case ModelFamily::transformer:
       return window > 0 ? "window W" + std::to_string(window) + " " + dims : "transformer " + dims;
+    case ModelFamily::hybrid: {
+      std::string layers;
+      for (int64_t i : attn_layers) layers += (layers.empty() ? "" : ",") + std::to_string(i);
+      return "hybrid " + dims + " N" + std::to_string(d_state) + " attn " + layers +
+             (window > 0 ? " W" + std::to_string(window) : "");
+    }
   }
   return dims;
 }
 
-std::optional<ModelFamily> ModelConfig::family_of(const std::string& key) {
-  ModelConfig mamba, transformer;
-  mamba.family = ModelFamily::mamba, transformer.family = ModelFamily::transformer;
-  if (key.rfind("model.", 0) != 0) return std::nullopt;
-  const std::string name = key.substr(6);
-  const bool in_mamba = mamba.to_json().contains(name), in_transformer = transformer.to_json().contains(name);
-  if (in_mamba == in_transformer) return std::nullopt;
-  return in_mamba ? ModelFamily::mamba : ModelFamily::transformer;
+bool ModelConfig::reads(ModelFamily family, const std::string& key) {
+  if (key.rfind("model.", 0) != 0) return true;
+  ModelConfig c;
+  c.family = family;
+  return c.to_json().contains(key.substr(6));
+}
+
+std::string ModelConfig::families_reading(const std::string& key, const std::string& separator) {
+  std::string names;
+  for (ModelFamily f : kModelFamilies)
+    if (reads(f, key)) names += (names.empty() ? "" : separator) + std::string(to_string(f));
+  return names;
 }
 
 }  // namespace fl

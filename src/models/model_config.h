@@ -31,13 +31,24 @@ struct ModelConfig {
   int64_t max_len = 2048;    // learned positions only
   int64_t window = 0;        // 0 = full causal attention; W > 0: attend to the last W tokens
   int64_t mlp_ratio = 4;
+  // Hybrid: the layers (0-based, ascending) that are Transformer blocks; the others are Mamba
+  // blocks (mamba_ssm's attn_layer_idx).
+  std::vector<int64_t> attn_layers = {1};
 
   bool is_mamba() const { return family == ModelFamily::mamba; }
+  // The family of block i: Mamba or Transformer (a hybrid's layer i is a Transformer block when
+  // attn_layers holds i).
+  ModelFamily layer_family(int64_t i) const;
+  // True when some block attends (a Transformer, or a hybrid): pos, window and the KV cache apply.
+  bool has_attention() const { return family != ModelFamily::mamba; }
+  // True when some block is Mamba (a Mamba, or a hybrid).
+  bool has_mamba() const { return family != ModelFamily::transformer; }
   // What the report and progress bars call the model: "mamba d32×2 N8", "transformer d64×2",
-  // "window W8 d64×2" (a Transformer with a sliding window).
+  // "window W8 d64×2" (a Transformer with a sliding window), "hybrid d32×4 N8 attn 1,3" (with a
+  // window: "hybrid d32×4 N8 attn 1,3 W8").
   std::string label() const;
-  // A Transformer with pos = "learned" encodes positions 0 … max_len − 1 only.
-  bool learned_positions() const { return !is_mamba() && pos == "learned"; }
+  // Attention with pos = "learned" encodes positions 0 … max_len − 1 only.
+  bool learned_positions() const { return has_attention() && pos == "learned"; }
   int64_t d_inner() const { return expand * d_model; }
   int64_t head_dim() const { return d_model / n_head; }
 
@@ -49,9 +60,13 @@ struct ModelConfig {
   // but not "type" and a Transformer's "window"; nlohmann's exception names a missing key or a
   // wrong type, fl::Error an unknown family.
   static ModelConfig from_json(const Json& json);
-  // The family of a key only it reads (Mamba: "model.d_state"; Transformer: "model.n_head",
-  // "model.window"); nullopt for the keys every family reads.
-  static std::optional<ModelFamily> family_of(const std::string& key);
+  // Whether a model of `family` reads `key` ("model.d_state": Mamba and hybrid; "model.window":
+  // Transformer and hybrid; "model.attn_layers": hybrid). Keys outside "model.*" and the keys
+  // every family reads: true.
+  static bool reads(ModelFamily family, const std::string& key);
+  // The families that read `key`, joined by `separator` ("mamba or hybrid"); all of them for a key
+  // every family reads.
+  static std::string families_reading(const std::string& key, const std::string& separator);
 };
 
 }  // namespace fl

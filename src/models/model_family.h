@@ -10,13 +10,18 @@ namespace fl {
 enum class ModelFamily {
   mamba,        // selective state-space model: constant-size state per layer
   transformer,  // causal attention; with model.window > 0 a sliding-window Transformer
+  hybrid,       // Mamba blocks, with Transformer blocks at the layers model.attn_layers names
 };
 
-// The family's name as model.type and stored configs spell it: "mamba", "transformer".
+// Every family, in the order the docs list them.
+inline constexpr ModelFamily kModelFamilies[] = {ModelFamily::mamba, ModelFamily::transformer, ModelFamily::hybrid};
+
+// The family's name as model.type and stored configs spell it: "mamba", "transformer", "hybrid".
 inline const char* to_string(ModelFamily family) {
   switch (family) {
     case ModelFamily::mamba: return "mamba";
     case ModelFamily::transformer: return "transformer";
+    case ModelFamily::hybrid: return "hybrid";
   }
   return "mamba";
 }
@@ -24,9 +29,9 @@ inline const char* to_string(ModelFamily family) {
 // A family name → the family; "window" (a Transformer that needs model.window > 0) is read as
 // "transformer" by ModelConfig::from. Anything else throws fl::Error naming `what` (e.g. "model.type").
 inline ModelFamily parse_model_family(const std::string& name, const std::string& what) {
-  for (ModelFamily f : {ModelFamily::mamba, ModelFamily::transformer})
+  for (ModelFamily f : kModelFamilies)
     if (name == to_string(f)) return f;
-  throw Error(what + " = '" + name + "': expected mamba, transformer or window");
+  throw Error(what + " = '" + name + "': expected mamba, transformer, window or hybrid");
 }
 
 }  // namespace fl

@@ -4,7 +4,7 @@
 // d_state whose mean accuracy over seeds reached 95% (kAccuracyTarget); linear growth of those
 // (Theorem 3) must beat logarithmic and exponential growth clearly (verdict_linear_size_growth),
 // and the Transformer should copy at every length it was trained at (verdict_stays_accurate, on
-// the mean). Tables
+// the mean). Other families (a hybrid) are shown beside the Transformers, not judged. Tables
 // show the mean accuracy with its 95% interval (Wilson for one seed, t across seeds).
 //
 // What the state must hold: a Mamba's state is d_state × d_inner × n_layer values (d_inner =
@@ -76,11 +76,13 @@ std::string mamba_group(const CellModel& m) { return m.dims() + " K" + std::to_s
 // group's smallest d_state reaching 95% per length.
 struct TaskGrid {
   std::string task, width;  // width: the main Mamba group, "" when there is none
-  std::vector<double> lengths;      // the main Mamba group's and the Transformers' lengths
+  std::vector<double> lengths;      // the main Mamba group's and the other models' lengths
   std::vector<double> all_lengths;  // every Mamba group's too (the per-group tables)
   std::vector<double> states;       // the main group's d_state values
   std::map<std::string, std::vector<CopyRow>> mamba_by_width;  // "d32×2 K4" → rows
-  std::map<std::string, std::vector<CopyRow>> transformers;    // model label → rows
+  // Every model that is not Mamba, by label: Transformers (judged) and other families such as
+  // hybrids (shown beside them, not judged).
+  std::map<std::string, std::vector<CopyRow>> others;
   std::vector<SizeAtLength> smallest;                          // the main group's, per length
   int64_t reach = 0;  // the main group's convolution reach n_layer·(d_conv − 1)
   // The smallest d_state per length the main group ran beyond its reach: the points of the law fit.
@@ -130,7 +132,7 @@ TaskGrid task_grid(const std::vector<CopyRow>& rows, const std::string& task) {
   for (const auto& r : rows)
     if (r.task == task) of_task.push_back(r);
   for (const auto& r : of_task)
-    (r.model.is_mamba() ? g.mamba_by_width[mamba_group(r.model)] : g.transformers[r.model.label]).push_back(r);
+    (r.model.is_mamba() ? g.mamba_by_width[mamba_group(r.model)] : g.others[r.model.label]).push_back(r);
   const auto length_of = [](const CopyRow& r) { return r.length; };
   g.all_lengths = distinct(of_task, length_of);
   // The main group of Mamba cells: the most cells; ties: the widest (d_model × n_layer), then the
@@ -142,9 +144,9 @@ TaskGrid task_grid(const std::vector<CopyRow>& rows, const std::string& task) {
     if (g.width.empty() || group.size() > most || (group.size() == most && size > widest))
       g.width = label, most = group.size(), widest = size;
   }
-  std::vector<CopyRow> shown;  // the main group's and the Transformers' rows
+  std::vector<CopyRow> shown;  // the main group's and the other models' rows
   if (const auto* mamba = g.mamba()) shown = *mamba;
-  for (const auto& [label, rows] : g.transformers) shown.insert(shown.end(), rows.begin(), rows.end());
+  for (const auto& [label, rows] : g.others) shown.insert(shown.end(), rows.begin(), rows.end());
   g.lengths = distinct(shown, length_of);
   if (const auto* mamba = g.mamba()) {
     g.states = distinct(*mamba, [](const CopyRow& r) { return r.model.d_state; });
@@ -154,20 +156,20 @@ TaskGrid task_grid(const std::vector<CopyRow>& rows, const std::string& task) {
   return g;
 }
 
-// Accuracy table: length × (d_state …, transformers …, smallest d_state).
+// Accuracy table: length × (d_state …, other models …, smallest d_state).
 ReportTable accuracy_table(const TaskGrid& g) {
   ReportTable table{g.task + ": whole-answer accuracy at the training length (" + g.length_name() + "); Mamba " +
                         g.width + "; mean over seeds with its 95% interval (Wilson for one run, t across seeds)",
                     {g.length_column()},
                     {}};
   for (double N : g.states) table.header.push_back("Mamba N=" + number_text(N));
-  for (const auto& [label, rows] : g.transformers) table.header.push_back(label);
+  for (const auto& [label, rows] : g.others) table.header.push_back(label);
   table.header.push_back("smallest N ≥ 95%");
   for (size_t i = 0; i < g.lengths.size(); ++i) {
     const double L = g.lengths[i];
     std::vector<std::string> row{number_text(L)};
     for (double N : g.states) row.push_back(accuracy_cell(find_runs(*g.mamba(), L, N)));
-    for (const auto& [label, rows] : g.transformers) row.push_back(accuracy_cell(find_runs(rows, L, NAN)));
+    for (const auto& [label, rows] : g.others) row.push_back(accuracy_cell(find_runs(rows, L, NAN)));
     row.push_back(!g.mamba() ? "–"
                   : number_text(g.smallest[i].smallest_size) +
                         (L <= static_cast<double>(g.reach) ? " (within conv reach)" : ""));
@@ -242,13 +244,13 @@ Series accuracy_series(const std::string& name, const std::vector<CopyRow>& rows
   return series;
 }
 
-// A series per Mamba d_state of the main width and per Transformer.
+// A series per Mamba d_state of the main width and per other model.
 LinePlot accuracy_plot(const TaskGrid& g) {
   const std::string title = "COPY (" + g.task + ") accuracy vs length";
   LinePlot plot{title, g.length_name() + " (tokens)", "whole-answer accuracy", false, false, {}};
   for (double N : g.states)
     plot.series.push_back(accuracy_series("Mamba N=" + number_text(N), *g.mamba(), g.lengths, N));
-  for (const auto& [label, rows] : g.transformers)
+  for (const auto& [label, rows] : g.others)
     plot.series.push_back(accuracy_series(label, rows, g.lengths, NAN));
   return plot;
 }
@@ -285,7 +287,8 @@ LinePlot smallest_plot(const TaskGrid& g) {
 // Every Transformer stays accurate at every length; the main Mamba's smallest d_state grows linearly.
 std::vector<ClaimVerdict> task_verdicts(const TaskGrid& g) {
   std::vector<ClaimVerdict> parts;
-  for (const auto& [label, rows] : g.transformers) {
+  for (const auto& [label, rows] : g.others) {
+    if (rows.front().model.family != ModelFamily::transformer) continue;  // shown, not judged
     std::vector<AccuracyAtSize> points;  // at the lengths the Transformer was trained at
     for (double L : g.lengths)
       if (AccuracyRuns runs = find_runs(rows, L, NAN); !runs.empty()) points.push_back({L, std::move(runs)});
@@ -301,7 +304,7 @@ void add_task(ClaimSection& s, const TaskGrid& g, const SectionContext& context)
   if (g.mamba_by_width.size() > 1) s.tables.push_back(widths_table(g));
   s.experiment.notes = join_notes({s.experiment.notes, reach_note(g)});
   add_plot(s, accuracy_plot(g), context.report_dir, "copy_state_" + g.task + "_accuracy",
-           "COPY (" + g.task + "): accuracy against length, per Mamba d_state and Transformer");
+           "COPY (" + g.task + "): accuracy against length, per Mamba d_state and per other model");
   if (g.mamba())
     add_plot(s, smallest_plot(g), context.report_dir, "copy_state_" + g.task + "_smallest",
              "COPY (" + g.task + "): smallest d_state reaching 95% against length, with the linear, logarithmic and "
@@ -314,12 +317,17 @@ ClaimSection copy_state_section(const std::vector<CellRow>& cells, const Section
   ClaimSection s = section_for_claim("copy-state");
   const auto done = done_cells(cells, {"copy", "lookup"});
   std::vector<CellRow> mamba_cells;  // the d_state a Transformer cell carries is only the key's default
-  for (const auto& c : done)
-    if (cell_model(c, done).is_mamba()) mamba_cells.push_back(c);
+  bool others = false;               // cells of a family neither Mamba nor Transformer (a hybrid)
+  for (const auto& c : done) {
+    const CellModel m = cell_model(c, done);
+    if (m.is_mamba()) mamba_cells.push_back(c);
+    others = others || (!m.is_mamba() && m.family != ModelFamily::transformer);
+  }
   s.experiment = experiment_summary(context.experiment, done, cells,
                                     "Mamba d_state ∈ " + value_set(mamba_cells, "model.d_state") + " × longest string L ∈ " +
                                         value_set(done, "task.max_len") +
-                                        ", and Transformers; each cell trained on strings of up to its L "
+                                        ", and Transformers" + std::string(others ? " (and hybrids, shown, not judged)" : "") +
+                                        "; each cell trained on strings of up to its L "
                                         "and judged at length L",
                                     "Accuracy: the whole copied string right (generated when measured, else "
                                     "teacher-forced).");

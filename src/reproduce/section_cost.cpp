@@ -46,10 +46,11 @@ namespace fl::reproduce {
 namespace fs = std::filesystem;
 namespace {
 
-// The state of one layer after t tokens: the largest measured layer (the analytic one if none).
+// The state of one layer after t tokens: the largest measured layer (the largest analytic one if
+// none was measured).
 double layer_bytes(const cost::CostRow& r) {
-  if (r.measured_layer_bytes.empty()) return static_cast<double>(r.analytic_layer_bytes);
-  return static_cast<double>(*std::max_element(r.measured_layer_bytes.begin(), r.measured_layer_bytes.end()));
+  const auto& bytes = r.measured_layer_bytes.empty() ? r.analytic_layer_bytes : r.measured_layer_bytes;
+  return bytes.empty() ? 0.0 : static_cast<double>(*std::max_element(bytes.begin(), bytes.end()));
 }
 
 ReportTable cost_table(const cost::CostReport& report) {
@@ -86,7 +87,7 @@ std::vector<ClaimVerdict> growth_verdicts(const cost::CostReport& report) {
       if (r.position < m.slopes.from) continue;
       t.push_back(static_cast<double>(r.position)), bytes.push_back(layer_bytes(r)), totals.push_back(r.total_flops);
     }
-    const bool full_attention = !m.config.is_mamba() && m.config.window == 0;
+    const bool full_attention = m.config.has_attention() && m.config.window == 0;
     parts.push_back(verdict_growth(t, bytes, full_attention ? GrowthLaw::linear : GrowthLaw::flat,
                                    m.label + " state bytes per layer vs t"));
     parts.push_back(verdict_growth(t, totals, full_attention ? GrowthLaw::quadratic : GrowthLaw::linear,

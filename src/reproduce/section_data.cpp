@@ -102,7 +102,9 @@ CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells) {
   const std::string type = text(cell, "model.type", cells);
   ModelConfig config;
   config.family = type == "window" ? ModelFamily::transformer : parse_model_family(type, "model.type");
-  config.window = config.family == ModelFamily::transformer ? integer("model.window") : 0;
+  config.window = config.has_attention() ? integer("model.window") : 0;
+  if (const Json layers = cell_value(cell, "model.attn_layers", cells); config.family == ModelFamily::hybrid && layers.is_array())
+    config.attn_layers = layers.get<std::vector<int64_t>>();
   config.d_model = integer("model.d_model"), config.n_layer = integer("model.n_layer");
   config.d_state = integer("model.d_state");
   return {config.family,   config.window,
@@ -113,7 +115,8 @@ CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells) {
 
 int64_t CellModel::reach() const {
   if (is_mamba()) return depth * (d_conv - 1);
-  return window > 0 ? depth * (window - 1) : -1;
+  if (window == 0) return -1;
+  return depth * (family == ModelFamily::hybrid ? std::max(window, d_conv) - 1 : window - 1);
 }
 
 std::string number_text(double value) {

@@ -49,8 +49,9 @@ std::vector<CellRow> cells_for_scores(const std::vector<CellRow>& cells) {
     return std::make_tuple(trained_length(r), r.accuracy.value_or(-1.0), r.parameters.value_or(0));
   };
   for (const auto& row : cells) {
-    if (!is_copy_cell(row)) continue;
-    const CellRow*& held = best[string_or(row.config, "model.type", "?")];
+    const std::string type = string_or(row.config, "model.type", "?");
+    if (!is_copy_cell(row) || (type != "mamba" && type != "transformer")) continue;  // the scores' two families
+    const CellRow*& held = best[type];
     if (!held || rank(row) > rank(*held)) held = &row;
   }
   std::vector<CellRow> chosen;

@@ -10,7 +10,7 @@ double training_flops(const ModelConfig& c, int64_t batch, int64_t length) {
   double attention_pairs = 0;                                      // unmasked (query, key) pairs per sequence
   for (int64_t i = 0; i < length; ++i) attention_pairs += static_cast<double>(c.window > 0 ? std::min(i + 1, c.window) : i + 1);
   for (int64_t layer = 0; layer < c.n_layer; ++layer) {
-    if (c.is_mamba()) {
+    if (c.layer_family(layer) == ModelFamily::mamba) {
       const double Di = static_cast<double>(c.d_inner()), N = static_cast<double>(c.d_state);
       const double R = static_cast<double>(c.dt_rank);
       per_token += 2 * (D * 2 * Di + Di * (R + 2 * N) + R * Di + Di * D) + 7 * Di * N +

@@ -102,7 +102,8 @@ std::vector<MambaLayerAttention> analyse_mamba_attention(LanguageModel& model, c
 }
 
 std::vector<torch::Tensor> transformer_attention_maps(LanguageModel& model, const torch::Tensor& tokens) {
-  require(!model->config().is_mamba(), "attention maps need a Transformer model, got model.type = mamba");
+  require(model->config().family == ModelFamily::transformer,
+          "attention maps need a Transformer model, got model.type = " + std::string(to_string(model->config().family)));
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> maps;
   auto h = model->embed(tokens, 0);  // (B, L, D)

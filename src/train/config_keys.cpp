@@ -6,12 +6,11 @@
 namespace fl {
 
 std::string keys_markdown() {
-  std::string family_keys[2];  // Mamba's own keys, the Transformer's own keys
+  std::string family_keys;  // "- `model.d_state`: mamba, hybrid\n" for each key not every family reads
+  const std::string everyone = ModelConfig::families_reading("model.d_model", ", ");
   for (const auto& s : RunConfig::general_specs()) {
-    const auto family = ModelConfig::family_of(s.key);
-    if (!family) continue;
-    std::string& list = family_keys[*family == ModelFamily::mamba ? 0 : 1];
-    list += (list.empty() ? "`" : ", `") + s.key + "`";
+    const std::string readers = ModelConfig::families_reading(s.key, ", ");
+    if (readers != everyone) family_keys += "- `" + s.key + "`: " + readers + "\n";
   }
   std::string out =
       "# Configuration keys\n\n"
@@ -22,11 +21,10 @@ std::string keys_markdown() {
       "out-of-range values and a key given twice (also in JSON) are errors.\n\n"
       "A config for `train`, `compare`, `cost` or `speed` must set `model.type`, in the file or with `--set`:\n"
       "an empty file is an error, not a default model. Every other key has the default below. A key only\n"
-      "one model family reads is an error when the config sets it for the other family:\n\n"
-      "- Mamba only: " + family_keys[0] + "\n"
-      "- Transformer only: " + family_keys[1] + "\n\n"
+      "some model families read is an error when the config sets it for another family (`window` reads\n"
+      "what `transformer` reads):\n\n" + family_keys + "\n"
       "A run's own `config.json` holds only its family's keys. Sweep cells are exempt from both rules (a\n"
-      "sweep's base may serve both families; docs/SWEEPS.md).\n\n"
+      "sweep's base may serve several families; docs/SWEEPS.md).\n\n"
       "Before it creates anything, `train` checks the lengths its sequences reach: `train.pack_len` must\n"
       "hold the task's longest training example (docs/TASKS.md), and with `model.pos = learned` a sequence\n"
       "of n tokens needs `model.max_len` ≥ n − 1 (the last token is only predicted), for the longest\n"

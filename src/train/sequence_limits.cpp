@@ -11,7 +11,7 @@ void check_sequence_lengths(const RunConfig& config, const Task& task, const Eva
   require(t.pack_len == 0 || t.pack_len >= longest,
           "train.pack_len = " + std::to_string(t.pack_len) + " is shorter than the longest training example (" +
               std::to_string(longest) + " tokens) of task '" + task.name() + "'");
-  if (m.is_mamba() || m.pos != "learned") return;
+  if (!m.learned_positions()) return;
 
   const std::string max_len = "model.max_len = " + std::to_string(m.max_len);
   if (t.pack_len > 0) {

@@ -18,19 +18,22 @@ using test_support::TempDir;
 
 const std::string kBin = FREELUNCH_BINARY;
 
-std::string tiny_config(const TempDir& dir) {
+// A tiny copy run; `model` is the body of its [model] table (a Mamba d16×1 by default).
+std::string tiny_config(const TempDir& dir, const std::string& model = "type = \"mamba\"\nd_model = 16\nn_layer = 1\n") {
   const auto path = dir / "tiny.toml";
   write_file_atomic(path,
-                    "seed = 2\n[model]\ntype = \"mamba\"\nd_model = 16\nn_layer = 1\n"
+                    "seed = 2\n[model]\n" + model +
                     "[task]\nvocab = 4\nmin_len = 1\nmax_len = 3\n"
                     "[train]\nsteps = 4\nbatch_size = 4\nwarmup = 1\n[eval]\nsamples = 2\n");
   return path.string();
 }
 
-TEST(Cli, TrainEvalGenerateInfo) {
+class CliFamilies : public testing::TestWithParam<std::string> {};
+
+TEST_P(CliFamilies, TrainEvalGenerateInfo) {
   TempDir dir;
   const auto run = (dir / "run").string();
-  auto r = run_command(kBin + " --threads 1 train --quiet --config " + tiny_config(dir) + " --out " + run);
+  auto r = run_command(kBin + " --threads 1 train --quiet --config " + tiny_config(dir, GetParam()) + " --out " + run);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("whole (gen)"), std::string::npos);
   for (const char* f : {"config.json", "model.safetensors", "metrics.jsonl", "summary.json"})
@@ -52,6 +55,15 @@ TEST(Cli, TrainEvalGenerateInfo) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("parameters"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Families, CliFamilies,
+    testing::Values("type = \"mamba\"\nd_model = 16\nn_layer = 1\n",
+                    "type = \"transformer\"\nd_model = 16\nn_layer = 1\nn_head = 2\n",
+                    "type = \"hybrid\"\nd_model = 16\nn_layer = 2\nn_head = 2\nattn_layers = [1]\n"),
+    [](const testing::TestParamInfo<std::string>& info) {
+      return info.param.substr(8, info.param.find('"', 8) - 8);  // the family
+    });
 
 TEST(Cli, BadInputIsOneLineExitTwo) {
   TempDir dir;

@@ -85,7 +85,7 @@ TEST(Config, AConfigMustSetTheModelType) {
   write_file_atomic(dir / "seed.toml", "seed = 3\n[task]\nname = \"lis\"\n");
   for (const char* name : {"empty.toml", "empty.json", "seed.toml"})
     EXPECT_EQ(error_of([&] { RunConfig::load(dir / name, {}); }),
-              (dir / name).string() + ": model.type is not set (mamba, transformer or window); every other key has a "
+              (dir / name).string() + ": model.type is not set (mamba, transformer, window or hybrid); every other key has a "
                                       "default (docs/CONFIG.md)")
         << name;
   EXPECT_EQ(RunConfig::load(dir / "empty.toml", {"model.type=transformer"}).model.family, ModelFamily::transformer);
@@ -100,23 +100,28 @@ TEST(Config, KeysOfTheOtherModelFamilyAreErrors) {
   TempDir dir;
   write_file_atomic(dir / "m.toml", "[model]\ntype = \"mamba\"\nn_head = 8\n");
   EXPECT_EQ(error_of([&] { RunConfig::load(dir / "m.toml", {}); }),
-            (dir / "m.toml").string() + ": model.n_head applies to Transformers, not to model.type = mamba (remove it)");
+            (dir / "m.toml").string() + ": model.n_head applies to model.type = transformer or hybrid, not to mamba (remove it)");
   write_file_atomic(dir / "m.json", R"({"model": {"type": "mamba"}})");
   EXPECT_EQ(error_of([&] { RunConfig::load(dir / "m.json", {"model.window=64"}); }),
-            (dir / "m.json").string() + ": model.window applies to Transformers, not to model.type = mamba (remove it)");
+            (dir / "m.json").string() + ": model.window applies to model.type = transformer or hybrid, not to mamba (remove it)");
   write_file_atomic(dir / "t.json", R"({"model": {"type": "transformer", "d_state": 4}})");
   EXPECT_EQ(error_of([&] { RunConfig::load(dir / "t.json", {}); }),
-            (dir / "t.json").string() + ": model.d_state applies to Mamba, not to model.type = transformer (remove it)");
+            (dir / "t.json").string() + ": model.d_state applies to model.type = mamba or hybrid, not to transformer (remove it)");
   write_file_atomic(dir / "w.json", R"({"model": {"type": "window", "window": 8, "expand": 2}})");
-  EXPECT_NE(error_of([&] { RunConfig::load(dir / "w.json", {}); }).find("model.expand applies to Mamba"),
+  EXPECT_NE(error_of([&] { RunConfig::load(dir / "w.json", {}); }).find("model.expand applies to model.type = mamba or hybrid, not to window"),
             std::string::npos);
   // Switching a Transformer file to Mamba with --set names the file's Transformer key.
   write_file_atomic(dir / "gpt.toml", "[model]\ntype = \"transformer\"\nn_head = 4\n");
   EXPECT_NE(error_of([&] { RunConfig::load(dir / "gpt.toml", {"model.type=mamba"}); }).find("model.n_head applies"),
             std::string::npos);
   EXPECT_EQ(RunConfig::load(dir / "gpt.toml", {}).model.n_head, 4);
+  // A hybrid reads both families' keys; model.attn_layers is its own.
+  write_file_atomic(dir / "h.json", R"({"model": {"type": "hybrid", "n_layer": 3, "d_state": 4, "n_head": 2, "attn_layers": [0, 2]}})");
+  EXPECT_EQ(RunConfig::load(dir / "h.json", {}).model.attn_layers, (std::vector<int64_t>{0, 2}));
+  EXPECT_EQ(error_of([&] { RunConfig::load(dir / "m.json", {"model.attn_layers=1"}); }),
+            (dir / "m.json").string() + ": model.attn_layers applies to model.type = hybrid, not to mamba (remove it)");
 
-  for (const char* type : {"mamba", "transformer", "window"}) {  // a run's own config.json loads
+  for (const char* type : {"mamba", "transformer", "window", "hybrid"}) {  // a run's own config.json loads
     auto c = config_from_json(std::string(R"({"model": {"type": ")") + type + R"(", "window": 4}})");
     write_file_atomic(dir / "config.json", c.to_json().dump());
     EXPECT_EQ(RunConfig::load(dir / "config.json", {}).to_json(), c.to_json()) << type;

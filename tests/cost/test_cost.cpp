@@ -46,6 +46,13 @@ ModelConfig tiny(ModelFamily family, int64_t d_model, int64_t n_layer, int64_t w
   return c;
 }
 
+// A hybrid of n_layer blocks whose layer 1 is attention (the others Mamba).
+ModelConfig tiny_hybrid(int64_t d_model, int64_t n_layer, int64_t window = 0) {
+  ModelConfig c = tiny(ModelFamily::hybrid, d_model, n_layer, window);
+  c.attn_layers = {1};
+  return c;
+}
+
 // libtorch on one thread for the guard's lifetime.
 class OneThread {
  public:
@@ -94,10 +101,21 @@ TEST(AnalyticCost, TinyTransformerCountedByHand) {
   EXPECT_DOUBLE_EQ(cost::total_flops(full, 3), 3 * 559 + 28 * 6);
 }
 
+// A hybrid's blocks are costed by their own families: a Mamba block (516, above), a Transformer
+// block (500 + 28·n, above) and the frame with RoPE angles (59).
+TEST(AnalyticCost, TinyHybridIsTheSumOfItsBlocks) {
+  const auto c = tiny_hybrid(4, 2);
+  for (int64_t t : {0, 9}) EXPECT_EQ(cost::flops_per_token(c, t), 516 + 500 + 28 * (t + 1) + 59) << t;
+  EXPECT_EQ(cost::block_ops(c, 0, 3).size(), cost::block_ops(tiny(ModelFamily::mamba, 4, 1), 0, 3).size());
+  EXPECT_EQ(cost::layer_state_bytes(c, 0, 50), 8 * (2 + 2) * 4);  // Di·(K + N)·4, whatever t
+  EXPECT_EQ(cost::layer_state_bytes(c, 1, 50), 2 * 50 * 4 * 4);   // 2·t·D·4
+}
+
 // The weight products are 2 FLOPs per weight-matrix entry (the model's own matrices, counted from
 // its parameters), the scan 7 per A entry, attention 4·hd per (head, key) + the softmax's 6.
 TEST(AnalyticCost, MatmulsAreTwiceTheModelsWeightMatrices) {
-  for (const auto& c : {tiny(ModelFamily::mamba, 16, 2), tiny(ModelFamily::transformer, 16, 2), tiny(ModelFamily::transformer, 16, 3, 6)}) {
+  for (const auto& c : {tiny(ModelFamily::mamba, 16, 2), tiny(ModelFamily::transformer, 16, 2),
+                        tiny(ModelFamily::transformer, 16, 3, 6), tiny_hybrid(16, 3)}) {
     const auto model = build(c);
     int64_t matrix_entries = 0, a_entries = 0;
     for (const auto& p : model->named_parameters()) {
@@ -110,7 +128,8 @@ TEST(AnalyticCost, MatmulsAreTwiceTheModelsWeightMatrices) {
     for (int64_t t : {0, 5, 40}) {
       EXPECT_EQ(cost::flops_per_token(c, t, OpKind::matmul), 2 * matrix_entries) << c.label() << " t = " << t;
       const int64_t n = c.window > 0 ? std::min(t + 1, c.window) : t + 1;
-      const int64_t mixer = c.is_mamba() ? 7 * a_entries : c.n_layer * n * (4 * c.d_model + 6 * c.n_head);
+      const int64_t attention_layers = c.family == ModelFamily::hybrid ? 1 : c.is_mamba() ? 0 : c.n_layer;
+      const int64_t mixer = 7 * a_entries + attention_layers * n * (4 * c.d_model + 6 * c.n_head);
       EXPECT_EQ(cost::flops_per_token(c, t, OpKind::mixer), mixer) << c.label() << " t = " << t;
       EXPECT_EQ(cost::flops_per_token(c, t), cost::flops_per_token(c, t, OpKind::matmul) +
                                                  cost::flops_per_token(c, t, OpKind::mixer) +
@@ -122,7 +141,8 @@ TEST(AnalyticCost, MatmulsAreTwiceTheModelsWeightMatrices) {
 TEST(AnalyticCost, ClosedFormTotalIsTheSumOfTheSteps) {
   auto learned = tiny(ModelFamily::transformer, 8, 2);
   learned.pos = "learned";
-  for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2), tiny(ModelFamily::transformer, 8, 2, 7), learned}) {
+  for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2),
+                        tiny(ModelFamily::transformer, 8, 2, 7), learned, tiny_hybrid(8, 3), tiny_hybrid(8, 2, 5)}) {
     double sum = 0;
     for (int64_t T = 1; T <= 40; ++T) {
       sum += static_cast<double>(cost::flops_per_token(c, T - 1));
@@ -141,7 +161,8 @@ TEST(AnalyticCost, ClosedFormTotalIsTheSumOfTheSteps) {
 TEST(StateBytes, AnalyticEqualsMeasuredForEveryFamily) {
   torch::NoGradGuard no_grad;
   const OneThread one_thread;
-  for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2), tiny(ModelFamily::transformer, 8, 2, 5)}) {
+  for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2),
+                        tiny(ModelFamily::transformer, 8, 2, 5), tiny_hybrid(8, 3), tiny_hybrid(8, 2, 5)}) {
     auto model = build(c);
     const StepEngine engine(model);
     auto state = engine.make_state(1);
@@ -151,10 +172,10 @@ TEST(StateBytes, AnalyticEqualsMeasuredForEveryFamily) {
       const int64_t token = t % c.vocab_size;
       engine.step(&token, state, logits.data());
       model->step(torch::tensor({token}), cache);
-      const int64_t expected = cost::layer_state_bytes(c, t);
       const auto measured = cost::measure_layer_bytes(engine, state);
       ASSERT_EQ(static_cast<int64_t>(measured.size()), c.n_layer);
       for (int64_t l = 0; l < c.n_layer; ++l) {
+        const int64_t expected = cost::layer_state_bytes(c, l, t);
         ASSERT_EQ(measured[l].live, expected) << c.label() << " W " << c.window << " t " << t << " layer " << l;
         ASSERT_EQ(cache.layers[l]->bytes(), expected) << c.label() << " W " << c.window << " t " << t;
         ASSERT_GE(measured[l].allocated, measured[l].live);
@@ -168,26 +189,30 @@ TEST(StateBytes, AnalyticEqualsMeasuredForEveryFamily) {
 // capacity is the engine's doubling (less than twice the live slots beyond 16); Mamba and the
 // window stay flat.
 TEST(StateBytes, FastForwardedEqualsAnalyticAndWindowAndMambaStayFlat) {
-  for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2), tiny(ModelFamily::transformer, 8, 2, 48)}) {
+  for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2),
+                        tiny(ModelFamily::transformer, 8, 2, 48), tiny_hybrid(8, 2)}) {
     const StepEngine engine(build(c));
     cost::TimingOptions o;
     o.tokens = 1;
     o.warmup = 0;
     const auto measured = cost::measure_positions(engine, {3, 100, 1000, 4097, 16384}, o);
     for (const auto& m : measured) {
-      for (const auto& l : m.layers) {
-        EXPECT_EQ(l.live, cost::layer_state_bytes(c, m.position)) << c.label() << " W " << c.window << " t " << m.position;
-        if (!c.is_mamba() && c.window == 0 && m.position > 16) {
+      for (int64_t i = 0; i < c.n_layer; ++i) {
+        const auto& l = m.layers.at(i);
+        EXPECT_EQ(l.live, cost::layer_state_bytes(c, i, m.position)) << c.label() << " t " << m.position << " layer " << i;
+        if (c.layer_family(i) == ModelFamily::transformer && c.window == 0 && m.position > 16) {
           EXPECT_LT(l.allocated, 2 * l.live);
         }
       }
     }
+    const int64_t last = c.n_layer - 1;  // the hybrid's attention layer is its last
     if (c.is_mamba() || c.window > 0) {
-      EXPECT_EQ(measured[2].layers[0].live, measured[4].layers[0].live);
-      EXPECT_EQ(cost::layer_state_bytes(c, 1000), cost::layer_state_bytes(c, 1 << 20));
+      EXPECT_EQ(measured[2].layers[last].live, measured[4].layers[last].live);
+      EXPECT_EQ(cost::layer_state_bytes(c, last, 1000), cost::layer_state_bytes(c, last, 1 << 20));
     } else {
-      EXPECT_EQ(measured[4].layers[0].live, 2 * 16384 * c.d_model * 4);
+      EXPECT_EQ(measured[4].layers[last].live, 2 * 16384 * c.d_model * 4);
     }
+    if (c.family == ModelFamily::hybrid) EXPECT_EQ(measured[2].layers[0].live, measured[4].layers[0].live);
   }
 }
 
@@ -275,13 +300,16 @@ TEST(CostCommand, QuickRunWritesTablesPlotsAndSlopes) {
     EXPECT_TRUE(std::filesystem::exists(out / name)) << name;
   const auto j = Json::parse(read_file(out / "cost.json"));
   EXPECT_TRUE(j.at("bytes_match").get<bool>());
-  ASSERT_EQ(j.at("models").size(), 3u);  // mamba, transformer, window
+  ASSERT_EQ(j.at("models").size(), 4u);  // mamba, transformer, window, hybrid
+  EXPECT_EQ(j.at("models")[3].at("label"), "hybrid d32×3 N8 attn 1");
   const auto slope = [&](size_t model, const char* key) { return j.at("models")[model].at("slopes").at(key).get<double>(); };
   EXPECT_NEAR(slope(0, "state_bytes"), 0, 1e-12);   // Mamba: flat
   EXPECT_NEAR(slope(1, "state_bytes"), 1, 1e-12);   // Transformer: linear
   EXPECT_NEAR(slope(2, "state_bytes"), 0, 1e-12);   // window 64, fitted over t ≥ 256: flat
   EXPECT_NEAR(slope(0, "total_flops"), 1, 1e-12);   // Mamba: linear total
   EXPECT_GT(slope(1, "total_flops"), slope(2, "total_flops"));
+  EXPECT_GT(slope(3, "state_bytes"), 0.5);          // hybrid: its attention block's cache grows,
+  EXPECT_LT(slope(3, "state_bytes"), 1);            // its Mamba blocks' states do not
   for (const auto& m : j.at("models")) {
     EXPECT_EQ(m.at("rows").size(), 4u);
     EXPECT_TRUE(m.at("validation").at("bytes_match").get<bool>());

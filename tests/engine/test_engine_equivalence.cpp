@@ -39,6 +39,9 @@ const std::vector<Case> kCases = {
     {"transformer_learned_long", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 4,
                                      "pos": "learned", "max_len": 80})", 2, 70},
     {"window_rope_long", R"({"type": "window", "d_model": 16, "n_layer": 2, "n_head": 2, "window": 5})", 2, 70},
+    {"hybrid", R"({"type": "hybrid", "d_model": 16, "n_layer": 3, "d_state": 4, "n_head": 2, "attn_layers": [1]})", 2, 9},
+    {"hybrid_window_long", R"({"type": "hybrid", "d_model": 16, "n_layer": 2, "d_state": 4, "n_head": 2,
+                              "attn_layers": [0], "window": 5})", 2, 70},
 };
 
 RunConfig config_of(const Case& c) { return config_from_json(R"({"model": )" + c.model + "}"); }

@@ -15,6 +15,7 @@
 
 #include "experiments/sweep_store.h"
 #include "support/fixtures.h"
+#include "support/sweep_cells.h"
 #include "support/postgres_server.h"
 
 namespace fl {
@@ -22,23 +23,10 @@ namespace {
 
 using test_support::PostgresServer;
 using test_support::TempDir;
+using test_support::hashes_of;
+using test_support::make_cells;
 
 enum class Backend { kSqlite, kPostgres };
-
-std::vector<SweepCell> make_cells(int n) {
-  std::vector<SweepCell> cells;
-  for (int i = 0; i < n; ++i) {
-    Json config = {{"seed", i}, {"model.d_state", 1 + i % 3}};
-    cells.push_back({config_hash(config), i % 2 ? "odd" : "even", config, i});
-  }
-  return cells;
-}
-
-std::unordered_set<std::string> hashes_of(const std::vector<SweepCell>& cells) {
-  std::unordered_set<std::string> out;
-  for (const auto& c : cells) out.insert(c.hash);
-  return out;
-}
 
 // A process that has exited (and been reaped): its pid names nobody alive.
 WorkerId dead_worker() {

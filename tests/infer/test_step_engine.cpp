@@ -101,7 +101,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_learned", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "pos": "learned", "max_len": 64})", 40},
         Case{"window", R"({"type": "window", "d_model": 32, "n_layer": 3, "n_head": 2, "window": 5})", 23},
         Case{"transformer_odd_vocab", R"({"type": "transformer", "d_model": 24, "n_layer": 2, "n_head": 3, "vocab_size": 37})", 18},
-        Case{"transformer_long_parallel", R"({"type": "transformer", "d_model": 16, "n_layer": 1, "n_head": 2})", 520, {3}}),
+        Case{"transformer_long_parallel", R"({"type": "transformer", "d_model": 16, "n_layer": 1, "n_head": 2})", 520, {3}},
+        Case{"hybrid", R"({"type": "hybrid", "d_model": 32, "n_layer": 3, "d_state": 8, "n_head": 4, "attn_layers": [1]})", 24},
+        Case{"hybrid_window_layernorm", R"({"type": "hybrid", "d_model": 24, "n_layer": 3, "n_head": 3, "attn_layers": [0, 2],
+                                            "window": 5, "norm": "layernorm", "d_conv": 3})", 23}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(StepEngine, LearnedPositionsBeyondMaxLenThrowAndLeaveTheState) {

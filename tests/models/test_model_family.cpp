@@ -12,12 +12,12 @@ using test_support::config_from_json;
 using test_support::error_of;
 
 TEST(ModelFamily, EachFamilyHasOneNameAndTheParserInvertsIt) {
-  for (ModelFamily family : {ModelFamily::mamba, ModelFamily::transformer})
+  for (ModelFamily family : kModelFamilies)
     EXPECT_EQ(parse_model_family(to_string(family), "model.type"), family) << to_string(family);
   EXPECT_EQ(error_of([] { parse_model_family("rnn", "model.type"); }),
-            "model.type = 'rnn': expected mamba, transformer or window");
+            "model.type = 'rnn': expected mamba, transformer, window or hybrid");
   EXPECT_EQ(error_of([] { parse_model_family("Mamba", "speed case"); }),
-            "speed case = 'Mamba': expected mamba, transformer or window");
+            "speed case = 'Mamba': expected mamba, transformer, window or hybrid");
 }
 
 TEST(ModelFamily, ConfigsReadWindowAsATransformerAndStoreTheFamilyName) {
@@ -35,25 +35,51 @@ TEST(ModelFamily, LabelsNameTheFamilyAndTheSize) {
   EXPECT_EQ(c.label(), "transformer d32×2");
   c.window = 16;
   EXPECT_EQ(c.label(), "window W16 d32×2");
+  c.family = ModelFamily::hybrid, c.n_layer = 4, c.attn_layers = {1, 3};
+  EXPECT_EQ(c.label(), "hybrid d32×4 N8 attn 1,3 W16");
+  c.window = 0;
+  EXPECT_EQ(c.label(), "hybrid d32×4 N8 attn 1,3");
+}
+
+TEST(ModelFamily, AHybridPlacesTransformerBlocksAtItsAttentionLayers) {
+  const ModelConfig c =
+      config_from_json(R"({"model": {"type": "hybrid", "n_layer": 4, "attn_layers": [0, 2]}})").model;
+  for (int64_t i = 0; i < 4; ++i)
+    EXPECT_EQ(c.layer_family(i), i % 2 == 0 ? ModelFamily::transformer : ModelFamily::mamba) << i;
+  EXPECT_TRUE(c.has_attention() && c.has_mamba());
+  for (const auto& [layers, phrase] : std::vector<std::pair<std::string, std::string>>{
+           {"[4]", "model.attn_layers = 4: layer 4 is beyond model.n_layer = 4 (layers count from 0)"},
+           {"[2, 1]", "model.attn_layers = 2,1: list each layer once, in ascending order"},
+           {"[1, 1]", "model.attn_layers = 1,1: list each layer once, in ascending order"},
+           {"[]", "model.attn_layers is empty: a hybrid needs at least one Transformer layer"}}) {
+    SCOPED_TRACE(layers);
+    EXPECT_NE(error_of([&] {
+                config_from_json(R"({"model": {"type": "hybrid", "n_layer": 4, "attn_layers": )" + layers + "}}");
+              }).find(phrase),
+              std::string::npos);
+  }
 }
 
 TEST(ModelFamily, StoredModelConfigsReadBackToTheSameModel) {
   for (const char* json : {R"({"model": {"type": "mamba", "d_model": 24, "d_state": 3, "d_conv": 2}})",
-                           R"({"model": {"type": "window", "window": 8, "n_head": 2, "pos": "none"}})"}) {
+                           R"({"model": {"type": "window", "window": 8, "n_head": 2, "pos": "none"}})",
+                           R"({"model": {"type": "hybrid", "n_layer": 3, "attn_layers": [2], "window": 4}})"}) {
     const ModelConfig c = config_from_json(json).model;
     const ModelConfig back = ModelConfig::from_json(c.to_json());
     EXPECT_EQ(back.to_json(), c.to_json()) << json;
     EXPECT_EQ(back.label(), c.label());
   }
   EXPECT_EQ(error_of([] { ModelConfig::from_json(Json{{"type", "rnn"}}); }),
-            "model type = 'rnn': expected mamba, transformer or window");
+            "model type = 'rnn': expected mamba, transformer, window or hybrid");
 }
 
-TEST(ModelFamily, KeysOnlyOneFamilyReadsNameIt) {
-  EXPECT_EQ(ModelConfig::family_of("model.d_state"), ModelFamily::mamba);
-  EXPECT_EQ(ModelConfig::family_of("model.window"), ModelFamily::transformer);
-  EXPECT_EQ(ModelConfig::family_of("model.d_model"), std::nullopt);
-  EXPECT_EQ(ModelConfig::family_of("train.lr"), std::nullopt);
+TEST(ModelFamily, KeysOnlySomeFamiliesReadNameThem) {
+  EXPECT_EQ(ModelConfig::families_reading("model.d_state", " or "), "mamba or hybrid");
+  EXPECT_EQ(ModelConfig::families_reading("model.window", " or "), "transformer or hybrid");
+  EXPECT_EQ(ModelConfig::families_reading("model.attn_layers", " or "), "hybrid");
+  EXPECT_EQ(ModelConfig::families_reading("model.d_model", ", "), "mamba, transformer, hybrid");
+  EXPECT_TRUE(ModelConfig::reads(ModelFamily::mamba, "train.lr"));
+  EXPECT_FALSE(ModelConfig::reads(ModelFamily::transformer, "model.attn_layers"));
 }
 
 }  // namespace

@@ -51,7 +51,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_nopos_layernorm", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "pos": "none", "norm": "layernorm"})", 20},
         Case{"transformer_learned", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "pos": "learned", "max_len": 64})", 40},
         Case{"window", R"({"type": "window", "d_model": 32, "n_layer": 3, "n_head": 2, "window": 5})", 23},
-        Case{"transformer_long_kv_growth", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 2})", 70}),
+        Case{"transformer_long_kv_growth", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 2})", 70},
+        Case{"hybrid", R"({"type": "hybrid", "d_model": 32, "n_layer": 3, "d_state": 8, "n_head": 4, "attn_layers": [1]})", 24},
+        Case{"hybrid_window_learned", R"({"type": "hybrid", "d_model": 16, "n_layer": 3, "n_head": 2, "attn_layers": [0, 2],
+                                          "window": 5, "pos": "learned", "max_len": 32})", 23}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(StateBytes, MambaIsConstantTransformerGrowsWindowSaturates) {

@@ -17,7 +17,7 @@ ModelCost model(const std::string& label, ModelFamily family, int64_t window, in
   m.parameters = 4321;
   for (int64_t t = 1; t <= 256; t *= 4) {
     CostRow r;
-    r.position = t, r.analytic_layer_bytes = 100 + growth * t, r.measured_layer_bytes = {100 + growth * t, 7};
+    r.position = t, r.analytic_layer_bytes = {100 + growth * t, 100 + growth * t}, r.measured_layer_bytes = {100 + growth * t, 7};
     r.allocated_bytes = 3 * t, r.flops_per_token = 1000 + 3 * t, r.mixer_flops_per_token = t,
     r.state_bytes_read = 5 * t;
     r.median_ms = 0.25 + 0.001 * static_cast<double>(t), r.min_ms = 0.2, r.total_flops = 1000.5 * static_cast<double>(t);
