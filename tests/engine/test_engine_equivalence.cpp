@@ -39,6 +39,10 @@ const std::vector<Case> kCases = {
     {"transformer_learned_long", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 4,
                                      "pos": "learned", "max_len": 80})", 2, 70},
     {"window_rope_long", R"({"type": "window", "d_model": 16, "n_layer": 2, "n_head": 2, "window": 5})", 2, 70},
+    {"transformer_alibi_long", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 4, "pos": "alibi"})",
+     2, 70},
+    {"transformer_hard_alibi_long", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 4,
+                                        "pos": "hard_alibi", "hard_alibi_windows": [2, 0, 66, 1]})", 2, 70},
 };
 
 RunConfig config_of(const Case& c) { return config_from_json(R"({"model": )" + c.model + "}"); }

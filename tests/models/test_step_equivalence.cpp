@@ -51,7 +51,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_nopos_layernorm", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "pos": "none", "norm": "layernorm"})", 20},
         Case{"transformer_learned", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "pos": "learned", "max_len": 64})", 40},
         Case{"window", R"({"type": "window", "d_model": 32, "n_layer": 3, "n_head": 2, "window": 5})", 23},
-        Case{"transformer_long_kv_growth", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 2})", 70}),
+        Case{"transformer_long_kv_growth", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 2})", 70},
+        // ALiBi and Hard-ALiBi, also in a ring of W = 6 slots (the keys' true distances, not slot order).
+        Case{"transformer_alibi", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "alibi"})", 30},
+        Case{"window_alibi", R"({"type": "window", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "alibi", "window": 6})", 23},
+        Case{"transformer_hard_alibi", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "hard_alibi", "hard_alibi_windows": [1, 3, 0, 70]})", 75},
+        Case{"window_hard_alibi_default", R"({"type": "window", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "hard_alibi", "window": 5})", 23}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(StateBytes, MambaIsConstantTransformerGrowsWindowSaturates) {
