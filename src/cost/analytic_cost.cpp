@@ -43,6 +43,7 @@ std::vector<OpCost> transformer_block_ops(const ModelConfig& c, int64_t t) {
       {"in_bias", "3D", E, 3 * D},
   };
   if (c.pos == "rope") ops.push_back({"rope", "6·D", E, 6 * D});
+  if (c.pos == "alibi") ops.push_back({"alibi", "2·H·n", X, 2 * H * n});  // −m_h·d on every score
   const std::vector<OpCost> rest = {
       {"scores", "2·D·n", X, 2 * D * n},
       {"softmax", "6·H·n", X, 6 * H * n},

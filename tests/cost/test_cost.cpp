@@ -92,6 +92,11 @@ TEST(AnalyticCost, TinyTransformerCountedByHand) {
   EXPECT_EQ(cost::flops_per_token(full, 9, OpKind::mixer), 280);
   // Σ_{t<3} = 3·559 + 28·(1 + 2 + 3)
   EXPECT_DOUBLE_EQ(cost::total_flops(full, 3), 3 * 559 + 28 * 6);
+  // Without RoPE (24 + 3 angles): ALiBi adds 2·H = 4 per attended key, Hard-ALiBi nothing.
+  auto alibi = full, hard = full;
+  alibi.pos = "alibi", hard.pos = "hard_alibi";
+  EXPECT_EQ(cost::flops_per_token(alibi, 9), 839 - 27 + 4 * 10);
+  EXPECT_EQ(cost::flops_per_token(hard, 9), 839 - 27);
 }
 
 // The weight products are 2 FLOPs per weight-matrix entry (the model's own matrices, counted from
