@@ -12,8 +12,9 @@ int64_t norm_flops(const ModelConfig& c) { return (c.norm == "layernorm" ? 8 : 4
 // Keys attended by the step at position t: the cached ones and the new token's.
 int64_t keys_attended(const ModelConfig& c, int64_t t) { return c.window > 0 ? std::min(t + 1, c.window) : t + 1; }
 
-// Attention FLOPs per attended key in one block: q·k (2D), softmax (6 per head), p·v (2D).
-int64_t flops_per_key(const ModelConfig& c) { return 4 * c.d_model + 6 * c.n_head; }
+// Attention FLOPs per attended key in one block: q·k (2D), softmax (6 per head), p·v (2D), and
+// with ALiBi the bias −m_h·(i − j) (2 per head).
+int64_t flops_per_key(const ModelConfig& c) { return 4 * c.d_model + (c.pos == "alibi" ? 8 : 6) * c.n_head; }
 
 std::vector<OpCost> mamba_block_ops(const ModelConfig& c) {
   const int64_t D = c.d_model, Di = c.d_inner(), N = c.d_state, K = c.d_conv, R = c.dt_rank;
@@ -43,6 +44,7 @@ std::vector<OpCost> transformer_block_ops(const ModelConfig& c, int64_t t) {
       {"in_bias", "3D", E, 3 * D},
   };
   if (c.pos == "rope") ops.push_back({"rope", "6·D", E, 6 * D});
+  if (c.pos == "alibi") ops.push_back({"alibi", "2·H·n", X, 2 * H * n});  // −m_h·d on every score
   const std::vector<OpCost> rest = {
       {"scores", "2·D·n", X, 2 * D * n},
       {"softmax", "6·H·n", X, 6 * H * n},

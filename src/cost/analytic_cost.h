@@ -27,6 +27,7 @@
 //     in_proj           q, k, v = W_in h            2·D·3D         matmul
 //     in_bias                                       3D             elementwise
 //     rope              q and k (pos = rope)        6·D            elementwise (4 ×, 2 + per pair)
+//     alibi             −m_h·d (pos = alibi)        2·H·n          mixer
 //     scores            q·Kᵀ over n keys            2·D·n          mixer
 //     softmax           scale, max, −, exp, Σ, /    6·H·n          mixer
 //     mix               p·V                         2·D·n          mixer

@@ -36,8 +36,7 @@ TransformerLayer<T>::TransformerLayer(FlatParameters<T>& params, const ModelConf
     : D_(c.d_model),
       H_(c.n_head),
       F_(c.mlp_ratio * c.d_model),
-      window_(c.window),
-      rope_base_(c.pos == "rope" ? c.rope_base : 0.0) {
+      positions_(c.attention_positions()) {
   const std::string p = "backbone.layers." + std::to_string(index) + ".";
   norm_ = NormOp<T>(params, p + "norm", c);
   norm2_ = NormOp<T>(params, p + "norm2", c);
@@ -49,8 +48,8 @@ TransformerLayer<T>::TransformerLayer(FlatParameters<T>& params, const ModelConf
 
 template <typename T>
 void TransformerLayer<T>::plan(Arena<T>& arena, int64_t B, int64_t L) {
-  if (rope_base_ > 0 && L != L_) {
-    const auto [cos, sin] = rope_cos_sin(0, L, D_ / H_, rope_base_, c10::CppTypeToScalarType<T>::value);
+  if (positions_.rope_base > 0 && L != L_) {
+    const auto [cos, sin] = rope_cos_sin(0, L, D_ / H_, positions_.rope_base, c10::CppTypeToScalarType<T>::value);
     const auto c = cos.contiguous(), s = sin.contiguous();
     cos_.assign(c.template data_ptr<T>(), c.template data_ptr<T>() + c.numel());
     sin_.assign(s.template data_ptr<T>(), s.template data_ptr<T>() + s.numel());
@@ -81,9 +80,11 @@ void TransformerLayer<T>::plan_scratch(Arena<T>& arena, int64_t B, int64_t L) {
 
 template <typename T>
 kernels::AttentionArgs<T> TransformerLayer<T>::attention_args() const {
-  const bool rope = rope_base_ > 0;
-  return {qkv_, L_ * 3 * D_, 3 * D_, B_, L_, D_, H_, window_, rope ? cos_.data() : nullptr,
-          rope ? sin_.data() : nullptr};
+  const bool rope = positions_.rope_base > 0;
+  const auto& p = positions_;
+  return {qkv_, L_ * 3 * D_, 3 * D_, B_, L_, D_, H_, p.window, rope ? cos_.data() : nullptr,
+          rope ? sin_.data() : nullptr, p.slopes.empty() ? nullptr : p.slopes.data(),
+          p.head_windows.empty() ? nullptr : p.head_windows.data()};
 }
 
 template <typename T>

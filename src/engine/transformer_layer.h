@@ -1,7 +1,8 @@
 // The pre-norm GPT block (models/transformer.h) in the flat engine:
 //   n1    = Norm(h)                          (M, D)
 //   qkv   = n1 · W_inᵀ + b_in                (M, 3D)
-//   o     = causal_attention(qkv)            (M, D)   RoPE / none, optional window W; lse (B, H, L)
+//   o     = causal_attention(qkv)            (M, D)   RoPE / ALiBi / Hard-ALiBi / none, optional window W;
+//                                                     lse (B, H, L)
 //   h_mid = h + o · W_outᵀ + b_out           (M, D)
 //   n2    = Norm2(h_mid)                     (M, D)
 //   f     = n2 · W_fc1ᵀ + b_fc1              (M, F)
@@ -33,8 +34,8 @@ class TransformerLayer : public EngineLayer<T> {
   void backward(const T* h_in, T* dh) override;
 
  private:
-  int64_t D_, H_, F_, window_, B_ = 0, L_ = 0;
-  double rope_base_;  // 0: no rotation
+  int64_t D_, H_, F_, B_ = 0, L_ = 0;
+  kernels::AttentionPositions positions_;
   kernels::AttentionArgs<T> attention_args() const;
   NormOp<T> norm_, norm2_;
   Linear<T> in_proj_, out_proj_, fc1_, fc2_;

@@ -3,7 +3,8 @@
 // values as they come, (S, hd): q·Kᵀ and p·V are then both vector × matrix products that
 // vectorise over the matrix's columns with the accumulators in registers (kernels::vector_matrix).
 // Full attention doubles S when it fills (amortised O(1) append); a window keeps S = W and writes
-// token t into slot t mod W (RoPE is applied before caching and softmax ignores slot order).
+// token t into slot t mod W (RoPE is applied before caching and softmax ignores slot order; the
+// ALiBi / Hard-ALiBi terms are taken at each slot's true distance).
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -43,15 +44,30 @@ void rotate(float* x, const float* cos_sin, int64_t half) {
   }
 }
 
-// o (hd) = p · V with p = softmax(q · Kᵀ / √hd) over the n live slots; keys (hd, S) and values
-// (S, hd) of one (b, h); p (n) is scratch.
-void attend(const float* q, const float* keys, const float* values, int64_t S, int64_t n, int64_t hd, float* p,
-            float* o) {
+// The head's ALiBi / Hard-ALiBi terms for the query at position t: slot j holds the token at
+// distance d_j = t − j, or (t − j) mod W in a ring of W slots.
+struct HeadBias {
+  float slope;    // m_h (0: none)
+  int64_t reach;  // the head sees d < reach (0 = unlimited)
+  int64_t t, W;
+  bool none() const { return slope == 0 && reach == 0; }
+  int64_t distance(int64_t j) const { return W > 0 ? (t - j) % W : t - j; }
+};
+
+// o (hd) = p · V with p = softmax(q · Kᵀ / √hd − m_h d_j, over the n live slots the head sees);
+// keys (hd, S) and values (S, hd) of one (b, h); p (n) is scratch.
+void attend(const float* q, const float* keys, const float* values, int64_t S, int64_t n, int64_t hd,
+            const HeadBias& bias, float* p, float* o) {
   kernels::vector_matrix(hd, n, q, keys, S, p);  // q · Kᵀ
   const float sqrt_hd = std::sqrt(static_cast<float>(hd));
   float max_score = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < n; ++j) {
     p[j] /= sqrt_hd;
+    if (!bias.none()) {
+      const int64_t d = bias.distance(j);
+      p[j] = bias.reach > 0 && d >= bias.reach ? -std::numeric_limits<float>::infinity()
+                                               : p[j] - bias.slope * static_cast<float>(d);
+    }
     max_score = std::max(max_score, p[j]);
   }
   float sum = 0;
@@ -111,8 +127,10 @@ void StepEngine::attention_step(const AttentionLayer& w, LayerState& cache, cons
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t b = unit / H, h = unit % H;
       const int64_t offset = unit * hd * capacity;  // (b, h) block: keys (hd, S), values (S, hd)
+      const HeadBias bias{static_cast<float>(positions_.slope(h)), positions_.biased() ? positions_.reach(h) : 0,
+                          position, W};
       attend(s.wide + b * 3 * D + h * hd, cache.keys.data() + offset, cache.values.data() + offset, capacity, n, hd,
-             s.scores + unit * n, s.inner + b * D + h * hd);
+             bias, s.scores + unit * n, s.inner + b * D + h * hd);
     }
   });
 

@@ -38,7 +38,8 @@ class ParameterReader {
 
 }  // namespace
 
-StepEngine::StepEngine(const LanguageModel& model) : config_(model->config()) {
+StepEngine::StepEngine(const LanguageModel& model)
+    : config_(model->config()), positions_(config_.attention_positions()) {
   torch::NoGradGuard no_grad;
   const ParameterReader read(model);
   const auto read_norm = [&](const std::string& prefix) {

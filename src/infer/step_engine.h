@@ -11,7 +11,9 @@
 //                 s = exp(dt ⊗ A) ⊙ s + (dt x) ⊗ Bm,  A = −exp(A_log);  y = s·Cm + D x
 //                 h += out_proj(y ⊙ SiLU(z))
 //     Transformer q, k, v = in_proj(norm(h)) per head (+ RoPE at the absolute position, angles in
-//                 double as kernels/rope.cpp); append k, v to the cache; o = softmax(q·Kᵀ/√hd) V
+//                 double as kernels/rope.cpp); append k, v to the cache;
+//                 o = softmax(q·Kᵀ/√hd − m_h d) V over the keys the head sees (ALiBi slope m_h,
+//                 Hard-ALiBi reach: kernels/attention_positions.h; d = the key's distance)
 //                 h += out_proj(o);  h += fc2(GELU(fc1(norm2(h))))   (exact erf GELU)
 //   logits = norm_f(h) · Eᵀ   (the tied head)
 // Batched: B rows, independent. Letters: B batch, D d_model, Di d_inner, N d_state, K d_conv,
@@ -110,6 +112,7 @@ class StepEngine {
   std::vector<float> embedding_;      // (V, D) also the head
   std::vector<float> pos_embedding_;  // (max_len, D) learned positions only
   std::vector<double> inv_freq_;      // (hd/2) RoPE only
+  kernels::AttentionPositions positions_;  // Transformer: the ALiBi slopes and Hard-ALiBi windows
   Norm norm_f_;
   std::vector<MambaLayer> mamba_;          // the Mamba blocks, in layer order
   std::vector<AttentionLayer> attention_;  // the Transformer blocks, in layer order

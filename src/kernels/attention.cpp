@@ -88,7 +88,7 @@ template <class Ops>
 void attend_block(const ForwardArgs<typename Ops::Scalar>& a, int64_t bh, int64_t q0, int64_t q1,
                   ForwardScratch<typename Ops::Scalar>& w) {
   using T = typename Ops::Scalar;
-  const Geometry& g = a.g;
+  const Geometry g = a.g.of_head(bh % a.g.H);
   const int64_t hd = g.hd, hdp = g.hdp, rows = q1 - q0;
   const int64_t tile_begin = g.first_key(q0) / kKeyTile, tile_end = (q1 - 1) / kKeyTile + 1;
   pack_block(a, bh, q0, q1, tile_begin, tile_end, w);
@@ -144,17 +144,25 @@ void attention_forward(const ForwardArgs<typename Ops::Scalar>& a) {
 // ---------------------------------------------------------------------------------------------
 // Checks and geometry
 
-void check_inputs(const char* fn, const torch::Tensor& qkv, int64_t n_head, int64_t window, double rope_base) {
+void check_inputs(const char* fn, const torch::Tensor& qkv, int64_t n_head, const AttentionPositions& p) {
   TORCH_CHECK(qkv.dim() == 3, fn, ": qkv must be (B, L, 3D), got ", qkv.sizes());
   TORCH_CHECK(n_head >= 1, fn, ": n_head must be ≥ 1, got ", n_head);
   TORCH_CHECK(qkv.size(2) > 0 && qkv.size(2) % (3 * n_head) == 0, fn, ": qkv must be (B, L, 3D) with D divisible by ",
               "n_head = ", n_head, ", got ", qkv.sizes());
   TORCH_CHECK(qkv.size(1) >= 1, fn, ": needs at least one position, got qkv ", qkv.sizes());
-  TORCH_CHECK(window >= 0, fn, ": window must be ≥ 0 (0 = full causal), got ", window);
-  TORCH_CHECK(std::isfinite(rope_base) && rope_base >= 0, fn, ": rope_base must be > 0 (RoPE) or 0 (none), got ",
-              rope_base);
+  TORCH_CHECK(p.window >= 0, fn, ": window must be ≥ 0 (0 = full causal), got ", p.window);
+  TORCH_CHECK(std::isfinite(p.rope_base) && p.rope_base >= 0, fn,
+              ": rope_base must be > 0 (RoPE) or 0 (none), got ", p.rope_base);
   const int64_t hd = qkv.size(2) / (3 * n_head);
-  TORCH_CHECK(rope_base == 0 || hd % 2 == 0, fn, ": RoPE needs an even head dimension, got hd = ", hd);
+  TORCH_CHECK(p.rope_base == 0 || hd % 2 == 0, fn, ": RoPE needs an even head dimension, got hd = ", hd);
+  TORCH_CHECK(p.slopes.empty() || static_cast<int64_t>(p.slopes.size()) == n_head, fn,
+              ": slopes must be empty or one per head (", n_head, "), got ", p.slopes.size());
+  TORCH_CHECK(std::all_of(p.slopes.begin(), p.slopes.end(), [](double m) { return std::isfinite(m); }), fn,
+              ": slopes must be finite");
+  TORCH_CHECK(p.head_windows.empty() || static_cast<int64_t>(p.head_windows.size()) == n_head, fn,
+              ": head_windows must be empty or one per head (", n_head, "), got ", p.head_windows.size());
+  TORCH_CHECK(std::all_of(p.head_windows.begin(), p.head_windows.end(), [](int64_t w) { return w >= 0; }), fn,
+              ": head_windows must be ≥ 0 (0 = unlimited)");
   TORCH_CHECK(qkv.scalar_type() == torch::kFloat || qkv.scalar_type() == torch::kDouble, fn,
               ": float32 or float64 only, got ", qkv.scalar_type());
   TORCH_CHECK(qkv.device().is_cpu(), fn, ": CPU tensors only, got ", qkv.device());
@@ -163,15 +171,16 @@ void check_inputs(const char* fn, const torch::Tensor& qkv, int64_t n_head, int6
 template <typename T>
 Geometry geometry(const AttentionArgs<T>& a, AttentionSimd simd) {
   const int64_t hd = a.D / a.H, width = simd_width<T>(simd);
-  return {a.B, a.L, a.H, hd, a.D, a.W, (hd + width - 1) / width * width, a.cos != nullptr};
+  return {a.B, a.L, a.H, hd, a.D, a.W, (hd + width - 1) / width * width, a.cos != nullptr, a.slopes, a.head_windows};
 }
 
 template <typename T>
-AttentionArgs<T> args_of(const torch::Tensor& qkv, int64_t n_head, int64_t window,
+AttentionArgs<T> args_of(const torch::Tensor& qkv, int64_t n_head, const AttentionPositions& p,
                          const std::pair<torch::Tensor, torch::Tensor>& tables) {
   const bool rope = tables.first.defined();
-  return {qkv.data_ptr<T>(), qkv.stride(0), qkv.stride(1), qkv.size(0), qkv.size(1), qkv.size(2) / 3, n_head, window,
-          rope ? tables.first.data_ptr<T>() : nullptr, rope ? tables.second.data_ptr<T>() : nullptr};
+  return {qkv.data_ptr<T>(), qkv.stride(0), qkv.stride(1), qkv.size(0), qkv.size(1), qkv.size(2) / 3, n_head, p.window,
+          rope ? tables.first.data_ptr<T>() : nullptr, rope ? tables.second.data_ptr<T>() : nullptr,
+          p.slopes.empty() ? nullptr : p.slopes.data(), p.head_windows.empty() ? nullptr : p.head_windows.data()};
 }
 
 // cos and sin (L, hd/2) of the rotation, or undefined tensors without RoPE.
@@ -187,20 +196,22 @@ std::pair<torch::Tensor, torch::Tensor> rotation_tables(const torch::Tensor& qkv
 struct CausalAttentionFunction : torch::autograd::Function<CausalAttentionFunction> {
   // qkv is checked, on the CPU, with a contiguous last dim.
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& qkv, int64_t n_head,
-                               int64_t window, double rope_base) {
+                               const AttentionPositions& positions) {
     const AttentionSimd simd = simd_choice.load();
     const auto opts = qkv.options();
-    const auto tables = rotation_tables(qkv, n_head, rope_base);  // (L, hd/2) each
+    const auto tables = rotation_tables(qkv, n_head, positions.rope_base);  // (L, hd/2) each
     const int64_t B = qkv.size(0), L = qkv.size(1), D = qkv.size(2) / 3;
     auto out = torch::empty({B, L, D}, opts);
     auto lse = torch::empty({B, n_head, L}, opts);
     AT_DISPATCH_FLOATING_TYPES(qkv.scalar_type(), "causal_attention_forward", [&] {
       using T = scalar_t;
-      causal_attention_forward(args_of<T>(qkv, n_head, window, tables), out.data_ptr<T>(), lse.data_ptr<T>(), simd);
+      causal_attention_forward(args_of<T>(qkv, n_head, positions, tables), out.data_ptr<T>(), lse.data_ptr<T>(), simd);
     });
     ctx->save_for_backward({qkv, out, lse, tables.first, tables.second});
     ctx->saved_data["n_head"] = n_head;
-    ctx->saved_data["window"] = window;
+    ctx->saved_data["window"] = positions.window;
+    ctx->saved_data["slopes"] = positions.slopes;
+    ctx->saved_data["head_windows"] = positions.head_windows;
     ctx->saved_data["simd"] = static_cast<int64_t>(simd);
     return out;
   }
@@ -211,15 +222,19 @@ struct CausalAttentionFunction : torch::autograd::Function<CausalAttentionFuncti
     const auto &qkv = saved[0], &out = saved[1], &lse = saved[2];
     const std::pair<torch::Tensor, torch::Tensor> tables{saved[3], saved[4]};  // (L, hd/2) each, or undefined
     const auto simd = static_cast<AttentionSimd>(ctx->saved_data["simd"].toInt());
-    const int64_t n_head = ctx->saved_data["n_head"].toInt(), window = ctx->saved_data["window"].toInt();
+    const int64_t n_head = ctx->saved_data["n_head"].toInt();
+    AttentionPositions positions;  // rope_base is not read: the tables carry the rotation
+    positions.window = ctx->saved_data["window"].toInt();
+    positions.slopes = ctx->saved_data["slopes"].toDoubleVector();
+    positions.head_windows = ctx->saved_data["head_windows"].toIntVector();
     const auto dout = grad_outputs[0].contiguous();  // (B, L, D)
     auto dqkv = torch::empty({qkv.size(0), qkv.size(1), qkv.size(2)}, qkv.options());
     AT_DISPATCH_FLOATING_TYPES(qkv.scalar_type(), "causal_attention_backward", [&] {
       using T = scalar_t;
-      causal_attention_backward(args_of<T>(qkv, n_head, window, tables), out.data_ptr<T>(), lse.data_ptr<T>(),
+      causal_attention_backward(args_of<T>(qkv, n_head, positions, tables), out.data_ptr<T>(), lse.data_ptr<T>(),
                                 dout.data_ptr<T>(), dqkv.data_ptr<T>(), simd);
     });
-    return {dqkv, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {dqkv, torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -235,14 +250,12 @@ std::array<torch::Tensor, 3> split_heads(const torch::Tensor& qkv, int64_t n_hea
   return {q, k, v};
 }
 
-// Masked softmax of q kᵀ / √hd: (B, H, L, L).
-torch::Tensor masked_probabilities(const torch::Tensor& q, const torch::Tensor& k, int64_t window) {
+// Masked, biased softmax of q kᵀ / √hd: (B, H, L, L).
+torch::Tensor masked_probabilities(const torch::Tensor& q, const torch::Tensor& k, const AttentionPositions& p) {
   const int64_t L = q.size(2);
   auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(3)));  // (B, H, L, L)
-  auto i = torch::arange(L).unsqueeze(1), j = torch::arange(L).unsqueeze(0);
-  auto masked = j > i;  // (L, L) causal
-  if (window > 0) masked = masked | (j <= i - window);
-  return torch::softmax(scores.masked_fill(masked, -std::numeric_limits<double>::infinity()), -1);
+  const auto distance = torch::arange(L).unsqueeze(1) - torch::arange(L).unsqueeze(0);  // (L, L) i − j
+  return torch::softmax(scores + score_bias(p, q.size(1), distance, scores.scalar_type()), -1);
 }
 
 }  // namespace
@@ -273,28 +286,40 @@ template void causal_attention_backward<double>(const AttentionArgs<double>&, co
 AttentionSimdGuard::AttentionSimdGuard(AttentionSimd simd) : previous_(simd_choice.exchange(simd)) {}
 AttentionSimdGuard::~AttentionSimdGuard() { simd_choice.store(previous_); }
 
-torch::Tensor causal_attention(const torch::Tensor& qkv, int64_t n_head, int64_t window, double rope_base) {
-  return fused() ? causal_attention_fused(qkv, n_head, window, rope_base)
-                 : causal_attention_reference(qkv, n_head, window, rope_base);
+torch::Tensor causal_attention(const torch::Tensor& qkv, int64_t n_head, const AttentionPositions& positions) {
+  return fused() ? causal_attention_fused(qkv, n_head, positions) : causal_attention_reference(qkv, n_head, positions);
 }
 
-torch::Tensor causal_attention_fused(const torch::Tensor& qkv, int64_t n_head, int64_t window, double rope_base) {
-  check_inputs("causal_attention_fused", qkv, n_head, window, rope_base);
-  return CausalAttentionFunction::apply(qkv.stride(2) == 1 ? qkv : qkv.contiguous(), n_head, window, rope_base);
+torch::Tensor causal_attention_fused(const torch::Tensor& qkv, int64_t n_head, const AttentionPositions& positions) {
+  check_inputs("causal_attention_fused", qkv, n_head, positions);
+  return CausalAttentionFunction::apply(qkv.stride(2) == 1 ? qkv : qkv.contiguous(), n_head, positions);
 }
 
-torch::Tensor causal_attention_reference(const torch::Tensor& qkv, int64_t n_head, int64_t window,
-                                         double rope_base) {
-  check_inputs("causal_attention_reference", qkv, n_head, window, rope_base);
-  auto [q, k, v] = split_heads(qkv, n_head, rope_base);
-  auto y = torch::matmul(masked_probabilities(q, k, window), v);  // (B, H, L, hd)
+torch::Tensor causal_attention_reference(const torch::Tensor& qkv, int64_t n_head,
+                                         const AttentionPositions& positions) {
+  check_inputs("causal_attention_reference", qkv, n_head, positions);
+  auto [q, k, v] = split_heads(qkv, n_head, positions.rope_base);
+  auto y = torch::matmul(masked_probabilities(q, k, positions), v);  // (B, H, L, hd)
   return y.transpose(1, 2).reshape({qkv.size(0), qkv.size(1), qkv.size(2) / 3});
 }
 
-torch::Tensor attention_probabilities(const torch::Tensor& qkv, int64_t n_head, int64_t window, double rope_base) {
-  check_inputs("attention_probabilities", qkv, n_head, window, rope_base);
-  auto [q, k, v] = split_heads(qkv, n_head, rope_base);
-  return masked_probabilities(q, k, window);
+torch::Tensor attention_probabilities(const torch::Tensor& qkv, int64_t n_head, const AttentionPositions& positions) {
+  check_inputs("attention_probabilities", qkv, n_head, positions);
+  auto [q, k, v] = split_heads(qkv, n_head, positions.rope_base);
+  return masked_probabilities(q, k, positions);
+}
+
+torch::Tensor score_bias(const AttentionPositions& p, int64_t n_head, const torch::Tensor& distance,
+                         torch::Dtype dtype) {
+  std::vector<int64_t> reach(n_head);
+  for (int64_t h = 0; h < n_head; ++h) reach[h] = p.reach(h);
+  std::vector<int64_t> per_head(distance.dim() + 1, 1);  // (H, 1, …): broadcast against d
+  per_head[0] = n_head;
+  const auto r = torch::tensor(reach).view(per_head), d = distance.unsqueeze(0);                 // (H, 1…), (1, S)
+  const auto hidden = (d < 0) | ((r > 0) & (d >= r));                                             // (H, S)
+  auto bias = torch::zeros(hidden.sizes(), dtype);
+  if (!p.slopes.empty()) bias = bias - torch::tensor(p.slopes).to(dtype).view(per_head) * d.to(dtype);
+  return bias.masked_fill(hidden, -std::numeric_limits<double>::infinity());
 }
 
 }  // namespace fl::kernels

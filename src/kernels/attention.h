@@ -1,23 +1,27 @@
-// Causal multi-head softmax attention with optional sliding window and fused RoPE, from the packed
-// projection qkv = in_proj(x):
+// Causal multi-head softmax attention with optional sliding window, fused RoPE and per-head
+// ALiBi / Hard-ALiBi terms (the positional scheme P: kernels/attention_positions.h), from the
+// packed projection qkv = in_proj(x):
 //   row t of qkv (B, L, 3D) = [q_t (D); k_t (D); v_t (D)], head h in columns h·hd … h·hd+hd-1 of
 //   each part (D = H·hd).
 //   q̃_i = R(i) q_i, k̃_j = R(j) k_j        RoPE rotate-half (kernels/rope.h) when rope_base > 0,
 //                                          R = identity when rope_base = 0
-//   s_ij = q̃_i · k̃_j / √hd                for j in M(i) = { j ≤ i, and j > i − W when W > 0 }
-//   p_ij = exp(s_ij − lse_i),  lse_i = log Σ_{j∈M(i)} exp(s_ij)
+//   s_ij = q̃_i · k̃_j / √hd − m_h (i − j)  for j in M_h(i) = { j ≤ i, and j > i − r_h when r_h > 0 },
+//                                          m_h the ALiBi slope (0 without), r_h = P.reach(h): the
+//                                          smaller of W and the Hard-ALiBi window (0 = unlimited)
+//   p_ij = exp(s_ij − lse_i),  lse_i = log Σ_{j∈M_h(i)} exp(s_ij)
 //   o_i  = Σ_j p_ij v_j                    o (B, L, D), head h in columns h·hd (ready for out_proj)
 // Backward (FlashAttention-2), per head, with dO = ∂loss/∂o:
-//   Δ_i = dO_i · o_i;   dp_ij = dO_i · v_j;   ds_ij = p_ij (dp_ij − Δ_i)
+//   Δ_i = dO_i · o_i;   dp_ij = dO_i · v_j;   ds_ij = p_ij (dp_ij − Δ_i)   (the bias is constant)
 //   dv_j = Σ_i p_ij dO_i;   dq̃_i = Σ_j ds_ij k̃_j / √hd;   dk̃_j = Σ_i ds_ij q̃_i / √hd
 //   dq_i = R(i)ᵀ dq̃_i,  dk_j = R(j)ᵀ dk̃_j   → dqkv (B, L, 3D)
 //
 // Fused kernel (attention.cpp forward, attention_backward.cpp backward, attention_tiles.h the
 // micro-kernels): key tiles of kKeyTile = 64 keys, online softmax, nothing L×L is stored. Tiles
-// wholly outside a query block's mask are skipped, and inside a tile each register block of 6
-// query rows computes only the columns (in whole SIMD vectors) its rows see, so the cost grows
-// as L·min(L, W)·hd. q and k are rotated with a (L, hd/2) cos/sin table (angles in double, cast
-// to T) while being packed.
+// wholly outside a query block's mask (its head's: r_h) are skipped, and inside a tile each
+// register block of 6 query rows computes only the columns (in whole SIMD vectors) its rows see,
+// so the cost grows as L·min(L, r_h)·hd; the ALiBi term is added to the scores of a tile row
+// after its mask. q and k are rotated with a (L, hd/2) cos/sin table (angles in double, cast to
+// T) while being packed.
 //   Forward: work units (b, h, block of 64 query rows), in parallel. Per-thread scratch of about
 //   4·L·hdp values (hdp = hd rounded up to the SIMD width): q̃/√hd, k̃ (row-major and transposed
 //   per key tile) and v of the current head; a key tile stays packed for the next block of the
@@ -38,23 +42,32 @@
 #pragma once
 #include <torch/types.h>
 
+#include "kernels/attention_positions.h"
+
 namespace fl::kernels {
 
 // Dispatches on fl::kernels::fused() (kernel_mode.h): the models call this one.
 //   qkv (B, L, 3D), its last dim contiguous (rows may be strided); n_head H with 3D divisible by
-//   3H; window W ≥ 0; rope_base > 0 applies RoPE at positions 0 … L-1 (hd must be even),
-//   0 = no rotation. Returns o (B, L, D).
-torch::Tensor causal_attention(const torch::Tensor& qkv, int64_t n_head, int64_t window, double rope_base);
+//   3H; positions P: window W ≥ 0; rope_base > 0 applies RoPE at positions 0 … L-1 (hd must be
+//   even), 0 = no rotation; slopes and head_windows empty or H values each (finite, ≥ 0).
+//   Returns o (B, L, D).
+torch::Tensor causal_attention(const torch::Tensor& qkv, int64_t n_head, const AttentionPositions& positions);
 
 // Hand-written CPU kernel with a hand-written backward (a torch::autograd::Function).
-torch::Tensor causal_attention_fused(const torch::Tensor& qkv, int64_t n_head, int64_t window, double rope_base);
+torch::Tensor causal_attention_fused(const torch::Tensor& qkv, int64_t n_head, const AttentionPositions& positions);
 
-// Plain libtorch (split heads, apply_rope, masked softmax, matmul), autograd by libtorch: the yardstick.
-torch::Tensor causal_attention_reference(const torch::Tensor& qkv, int64_t n_head, int64_t window,
-                                         double rope_base);
+// Plain libtorch (split heads, apply_rope, biased masked softmax, matmul), autograd by libtorch: the yardstick.
+torch::Tensor causal_attention_reference(const torch::Tensor& qkv, int64_t n_head,
+                                         const AttentionPositions& positions);
 
 // The attention probabilities p (B, H, L, L) in plain libtorch: rows sum to 1, zeros outside the mask.
-torch::Tensor attention_probabilities(const torch::Tensor& qkv, int64_t n_head, int64_t window, double rope_base);
+torch::Tensor attention_probabilities(const torch::Tensor& qkv, int64_t n_head, const AttentionPositions& positions);
+
+// The term added to the scores of keys at distances d = i − j (int64, any shape S), (H, S) in
+// `dtype`: −m_h · d where head h sees the key, −inf where it does not (d < 0 or d ≥ reach(h) > 0).
+// The reference above and the libtorch step path (models/transformer.cpp) add it.
+torch::Tensor score_bias(const AttentionPositions& positions, int64_t n_head, const torch::Tensor& distance,
+                         torch::Dtype dtype);
 
 // The micro-kernels causal_attention_fused runs: by default the widest SIMD the build has
 // (AVX-512, else AVX2+FMA, else portable scalar code); the tests pin each narrower one too.
@@ -71,6 +84,8 @@ struct AttentionArgs {
   int64_t stride_b, stride_l;
   int64_t B, L, D, H, W;       // W = 0: full causal
   const T *cos, *sin;          // (L, hd/2) each, rope_cos_sin(0, L, hd, base); null: no RoPE
+  const double* slopes = nullptr;         // (H) ALiBi slopes m_h; null: none
+  const int64_t* head_windows = nullptr;  // (H) Hard-ALiBi windows (0 = unlimited); null: none
 };
 // out (B, L, D) and lse (B, H, L) written.
 template <typename T>

@@ -115,7 +115,7 @@ template <class Ops>
 void head_backward(const BackwardArgs<typename Ops::Scalar>& a, int64_t b, int64_t h,
                    HeadScratch<typename Ops::Scalar>& w) {
   using T = typename Ops::Scalar;
-  const Geometry& g = a.g;
+  const Geometry g = a.g.of_head(h);
   pack_head(a, b, h, w);
   const T* lse = a.lse + (b * g.H + h) * g.L;
   for (int64_t tile = 0; tile < g.n_tiles(); ++tile) {

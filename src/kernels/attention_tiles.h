@@ -37,12 +37,23 @@ constexpr int64_t kPrefetchRows = 16;  // pack_rows prefetches its source this m
 // Geometry and masks
 
 struct Geometry {
-  int64_t B, L, H, hd, D, W;  // W = 0: full causal
+  int64_t B, L, H, hd, D, W;  // W = 0: full causal; in a head's geometry (of_head) its reach r_h
   int64_t hdp;                // hd rounded up to the SIMD width (zero padding)
   bool rope;
+  const double* slopes;         // (H) ALiBi slopes, or null
+  const int64_t* head_windows;  // (H) Hard-ALiBi windows (0 = unlimited), or null
+  double slope = 0;             // in a head's geometry: its ALiBi slope m_h
   int64_t n_tiles() const { return (L + kKeyTile - 1) / kKeyTile; }
   int64_t padded_L() const { return n_tiles() * kKeyTile; }
   int64_t first_key(int64_t i) const { return W > 0 ? std::max<int64_t>(0, i - W + 1) : 0; }
+  // Head h's geometry: W its reach (the narrower of W and its Hard-ALiBi window), slope its m_h;
+  // the masks and tile ranges below then follow the head.
+  Geometry of_head(int64_t h) const {
+    Geometry g = *this;
+    if (head_windows) g.W = narrower_window(W, head_windows[h]);
+    if (slopes) g.slope = slopes[h];
+    return g;
+  }
 };
 
 // Half-open column range [begin, end) inside a key tile.
@@ -315,12 +326,18 @@ void transpose_tiles(const T* src /* (L, hdp) */, int64_t L, int64_t hd, int64_t
 // ---------------------------------------------------------------------------------------------
 // Softmax rows
 
-// Sets the scores of `computed` outside `valid` to -inf, so that the loops after it run over
-// whole blocks of columns (exp(-inf) = 0).
+// Row i's scores s against the keys k0 + c of a tile, computed on the columns `computed`: the
+// ALiBi term −m_h (i − k0 − c) added on `valid`, -inf outside it, so that the loops after it run
+// over whole blocks of columns (exp(-inf) = 0).
 template <typename T>
-inline void mask_row(T* s, Span computed, Span valid) {
+inline void mask_row(const Geometry& g, int64_t i, int64_t k0, T* s, Span computed, Span valid) {
   std::fill(s + computed.begin, s + valid.begin, -std::numeric_limits<T>::infinity());
   std::fill(s + valid.end, s + computed.end, -std::numeric_limits<T>::infinity());
+  if (g.slope == 0) return;
+  const T slope = T(g.slope);
+  const int64_t d0 = i - k0;  // distance of column 0
+#pragma omp simd
+  for (int64_t c = valid.begin; c < valid.end; ++c) s[c] -= slope * T(d0 - c);
 }
 
 // Online-softmax update of R query rows i0 … i0+R-1 with their scores s (R, kKeyTile) against
@@ -337,7 +354,7 @@ void online_softmax_rows(const Geometry& g, int64_t k0, int64_t kend, int64_t i0
       std::fill(row + cols.begin, row + cols.end, T(0));
       continue;
     }
-    mask_row(row, cols, valid);
+    mask_row(g, i0 + r, k0, row, cols, valid);
     T tile_max = -std::numeric_limits<T>::infinity();
 #pragma omp simd reduction(max : tile_max)
     for (int64_t j = cols.begin; j < cols.end; ++j) tile_max = row[j] > tile_max ? row[j] : tile_max;
@@ -369,7 +386,7 @@ void softmax_grad_rows(const Geometry& g, int64_t k0, int64_t kend, int64_t i0, 
   for (int r = 0; r < R; ++r) {
     T *p_row = s + r * kKeyTile, *ds_row = dp + r * kKeyTile;
     const T lse_r = lse[i0 + r], delta_r = delta[i0 + r];
-    mask_row(p_row, cols, row_keys(g, k0, kend, i0 + r));
+    mask_row(g, i0 + r, k0, p_row, cols, row_keys(g, k0, kend, i0 + r));
 #pragma omp simd
     for (int64_t j = cols.begin; j < cols.end; ++j) {
       p_row[j] = vexp(p_row[j] - lse_r);

@@ -31,6 +31,14 @@ void KVCache::append(const torch::Tensor& k, const torch::Tensor& v) {
 torch::Tensor KVCache::keys() const { return k_.narrow(2, 0, size()); }
 torch::Tensor KVCache::values() const { return v_.narrow(2, 0, size()); }
 
+torch::Tensor KVCache::key_positions() const {
+  const auto slot = torch::arange(size());
+  if (window_ == 0 || count_ <= window_) return slot;  // slot s holds token s
+  // A full ring: slot s holds the token t ≡ s (mod W) with last − W < t ≤ last.
+  const int64_t last = count_ - 1;
+  return last - torch::remainder(last - slot, window_);
+}
+
 int64_t KVCache::bytes() const {
   return 2 * size() * k_.size(0) * k_.size(1) * k_.size(3) * static_cast<int64_t>(k_.element_size());
 }

@@ -29,6 +29,7 @@ struct KVCache : LayerCache {
   void append(const torch::Tensor& k, const torch::Tensor& v);  // (B, H, hd) each
   torch::Tensor keys() const;    // (B, H, n, hd) the live slots (ring order for a window)
   torch::Tensor values() const;  // (B, H, n, hd)
+  torch::Tensor key_positions() const;  // (n) int64: the sequence position of each live slot
   int64_t size() const { return std::min(count_, capacity_limit()); }
   int64_t bytes() const override;
 

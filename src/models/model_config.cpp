@@ -26,8 +26,13 @@ std::vector<ParamSpec> ModelConfig::specs() {
       {"model.dt_max", Kind::Float, d.dt_max, "Mamba dt init range, upper end", 1e-8, 10.0},
       {"model.dt_init_floor", Kind::Float, d.dt_init_floor, "Mamba dt init floor", 0.0, 10.0},
       {"model.n_head", Kind::Int, d.n_head, "attention heads (d_model must divide)", 1, 1024},
-      {"model.pos", Kind::String, d.pos, "positions: rope, none, learned", {}, {}, {"rope", "none", "learned"}},
+      {"model.pos", Kind::String, d.pos, "positions: rope, none, learned, alibi, hard_alibi (docs/SOURCES.md)", {}, {},
+       {"rope", "none", "learned", "alibi", "hard_alibi"}},
       {"model.rope_base", Kind::Float, d.rope_base, "rotary base", 1.0, 1e9},
+      {"model.hard_alibi_windows", Kind::IntList, Json::array(),
+       "pos = hard_alibi: one window per head (head h sees its last w_h keys; 0 = unlimited); [] = heads h < "
+       "n_head/2 see h + 1 keys, the rest unlimited",
+       0, 1 << 24},
       {"model.max_len", Kind::Int, d.max_len, "longest sequence for learned positions", 1, 1 << 24},
       {"model.window", Kind::Int, d.window, "sliding window W (0 = full causal)", 0, 1 << 24},
       {"model.mlp_ratio", Kind::Int, d.mlp_ratio, "transformer MLP width / d_model", 1, 64},
@@ -54,6 +59,7 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
   c.n_head = v.get_int("model.n_head");
   c.pos = v.get_string("model.pos");
   c.rope_base = v.get_float("model.rope_base");
+  c.hard_alibi_windows = v.get_int_list("model.hard_alibi_windows");
   c.max_len = v.get_int("model.max_len");
   c.window = v.get_int("model.window");
   c.mlp_ratio = v.get_int("model.mlp_ratio");
@@ -85,6 +91,18 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
               "model.attn_layers = " + list + ": list each layer once, in ascending order");
     }
   }
+  const auto windows = static_cast<int64_t>(c.hard_alibi_windows.size());
+  if (!c.has_attention()) {
+    c.hard_alibi_windows.clear();  // an attention key: RunConfig refuses it in a Mamba run's config
+  } else if (c.pos != "hard_alibi") {
+    require(windows == 0, "model.hard_alibi_windows is only read with model.pos = hard_alibi (model.pos = " + c.pos +
+                              "); remove it");
+  } else if (windows == 0) {
+    c.hard_alibi_windows = kernels::hard_alibi_windows(c.n_head);
+  } else {
+    require(windows == c.n_head, "model.hard_alibi_windows has " + std::to_string(windows) +
+                                     " values; it needs one per head (model.n_head = " + std::to_string(c.n_head) + ")");
+  }
   // The weight matrices, estimated in floating point (the sizes can overflow int64): refuse a
   // model that could not be allocated rather than dying in the allocator.
   const double D = static_cast<double>(c.d_model), Di = static_cast<double>(c.d_inner());
@@ -108,6 +126,11 @@ Json ModelConfig::to_json() const {
   if (has_attention())
     j.update({{"n_head", n_head}, {"pos", pos}, {"rope_base", rope_base}, {"max_len", max_len},
               {"window", window}, {"mlp_ratio", mlp_ratio}});
+  if (has_attention()) {
+    j.update({{"n_head", n_head}, {"pos", pos}, {"rope_base", rope_base}, {"max_len", max_len},
+              {"window", window}, {"mlp_ratio", mlp_ratio}});
+    if (pos == "hard_alibi") j["hard_alibi_windows"] = hard_alibi_windows;
+  }
   if (family == ModelFamily::hybrid) j["attn_layers"] = attn_layers;
   return j;
 }
@@ -123,6 +146,8 @@ ModelConfig ModelConfig::from_json(const Json& j) {
   read("n_head", c.n_head), read("pos", c.pos), read("rope_base", c.rope_base), read("max_len", c.max_len);
   read("mlp_ratio", c.mlp_ratio);
   if (c.has_attention()) c.window = j.at("window").get<int64_t>();
+  if (c.has_attention() && c.pos == "hard_alibi")
+    c.hard_alibi_windows = j.at("hard_alibi_windows").get<std::vector<int64_t>>();
   if (c.family == ModelFamily::hybrid) c.attn_layers = j.at("attn_layers").get<std::vector<int64_t>>();
   return c;
 }
@@ -131,6 +156,16 @@ ModelFamily ModelConfig::layer_family(int64_t i) const {
   if (family != ModelFamily::hybrid) return family;
   const bool attends = std::find(attn_layers.begin(), attn_layers.end(), i) != attn_layers.end();
   return attends ? ModelFamily::transformer : ModelFamily::mamba;
+}
+
+kernels::AttentionPositions ModelConfig::attention_positions() const {
+  kernels::AttentionPositions p;
+  p.window = window;
+  if (pos == "rope") p.rope_base = rope_base;
+  if (pos == "alibi") p.slopes = kernels::alibi_slopes(n_head);
+  if (pos == "hard_alibi")  // a config built in code may leave the windows to the default
+    p.head_windows = hard_alibi_windows.empty() ? kernels::hard_alibi_windows(n_head) : hard_alibi_windows;
+  return p;
 }
 
 std::string ModelConfig::label() const {
@@ -153,6 +188,7 @@ bool ModelConfig::reads(ModelFamily family, const std::string& key) {
   if (key.rfind("model.", 0) != 0) return true;
   ModelConfig c;
   c.family = family;
+  c.pos = "hard_alibi";  // so that every attention key is in to_json
   return c.to_json().contains(key.substr(6));
 }
 

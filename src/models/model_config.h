@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "kernels/attention_positions.h"
 #include "models/model_family.h"
 
 namespace fl {
@@ -26,8 +27,11 @@ struct ModelConfig {
   double dt_min = 0.001, dt_max = 0.1, dt_init_floor = 1e-4;
   // Transformer
   int64_t n_head = 4;
-  std::string pos = "rope";  // "rope" | "none" | "learned"
+  std::string pos = "rope";  // "rope" | "none" | "learned" | "alibi" | "hard_alibi"
   double rope_base = 10000.0;
+  // pos = hard_alibi: one window per head, 0 = unlimited (kernels/attention_positions.h);
+  // empty for every other pos. A config's [] means kernels::hard_alibi_windows(n_head).
+  std::vector<int64_t> hard_alibi_windows;
   int64_t max_len = 2048;    // learned positions only
   int64_t window = 0;        // 0 = full causal attention; W > 0: attend to the last W tokens
   int64_t mlp_ratio = 4;
@@ -49,6 +53,8 @@ struct ModelConfig {
   std::string label() const;
   // Attention with pos = "learned" encodes positions 0 … max_len − 1 only.
   bool learned_positions() const { return has_attention() && pos == "learned"; }
+  // The attention's positional scheme: window, RoPE base, ALiBi slopes, Hard-ALiBi windows.
+  kernels::AttentionPositions attention_positions() const;
   int64_t d_inner() const { return expand * d_model; }
   int64_t head_dim() const { return d_model / n_head; }
 

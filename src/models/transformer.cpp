@@ -10,7 +10,7 @@ namespace fl {
 // ---------------------------------------------------------------------------------------------
 // Attention
 
-AttentionImpl::AttentionImpl(const ModelConfig& c) : c_(c) {
+AttentionImpl::AttentionImpl(const ModelConfig& c) : c_(c), positions_(c.attention_positions()) {
   in_proj = register_module("in_proj", torch::nn::Linear(c.d_model, 3 * c.d_model));
   out_proj = register_module("out_proj", torch::nn::Linear(c.d_model, c.d_model));
 }
@@ -19,18 +19,17 @@ std::array<torch::Tensor, 3> AttentionImpl::project(const torch::Tensor& x, int6
   const int64_t B = x.size(0), L = x.size(1);
   auto qkv = in_proj(x).view({B, L, 3, c_.n_head, c_.head_dim()}).permute({2, 0, 3, 1, 4});  // (3, B, H, L, hd)
   auto q = qkv[0], k = qkv[1], v = qkv[2];
-  if (c_.pos == "rope") q = apply_rope(q, start, c_.rope_base), k = apply_rope(k, start, c_.rope_base);
+  const double base = positions_.rope_base;
+  if (base > 0) q = apply_rope(q, start, base), k = apply_rope(k, start, base);
   return {q, k, v};
 }
 
-double AttentionImpl::rope_base() const { return c_.pos == "rope" ? c_.rope_base : 0.0; }
-
 torch::Tensor AttentionImpl::weights(const torch::Tensor& x) {
-  return kernels::attention_probabilities(in_proj(x), c_.n_head, c_.window, rope_base());  // (B, H, L, L)
+  return kernels::attention_probabilities(in_proj(x), c_.n_head, positions_);  // (B, H, L, L)
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
-  return out_proj(kernels::causal_attention(in_proj(x), c_.n_head, c_.window, rope_base()));  // (B, L, D)
+  return out_proj(kernels::causal_attention(in_proj(x), c_.n_head, positions_));  // (B, L, D)
 }
 
 torch::Tensor AttentionImpl::step(const torch::Tensor& x, KVCache& cache, int64_t position) {
@@ -38,6 +37,11 @@ torch::Tensor AttentionImpl::step(const torch::Tensor& x, KVCache& cache, int64_
   auto [q, k, v] = project(x.unsqueeze(1), position);                 // (B, H, 1, hd)
   cache.append(k.squeeze(2), v.squeeze(2));
   auto scores = torch::matmul(q, cache.keys().transpose(-2, -1)) / std::sqrt(static_cast<double>(c_.head_dim()));
+  if (positions_.biased()) {  // ALiBi / Hard-ALiBi at the keys' true distances (a ring holds them out of order)
+    const auto distance = position - cache.key_positions();                                            // (n)
+    const auto bias = kernels::score_bias(positions_, c_.n_head, distance, scores.scalar_type());  // (H, n)
+    scores = scores + bias.unsqueeze(1);                                                               // (B, H, 1, n)
+  }
   auto y = torch::matmul(torch::softmax(scores, -1), cache.values());  // (B, H, 1, hd)
   return out_proj(y.reshape({B, c_.d_model}));                        // (B, D)
 }

@@ -1,9 +1,11 @@
 // Pre-norm GPT decoder block:
 //   h = h + Attention(Norm(h));   h = h + fc2(GELU(fc1(Norm2(h))))
-// Attention: causal multi-head softmax, RoPE or no positional term inside (learned absolute
-// positions live in the LM's embedding), optional sliding window W (query i sees keys i-W < j ≤ i).
+// Attention: causal multi-head softmax with RoPE, ALiBi, Hard-ALiBi or no positional term inside
+// (learned absolute positions live in the LM's embedding), optional sliding window W (query i sees
+// keys i-W < j ≤ i); ModelConfig::attention_positions() says which (kernels/attention_positions.h).
 // Forward runs as one kernel over the packed in_proj output (kernels::causal_attention: RoPE,
-// masking and an online softmax fused); step() keeps the plain libtorch path with a KV cache.
+// masking, the ALiBi term and an online softmax fused); step() keeps the plain libtorch path with
+// a KV cache, adding kernels::score_bias at the cached keys' distances.
 // Parameter names: norm, mixer.{in_proj, out_proj}, norm2, mlp.{fc1, fc2} (docs/CHECKPOINTS.md).
 #pragma once
 #include <torch/torch.h>
@@ -26,8 +28,8 @@ class AttentionImpl : public torch::nn::Module {
 
  private:
   std::array<torch::Tensor, 3> project(const torch::Tensor& x, int64_t start);  // q, k, v (B, H, L, hd)
-  double rope_base() const;  // 0 = no rotation
   ModelConfig c_;
+  kernels::AttentionPositions positions_;
 };
 TORCH_MODULE(Attention);
 

@@ -95,7 +95,8 @@ double scan_forward_gflops(int64_t B, int64_t L, int64_t Di, int64_t N, int64_t 
 double attention_forward_gflops(int64_t B, int64_t L, int64_t H, int64_t hd, int64_t window, int64_t repeats) {
   torch::NoGradGuard no_grad;
   const auto qkv = torch::randn({B, L, 3 * H * hd});
-  const double s = median_seconds(repeats, [&] { kernels::causal_attention_fused(qkv, H, window, 10000.0); });
+  const kernels::AttentionPositions positions{window, 10000.0, {}, {}};
+  const double s = median_seconds(repeats, [&] { kernels::causal_attention_fused(qkv, H, positions); });
   double pairs = 0;  // unmasked (query, key) pairs of one head
   for (int64_t i = 0; i < L; ++i) pairs += static_cast<double>(window > 0 ? std::min(i + 1, window) : i + 1);
   return 4.0 * static_cast<double>(hd) * pairs * static_cast<double>(B * H) / s * 1e-9;

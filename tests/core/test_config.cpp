@@ -56,6 +56,44 @@ TEST(Config, RejectsBadInputWithTheKeyNamed) {
             "test config: unknown config key 'model'");
 }
 
+// model.pos = alibi | hard_alibi, model.hard_alibi_windows: the kernels' positional scheme, the
+// paper's default windows, the stored form, and every bad value in one line naming the key.
+TEST(Config, AlibiAndHardAlibiPositions) {
+  const auto alibi = config_from_json(R"({"model": {"type": "transformer", "n_head": 8, "pos": "alibi"}})").model;
+  EXPECT_EQ(alibi.attention_positions().slopes, kernels::alibi_slopes(8));
+  EXPECT_TRUE(alibi.attention_positions().head_windows.empty());
+  EXPECT_EQ(alibi.attention_positions().rope_base, 0.0);
+  EXPECT_FALSE(alibi.to_json().contains("hard_alibi_windows"));
+
+  const auto hard = config_from_json(R"({"model": {"type": "window", "window": 9, "pos": "hard_alibi"}})").model;
+  EXPECT_EQ(hard.hard_alibi_windows, (std::vector<int64_t>{1, 2, 0, 0}));  // n_head = 4
+  const auto p = hard.attention_positions();
+  EXPECT_EQ(p.head_windows, hard.hard_alibi_windows);
+  EXPECT_EQ(std::vector<int64_t>({p.reach(0), p.reach(1), p.reach(2), p.reach(3)}), (std::vector<int64_t>{1, 2, 9, 9}));
+  EXPECT_TRUE(p.slopes.empty());
+  EXPECT_EQ(ModelConfig::from_json(hard.to_json()).hard_alibi_windows, hard.hard_alibi_windows);
+  EXPECT_EQ(ModelConfig::families_reading("model.hard_alibi_windows", " or "), "transformer or hybrid");
+
+  const auto given = config_from_json(R"({"model": {"type": "transformer", "n_head": 2, "pos": "hard_alibi",
+                                                     "hard_alibi_windows": [5, 0]}})").model;
+  EXPECT_EQ(given.hard_alibi_windows, (std::vector<int64_t>{5, 0}));
+
+  EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"type": "transformer", "pos": "alibii"}})"); }),
+            "test config: 'model.pos' must be one of rope, none, learned, alibi, hard_alibi, got \"alibii\"");
+  EXPECT_EQ(error_of([] {
+              config_from_json(R"({"model": {"type": "transformer", "pos": "hard_alibi", "hard_alibi_windows": [1, 2, 3]}})");
+            }),
+            "model.hard_alibi_windows has 3 values; it needs one per head (model.n_head = 4)");
+  EXPECT_EQ(error_of([] {
+              config_from_json(R"({"model": {"type": "transformer", "pos": "hard_alibi", "hard_alibi_windows": [1, -2, 0, 0]}})");
+            }),
+            "test config: 'model.hard_alibi_windows' must be ≥ 0, got [1,-2,0,0]");
+  EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"type": "transformer", "hard_alibi_windows": [1, 2, 0, 0]}})"); }),
+            "model.hard_alibi_windows is only read with model.pos = hard_alibi (model.pos = rope); remove it");
+  EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"type": "transformer", "pos": "alibi", "hard_alibi_windows": "1,2"}})"); }),
+            "test config: 'model.hard_alibi_windows' must be a list of integers, got \"1,2\"");
+}
+
 TEST(Config, OverrideErrors) {
   TempDir dir;
   write_file_atomic(dir / "c.json", "{}");

@@ -99,6 +99,11 @@ TEST(AnalyticCost, TinyTransformerCountedByHand) {
   EXPECT_EQ(cost::flops_per_token(full, 9, OpKind::mixer), 280);
   // Σ_{t<3} = 3·559 + 28·(1 + 2 + 3)
   EXPECT_DOUBLE_EQ(cost::total_flops(full, 3), 3 * 559 + 28 * 6);
+  // Without RoPE (24 + 3 angles): ALiBi adds 2·H = 4 per attended key, Hard-ALiBi nothing.
+  auto alibi = full, hard = full;
+  alibi.pos = "alibi", hard.pos = "hard_alibi";
+  EXPECT_EQ(cost::flops_per_token(alibi, 9), 839 - 27 + 4 * 10);
+  EXPECT_EQ(cost::flops_per_token(hard, 9), 839 - 27);
 }
 
 // A hybrid's blocks are costed by their own families: a Mamba block (516, above), a Transformer
@@ -139,10 +144,10 @@ TEST(AnalyticCost, MatmulsAreTwiceTheModelsWeightMatrices) {
 }
 
 TEST(AnalyticCost, ClosedFormTotalIsTheSumOfTheSteps) {
-  auto learned = tiny(ModelFamily::transformer, 8, 2);
-  learned.pos = "learned";
+  auto learned = tiny(ModelFamily::transformer, 8, 2), alibi = tiny(ModelFamily::transformer, 8, 2, 6);
+  learned.pos = "learned", alibi.pos = "alibi";
   for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2),
-                        tiny(ModelFamily::transformer, 8, 2, 7), learned, tiny_hybrid(8, 3), tiny_hybrid(8, 2, 5)}) {
+                        tiny(ModelFamily::transformer, 8, 2, 7), learned, alibi, tiny_hybrid(8, 3), tiny_hybrid(8, 2, 5)}) {
     double sum = 0;
     for (int64_t T = 1; T <= 40; ++T) {
       sum += static_cast<double>(cost::flops_per_token(c, T - 1));
@@ -212,7 +217,9 @@ TEST(StateBytes, FastForwardedEqualsAnalyticAndWindowAndMambaStayFlat) {
     } else {
       EXPECT_EQ(measured[4].layers[last].live, 2 * 16384 * c.d_model * 4);
     }
-    if (c.family == ModelFamily::hybrid) EXPECT_EQ(measured[2].layers[0].live, measured[4].layers[0].live);
+    if (c.family == ModelFamily::hybrid) {  // its Mamba layer stays flat
+      EXPECT_EQ(measured[2].layers[0].live, measured[4].layers[0].live);
+    }
   }
 }
 

@@ -42,6 +42,10 @@ const std::vector<Case> kCases = {
     {"hybrid", R"({"type": "hybrid", "d_model": 16, "n_layer": 3, "d_state": 4, "n_head": 2, "attn_layers": [1]})", 2, 9},
     {"hybrid_window_long", R"({"type": "hybrid", "d_model": 16, "n_layer": 2, "d_state": 4, "n_head": 2,
                               "attn_layers": [0], "window": 5})", 2, 70},
+    {"transformer_alibi_long", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 4, "pos": "alibi"})",
+     2, 70},
+    {"transformer_hard_alibi_long", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 4,
+                                        "pos": "hard_alibi", "hard_alibi_windows": [2, 0, 66, 1]})", 2, 70},
 };
 
 RunConfig config_of(const Case& c) { return config_from_json(R"({"model": )" + c.model + "}"); }

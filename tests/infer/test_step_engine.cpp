@@ -104,7 +104,11 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_long_parallel", R"({"type": "transformer", "d_model": 16, "n_layer": 1, "n_head": 2})", 520, {3}},
         Case{"hybrid", R"({"type": "hybrid", "d_model": 32, "n_layer": 3, "d_state": 8, "n_head": 4, "attn_layers": [1]})", 24},
         Case{"hybrid_window_layernorm", R"({"type": "hybrid", "d_model": 24, "n_layer": 3, "n_head": 3, "attn_layers": [0, 2],
-                                            "window": 5, "norm": "layernorm", "d_conv": 3})", 23}),
+                                            "window": 5, "norm": "layernorm", "d_conv": 3})", 23},
+        Case{"transformer_alibi", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "alibi"})", 30},
+        Case{"window_alibi", R"({"type": "window", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "alibi", "window": 6})", 23},
+        Case{"transformer_hard_alibi", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "hard_alibi", "hard_alibi_windows": [1, 3, 0, 20]})", 40},
+        Case{"window_hard_alibi", R"({"type": "window", "d_model": 24, "n_layer": 2, "n_head": 3, "pos": "hard_alibi", "hard_alibi_windows": [2, 0, 9], "window": 5})", 23}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(StepEngine, LearnedPositionsBeyondMaxLenThrowAndLeaveTheState) {

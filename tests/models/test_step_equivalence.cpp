@@ -54,7 +54,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_long_kv_growth", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 2})", 70},
         Case{"hybrid", R"({"type": "hybrid", "d_model": 32, "n_layer": 3, "d_state": 8, "n_head": 4, "attn_layers": [1]})", 24},
         Case{"hybrid_window_learned", R"({"type": "hybrid", "d_model": 16, "n_layer": 3, "n_head": 2, "attn_layers": [0, 2],
-                                          "window": 5, "pos": "learned", "max_len": 32})", 23}),
+                                          "window": 5, "pos": "learned", "max_len": 32})", 23},
+        // ALiBi and Hard-ALiBi, also in a ring of W = 6 slots (the keys' true distances, not slot order).
+        Case{"transformer_alibi", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "alibi"})", 30},
+        Case{"window_alibi", R"({"type": "window", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "alibi", "window": 6})", 23},
+        Case{"transformer_hard_alibi", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "hard_alibi", "hard_alibi_windows": [1, 3, 0, 70]})", 75},
+        Case{"window_hard_alibi_default", R"({"type": "window", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "hard_alibi", "window": 5})", 23}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(StateBytes, MambaIsConstantTransformerGrowsWindowSaturates) {
