@@ -104,7 +104,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_long_parallel", R"({"type": "transformer", "d_model": 16, "n_layer": 1, "n_head": 2})", 520, {3}},
         Case{"hybrid", R"({"type": "hybrid", "d_model": 32, "n_layer": 3, "d_state": 8, "n_head": 4, "attn_layers": [1]})", 24},
         Case{"hybrid_window_layernorm", R"({"type": "hybrid", "d_model": 24, "n_layer": 3, "n_head": 3, "attn_layers": [0, 2],
-                                            "window": 5, "norm": "layernorm", "d_conv": 3})", 23}),
+                                            "window": 5, "norm": "layernorm", "d_conv": 3})", 23},
+        Case{"lstm", R"({"type": "lstm", "d_model": 32, "n_layer": 2})", 24},
+        Case{"lstm_hidden_layernorm", R"({"type": "lstm", "d_model": 16, "n_layer": 3, "lstm_hidden": 24, "norm": "layernorm"})", 19}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(StepEngine, LearnedPositionsBeyondMaxLenThrowAndLeaveTheState) {

@@ -54,7 +54,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_long_kv_growth", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 2})", 70},
         Case{"hybrid", R"({"type": "hybrid", "d_model": 32, "n_layer": 3, "d_state": 8, "n_head": 4, "attn_layers": [1]})", 24},
         Case{"hybrid_window_learned", R"({"type": "hybrid", "d_model": 16, "n_layer": 3, "n_head": 2, "attn_layers": [0, 2],
-                                          "window": 5, "pos": "learned", "max_len": 32})", 23}),
+                                          "window": 5, "pos": "learned", "max_len": 32})", 23},
+        Case{"lstm", R"({"type": "lstm", "d_model": 32, "n_layer": 2})", 24},
+        Case{"lstm_hidden_layernorm", R"({"type": "lstm", "d_model": 16, "n_layer": 3, "lstm_hidden": 24, "norm": "layernorm"})", 19}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(StateBytes, MambaIsConstantTransformerGrowsWindowSaturates) {
