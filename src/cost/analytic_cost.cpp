@@ -34,6 +34,21 @@ std::vector<OpCost> mamba_block_ops(const ModelConfig& c) {
   };
 }
 
+std::vector<OpCost> lstm_block_ops(const ModelConfig& c) {
+  const int64_t D = c.d_model, Hl = c.lstm_size();
+  const auto M = OpKind::matmul, E = OpKind::elementwise;
+  return {
+      {"norm", c.norm == "layernorm" ? "8D" : "4D", E, norm_flops(c)},
+      {"w_ih", "2·D·4Hl", M, 2 * D * 4 * Hl},
+      {"w_hh", "2·Hl·4Hl", M, 2 * Hl * 4 * Hl},
+      {"gate_sum+bias", "8Hl", E, 8 * Hl},
+      {"gate_act", "4Hl", E, 4 * Hl},
+      {"cell", "5Hl", OpKind::mixer, 5 * Hl},
+      {"out_proj", "2·Hl·D", M, 2 * Hl * D},
+      {"residual", "D", E, D},
+  };
+}
+
 std::vector<OpCost> transformer_block_ops(const ModelConfig& c, int64_t t) {
   const int64_t D = c.d_model, H = c.n_head, F = c.mlp_ratio * c.d_model, n = keys_attended(c, t);
   const auto M = OpKind::matmul, E = OpKind::elementwise, X = OpKind::mixer;
@@ -92,7 +107,11 @@ const char* op_kind_name(OpKind kind) {
 }
 
 std::vector<OpCost> block_ops(const ModelConfig& config, int64_t layer, int64_t t) {
-  return config.layer_family(layer) == ModelFamily::mamba ? mamba_block_ops(config) : transformer_block_ops(config, t);
+  switch (config.layer_family(layer)) {
+    case ModelFamily::mamba: return mamba_block_ops(config);
+    case ModelFamily::lstm: return lstm_block_ops(config);
+    default: return transformer_block_ops(config, t);
+  }
 }
 
 std::vector<OpCost> frame_ops(const ModelConfig& c, int64_t /*t*/) {
@@ -127,9 +146,11 @@ int64_t cached_tokens(const ModelConfig& config, int64_t t) {
 }
 
 int64_t layer_state_bytes(const ModelConfig& config, int64_t layer, int64_t t) {
-  if (config.layer_family(layer) == ModelFamily::mamba)
-    return config.d_inner() * (config.d_conv + config.d_state) * kBytesPerValue;
-  return 2 * cached_tokens(config, t) * config.d_model * kBytesPerValue;
+  switch (config.layer_family(layer)) {
+    case ModelFamily::mamba: return config.d_inner() * (config.d_conv + config.d_state) * kBytesPerValue;
+    case ModelFamily::lstm: return 2 * config.lstm_size() * kBytesPerValue;
+    default: return 2 * cached_tokens(config, t) * config.d_model * kBytesPerValue;
+  }
 }
 
 int64_t state_bytes(const ModelConfig& config, int64_t t) {
@@ -141,8 +162,9 @@ int64_t state_bytes(const ModelConfig& config, int64_t t) {
 int64_t state_bytes_read(const ModelConfig& config, int64_t t) {
   int64_t total = 0;
   for (int64_t i = 0; i < config.n_layer; ++i)
-    total += config.layer_family(i) == ModelFamily::mamba ? layer_state_bytes(config, i, t)
-                                                          : 2 * keys_attended(config, t) * config.d_model * kBytesPerValue;
+    total += config.layer_family(i) == ModelFamily::transformer
+                 ? 2 * keys_attended(config, t) * config.d_model * kBytesPerValue
+                 : layer_state_bytes(config, i, t);  // a constant state is read whole
   return total;
 }
 

@@ -38,6 +38,16 @@
 //     fc1_bias+gelu                                 2F             elementwise
 //     fc2                                           2·F·D          matmul
 //     fc2_bias+residual                             2D             elementwise
+//   LSTM block (the same at every t; Hl = model.lstm_hidden)
+//     norm                                          norm(D)        elementwise
+//     w_ih              W_ih h (gates i, f, g, o)   2·D·4Hl        matmul
+//     w_hh              W_hh h_lstm                 2·Hl·4Hl       matmul
+//     gate_sum+bias     the two products + b        8Hl            elementwise
+//     gate_act          σ, σ, tanh, σ               4Hl            elementwise
+//     cell              c = f⊙c + i⊙g,              5Hl            mixer   (3 for c, tanh, ·o)
+//                       h_lstm = o⊙tanh(c)
+//     out_proj                                      2·Hl·D         matmul
+//     residual                                      D              elementwise
 //   Frame (once per token)
 //     pos_embedding     E[tok] + P[t] (learned)     D              elementwise
 //     rope_angles       θ = t·f, cos θ, sin θ       3·hd/2         elementwise
@@ -45,15 +55,16 @@
 //     head              logits = E h (tied)         2·D·V          matmul
 // So flops(t) = fixed + L_a·(4D + 6H)·n(t) with L_a attention blocks (all L for a Transformer,
 // the attn_layers of a hybrid): affine in t until the window is full, constant after, and
-// constant for Mamba; Σ_{t<T} is quadratic in T without a window. A hybrid's blocks are costed
-// each by its own family's table.
+// constant for Mamba and the LSTM; Σ_{t<T} is quadratic in T without a window. A hybrid's
+// blocks are costed each by its own family's table.
 //
 // State bytes per layer after t tokens, float32 (4 bytes per value):
 //   Mamba: Di·(K + N)·4 (conv window of K inputs + ssm state), constant in t;
 //   Transformer: 2·min(t, W)·D·4 (keys and values of the cached tokens);
+//   LSTM: 2·Hl·4 (h and c), constant in t;
 //   hybrid: each block as its family's.
-// State bytes read by the step at position t, per layer: all of Mamba's state; the keys and
-// values of the n slots attended (the new token's included): 2·n·D·4.
+// State bytes read by the step at position t, per layer: all of Mamba's and the LSTM's state;
+// the keys and values of the n slots attended (the new token's included): 2·n·D·4.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -76,7 +87,8 @@ struct OpCost {
   int64_t flops;        // for one batch row
 };
 
-// The ops of block `layer` at position t (a Mamba or a Transformer block: a hybrid has both).
+// The ops of block `layer` at position t (a Mamba, Transformer or LSTM block: a hybrid has the
+// first two).
 std::vector<OpCost> block_ops(const ModelConfig& config, int64_t layer, int64_t t);
 // The ops outside the blocks: embedding, RoPE angles, final norm, head.
 std::vector<OpCost> frame_ops(const ModelConfig& config, int64_t t);

@@ -14,6 +14,12 @@ void set_mode(Mode m) { current.store(m); }
 Mode mode() { return current.load(); }
 Mode effective_mode() { return kernels::fused() ? mode() : Mode::kLibtorch; }
 
+bool flat_engine_supports(const ModelConfig& config) { return config.family != ModelFamily::lstm; }
+
+Mode effective_mode(const ModelConfig& config) {
+  return flat_engine_supports(config) ? effective_mode() : Mode::kLibtorch;
+}
+
 Mode parse_mode(const std::string& name) {
   if (name == "flat") return Mode::kFlat;
   if (name == "libtorch") return Mode::kLibtorch;

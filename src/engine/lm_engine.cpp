@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "engine/engine_mode.h"
 #include "engine/mamba_layer.h"
 #include "engine/transformer_layer.h"
 #include "kernels/cross_entropy.h"
@@ -21,6 +22,8 @@ constexpr int64_t kColumnBlock = 16;  // embedding-gradient columns per work uni
 
 template <typename T>
 LanguageModelEngine<T>::LanguageModelEngine(LanguageModel& model) : config_(model->config()), params_(model) {
+  require(flat_engine_supports(config_), "the flat engine has no " + std::string(to_string(config_.family)) +
+                                             " layer: train " + config_.label() + " with --engine libtorch");
   for (int64_t i = 0; i < config_.n_layer; ++i) {
     if (config_.layer_family(i) == ModelFamily::mamba)
       layers_.push_back(std::make_unique<MambaLayer<T>>(params_, config_, i));

@@ -1,5 +1,5 @@
 // The step engine's frame: weight snapshot, state, embedding, norms, head, and the step loop.
-// The blocks live beside it: step_mamba.cpp and step_attention.cpp.
+// The blocks live beside it: step_mamba.cpp, step_attention.cpp and step_lstm.cpp.
 #include "infer/step_engine.h"
 
 #include <algorithm>
@@ -52,9 +52,11 @@ StepEngine::StepEngine(const LanguageModel& model)
   norm_f_ = read_norm("backbone.norm_f");
   for (int64_t i = 0; i < config_.n_layer; ++i) {
     const std::string p = "backbone.layers." + std::to_string(i) + ".";
-    const bool mamba = config_.layer_family(i) == ModelFamily::mamba;
-    block_index_.push_back(static_cast<int64_t>(mamba ? mamba_.size() : attention_.size()));
-    if (mamba) {
+    const ModelFamily family = config_.layer_family(i);
+    block_index_.push_back(static_cast<int64_t>(family == ModelFamily::mamba  ? mamba_.size()
+                                                : family == ModelFamily::lstm ? lstm_.size()
+                                                                              : attention_.size()));
+    if (family == ModelFamily::mamba) {
       MambaLayer l;
       l.norm = read_norm(p + "norm");
       l.in_proj = read(p + "mixer.in_proj.weight");
@@ -67,6 +69,14 @@ StepEngine::StepEngine(const LanguageModel& model)
       l.D = read(p + "mixer.D");
       l.out_proj = read(p + "mixer.out_proj.weight");
       mamba_.push_back(std::move(l));
+    } else if (family == ModelFamily::lstm) {
+      LstmLayer l;
+      l.norm = read_norm(p + "norm");
+      l.w_ih = read(p + "mixer.weight_ih_l0");
+      l.w_hh = read(p + "mixer.weight_hh_l0");
+      l.bias = ParameterReader::values(read.tensor(p + "mixer.bias_ih_l0") + read.tensor(p + "mixer.bias_hh_l0"));
+      l.out_proj = read(p + "mixer.out_proj.weight");
+      lstm_.push_back(std::move(l));
     } else {
       AttentionLayer l;
       l.norm = read_norm(p + "norm");
@@ -97,9 +107,13 @@ StepState StepEngine::make_state(int64_t batch) const {
   const int64_t slots = config_.window > 0 ? config_.window : kInitialSlots;
   for (int64_t i = 0; i < config_.n_layer; ++i) {
     LayerState l;
-    if (config_.layer_family(i) == ModelFamily::mamba) {
+    const ModelFamily family = config_.layer_family(i);
+    if (family == ModelFamily::mamba) {
       l.conv.assign(batch * config_.d_conv * config_.d_inner(), 0.0f);   // (B, K, Di)
       l.ssm.assign(batch * config_.d_state * config_.d_inner(), 0.0f);   // (B, N, Di)
+    } else if (family == ModelFamily::lstm) {
+      l.h.assign(batch * config_.lstm_size(), 0.0f);                     // (B, Hl)
+      l.c.assign(batch * config_.lstm_size(), 0.0f);                     // (B, Hl)
     } else {
       l.keys.assign(batch * config_.d_model * slots, 0.0f);              // (B, H, hd, S)
       l.values.assign(batch * slots * config_.d_model, 0.0f);            // (B, H, S, hd)
@@ -117,9 +131,9 @@ int64_t StepEngine::state_bytes(const StepState& state) const {
   int64_t values = 0;
   for (int64_t i = 0; i < config_.n_layer; ++i) {
     const LayerState& l = state.layers[i];
-    values += config_.layer_family(i) == ModelFamily::mamba
-                  ? static_cast<int64_t>(l.conv.size() + l.ssm.size())
-                  : 2 * state.batch * cache_slots(state.position) * config_.d_model;
+    values += config_.layer_family(i) == ModelFamily::transformer
+                  ? 2 * state.batch * cache_slots(state.position) * config_.d_model
+                  : static_cast<int64_t>(l.conv.size() + l.ssm.size() + l.h.size() + l.c.size());
   }
   return values * static_cast<int64_t>(sizeof(float));
 }
@@ -127,11 +141,13 @@ int64_t StepEngine::state_bytes(const StepState& state) const {
 StepEngine::Scratch StepEngine::carve_scratch(StepState& state, int64_t slots) const {
   const int64_t B = state.batch, D = config_.d_model, Di = config_.d_inner();
   const bool mamba = config_.has_mamba(), attention = config_.has_attention();
+  const bool lstm = config_.family == ModelFamily::lstm;
   // Sizes in the order of Scratch's fields; a family's own buffers are empty when no block is of it.
   const int64_t sizes[] = {
       B * D,                                                                                // hidden
       B * D,                                                                                // normed
-      B * std::max(mamba ? 2 * Di : 0, attention ? std::max(3 * D, config_.mlp_ratio * D) : 0),  // wide
+      B * std::max({mamba ? 2 * Di : 0, attention ? std::max(3 * D, config_.mlp_ratio * D) : 0,
+                    lstm ? 4 * config_.lstm_size() : 0}),                                   // wide
       B * std::max(mamba ? Di : 0, attention ? D : 0),                                      // inner
       mamba ? B * (config_.dt_rank + 2 * config_.d_state) : 0,                              // proj
       mamba ? B * Di : 0,                                                                   // dt
@@ -187,8 +203,11 @@ void StepEngine::step(const int64_t* tokens, StepState& state, float* logits) co
   embed(tokens, state.position, s.hidden, B);  // checks first: a throw leaves the state as it was
   if (!inv_freq_.empty()) rope_angles(state.position, s.rope);
   for (int64_t i = 0; i < config_.n_layer; ++i) {
-    if (config_.layer_family(i) == ModelFamily::mamba) mamba_step(mamba_[block_index_[i]], state.layers[i], s, B);
-    else attention_step(attention_[block_index_[i]], state.layers[i], s, B, state.position);
+    switch (config_.layer_family(i)) {
+      case ModelFamily::mamba: mamba_step(mamba_[block_index_[i]], state.layers[i], s, B); break;
+      case ModelFamily::lstm: lstm_step(lstm_[block_index_[i]], state.layers[i], s, B); break;
+      default: attention_step(attention_[block_index_[i]], state.layers[i], s, B, state.position);
+    }
   }
   norm(norm_f_, s.hidden, s.normed, B);
   kernels::gemv(B, D, config_.vocab_size, s.normed, D, embedding_.data(), nullptr, logits);  // (B, V)

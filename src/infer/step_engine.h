@@ -15,9 +15,12 @@
 //                 o = softmax(q·Kᵀ/√hd − m_h d) V over the keys the head sees (ALiBi slope m_h,
 //                 Hard-ALiBi reach: kernels/attention_positions.h; d = the key's distance)
 //                 h += out_proj(o);  h += fc2(GELU(fc1(norm2(h))))   (exact erf GELU)
+//     LSTM        [i; f; g; o] = W_ih norm(h) + W_hh h_lstm + (b_ih + b_hh);  i, f, o = σ, g = tanh
+//                 c = f c + i g;  h_lstm = o tanh(c);  h += out_proj(h_lstm)
 //   logits = norm_f(h) · Eᵀ   (the tied head)
 // Batched: B rows, independent. Letters: B batch, D d_model, Di d_inner, N d_state, K d_conv,
-// R dt_rank, H heads, hd = D/H, F mlp hidden, V vocabulary, S cache slots, W window.
+// R dt_rank, H heads, hd = D/H, F mlp hidden, V vocabulary, S cache slots, W window; Hl the
+// LSTM's hidden size (model.lstm_hidden).
 //
 // Threads: everything runs on the calling thread except attention over a long cache (≥ 512 keys),
 // which splits (batch × head) over at::parallel_for; each (b, h) is computed in a fixed order by
@@ -31,13 +34,15 @@
 
 namespace fl {
 
-// Caches of one layer. A Mamba block fills conv/ssm, a Transformer block keys/values; the rest
-// stay empty (a hybrid has layers of both).
+// Caches of one layer. A Mamba block fills conv/ssm, a Transformer block keys/values, an LSTM
+// block h/c; the rest stay empty (a hybrid has layers of both the first two).
 struct LayerState {
   std::vector<float> conv;    // (B, K, Di)  the last K conv inputs, oldest first
   std::vector<float> ssm;     // (B, N, Di)
   std::vector<float> keys;    // (B, H, hd, S)  S = capacity (doubles as it fills; W with a window)
   std::vector<float> values;  // (B, H, S, hd)  slot t (mod W) holds token t
+  std::vector<float> h;       // (B, Hl)  LSTM hidden state
+  std::vector<float> c;       // (B, Hl)  LSTM cell state
 };
 
 // Decoding state: all-zero caches at position 0 from StepEngine::make_state.
@@ -85,12 +90,19 @@ class StepEngine {
     std::vector<float> fc1, fc1_bias;       // (F, D), (F)
     std::vector<float> fc2, fc2_bias;       // (D, F), (D)
   };
+  struct LstmLayer {
+    Norm norm;
+    std::vector<float> w_ih;      // (4Hl, D)   rows [i; f; g; o]
+    std::vector<float> w_hh;      // (4Hl, Hl)
+    std::vector<float> bias;      // (4Hl)      b_ih + b_hh
+    std::vector<float> out_proj;  // (D, Hl)
+  };
 
   // Work buffers of one step, carved out of StepState::scratch.
   struct Scratch {
     float* hidden;  // (B, D)    the residual stream
     float* normed;  // (B, D)
-    float* wide;    // (B, max(2Di, 3D, F))  in_proj / fc1 output
+    float* wide;    // (B, max(2Di, 3D, F, 4Hl))  in_proj / fc1 output / LSTM gates
     float* inner;   // Mamba: (B, Di) conv output x;  attention: (B, D) heads' outputs o
     float* proj;    // (B, R + 2N)  Mamba: x_proj output [dt_raw | Bm | Cm]
     float* dt;      // (B, Di)   Mamba: dt
@@ -105,6 +117,7 @@ class StepEngine {
   void mamba_step(const MambaLayer& layer, LayerState& cache, const Scratch& s, int64_t batch) const;
   void attention_step(const AttentionLayer& layer, LayerState& cache, const Scratch& s, int64_t batch,
                       int64_t position) const;
+  void lstm_step(const LstmLayer& layer, LayerState& cache, const Scratch& s, int64_t batch) const;
   void rope_angles(int64_t position, float* cos_sin) const;
   int64_t cache_slots(int64_t position) const;  // live KV slots after `position` tokens
 
@@ -116,7 +129,8 @@ class StepEngine {
   Norm norm_f_;
   std::vector<MambaLayer> mamba_;          // the Mamba blocks, in layer order
   std::vector<AttentionLayer> attention_;  // the Transformer blocks, in layer order
-  std::vector<int64_t> block_index_;       // layer i → its block in mamba_ or attention_
+  std::vector<LstmLayer> lstm_;            // the LSTM blocks, in layer order
+  std::vector<int64_t> block_index_;       // layer i → its block in mamba_, attention_ or lstm_
 };
 
 }  // namespace fl

@@ -24,7 +24,7 @@ const std::vector<const FamilyNaming*>& all_tables() {
 const FamilyNaming& family_naming(ModelFamily family, const std::string& what) {
   for (const FamilyNaming* table : all_tables())
     if (table->family == family) return *table;
-  throw Error(what + ": a " + to_string(family) + " model cannot be exported or imported (only Mamba-1 can)");
+  throw Error(what + ": model.type = " + to_string(family) + " cannot be exported or imported (only Mamba-1 can)");
 }
 
 const FamilyNaming* family_naming_for_hf(const std::string& model_type) {

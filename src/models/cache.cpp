@@ -10,6 +10,11 @@ int64_t MambaCache::bytes() const {
   return conv_state.numel() * conv_state.element_size() + ssm_state.numel() * ssm_state.element_size();
 }
 
+LstmCache::LstmCache(int64_t batch, int64_t hidden, torch::Dtype dtype)
+    : h(torch::zeros({batch, hidden}, dtype)), c(torch::zeros({batch, hidden}, dtype)) {}
+
+int64_t LstmCache::bytes() const { return (h.numel() + c.numel()) * static_cast<int64_t>(h.element_size()); }
+
 KVCache::KVCache(int64_t batch, int64_t n_head, int64_t head_dim, int64_t window, torch::Dtype dtype)
     : window_(window),
       k_(torch::zeros({batch, n_head, window > 0 ? window : 16, head_dim}, dtype)),

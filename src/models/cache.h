@@ -2,6 +2,7 @@
 //  - Mamba: conv_state (B, Di, K) and ssm_state (B, Di, N): constant size in the position t.
 //  - Transformer: a KV cache that grows with t: keys/values (B, H, t, hd).
 //  - Sliding window W: a ring buffer of W key/value slots.
+//  - LSTM: hidden h (B, H) and cell c (B, H): constant size in t.
 #pragma once
 #include <memory>
 #include <vector>
@@ -19,6 +20,13 @@ struct MambaCache : LayerCache {
   torch::Tensor conv_state;  // (B, Di, K)  the last K conv inputs, oldest first
   torch::Tensor ssm_state;   // (B, Di, N)
   MambaCache(int64_t batch, int64_t d_inner, int64_t d_conv, int64_t d_state, torch::Dtype dtype);
+  int64_t bytes() const override;
+};
+
+struct LstmCache : LayerCache {
+  torch::Tensor h;  // (B, H)  h_{t−1}
+  torch::Tensor c;  // (B, H)  c_{t−1}
+  LstmCache(int64_t batch, int64_t hidden, torch::Dtype dtype);
   int64_t bytes() const override;
 };
 

@@ -1,6 +1,7 @@
 #include "models/lm.h"
 
 #include "core/error.h"
+#include "models/lstm.h"
 #include "models/mamba.h"
 #include "models/transformer.h"
 
@@ -14,8 +15,11 @@ LanguageModelImpl::LanguageModelImpl(const ModelConfig& c) : config_(c) {
   auto layers = backbone_->register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.n_layer; ++i) {
     std::shared_ptr<Block> block;
-    if (c.layer_family(i) == ModelFamily::mamba) block = std::make_shared<MambaBlock>(c);
-    else block = std::make_shared<TransformerBlock>(c);
+    switch (c.layer_family(i)) {
+      case ModelFamily::mamba: block = std::make_shared<MambaBlock>(c); break;
+      case ModelFamily::lstm: block = std::make_shared<LstmBlock>(c); break;
+      default: block = std::make_shared<TransformerBlock>(c);
+    }
     layers->push_back(block);
     blocks_.push_back(block);
   }

@@ -10,9 +10,9 @@ std::vector<ParamSpec> ModelConfig::specs() {
   const ModelConfig d;
   return {
       {"model.type", Kind::String, std::string(to_string(d.family)),
-       "mixer: mamba, transformer, window (transformer with model.window > 0), or hybrid (Mamba blocks with "
-       "Transformer blocks at model.attn_layers)",
-       {}, {}, {"mamba", "transformer", "window", "hybrid"}},
+       "mixer: mamba, transformer, window (transformer with model.window > 0), hybrid (Mamba blocks with "
+       "Transformer blocks at model.attn_layers) or lstm (LSTM blocks)",
+       {}, {}, {"mamba", "transformer", "window", "hybrid", "lstm"}},
       {"model.vocab_size", Kind::Int, d.vocab_size, "vocabulary size; 0 = the task's", 0, 1 << 24},
       {"model.d_model", Kind::Int, d.d_model, "residual width D", 1, 1 << 16},
       {"model.n_layer", Kind::Int, d.n_layer, "number of residual blocks", 1, 1024},
@@ -38,6 +38,7 @@ std::vector<ParamSpec> ModelConfig::specs() {
       {"model.mlp_ratio", Kind::Int, d.mlp_ratio, "transformer MLP width / d_model", 1, 64},
       {"model.attn_layers", Kind::IntList, d.attn_layers,
        "hybrid: the layers (0-based) that are Transformer blocks; the others are Mamba", 0, 1023},
+      {"model.lstm_hidden", Kind::Int, d.lstm_hidden, "LSTM hidden and cell size H (0 = d_model)", 0, 1 << 16},
   };
 }
 
@@ -64,6 +65,7 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
   c.window = v.get_int("model.window");
   c.mlp_ratio = v.get_int("model.mlp_ratio");
   c.attn_layers = v.get_int_list("model.attn_layers");
+  c.lstm_hidden = v.get_int("model.lstm_hidden");
 
   if (type == "window") require(c.window > 0, "model.type = window needs model.window > 0");
   c.family = type == "window" ? ModelFamily::transformer : parse_model_family(type, "model.type");
@@ -72,6 +74,7 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
                                                " is smaller than the task's vocabulary (" +
                                                std::to_string(task_vocab_size) + ")");
   if (c.dt_rank == 0) c.dt_rank = (c.d_model + 15) / 16;
+  c.lstm_hidden = c.lstm_size();
   if (c.has_mamba()) require(c.dt_min <= c.dt_max, "model.dt_min must be ≤ model.dt_max");
   if (c.has_attention()) {
     require(c.d_model % c.n_head == 0, "model.d_model = " + std::to_string(c.d_model) +
@@ -106,11 +109,17 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
   // The weight matrices, estimated in floating point (the sizes can overflow int64): refuse a
   // model that could not be allocated rather than dying in the allocator.
   const double D = static_cast<double>(c.d_model), Di = static_cast<double>(c.d_inner());
+  const double H = static_cast<double>(c.lstm_size());
   double parameters = static_cast<double>(c.vocab_size) * D;
-  for (int64_t i = 0; i < c.n_layer; ++i)
-    parameters += c.layer_family(i) == ModelFamily::mamba
-                      ? 3 * D * Di + Di * static_cast<double>(2 * c.dt_rank + 2 * c.d_state + c.d_conv)
-                      : (4 + 2 * static_cast<double>(c.mlp_ratio)) * D * D;
+  for (int64_t i = 0; i < c.n_layer; ++i) {
+    switch (c.layer_family(i)) {
+      case ModelFamily::mamba:
+        parameters += 3 * D * Di + Di * static_cast<double>(2 * c.dt_rank + 2 * c.d_state + c.d_conv);
+        break;
+      case ModelFamily::lstm: parameters += 4 * H * (D + H) + H * D; break;  // W_ih, W_hh, out_proj
+      default: parameters += (4 + 2 * static_cast<double>(c.mlp_ratio)) * D * D;
+    }
+  }
   require(parameters <= static_cast<double>(int64_t{1} << 31),
           "model.d_model, model.n_layer and model.vocab_size give about " + std::to_string(parameters / 1e9).substr(0, 5) +
               " billion parameters; at most 2.1 billion (2^31) are allowed");
@@ -132,6 +141,7 @@ Json ModelConfig::to_json() const {
     if (pos == "hard_alibi") j["hard_alibi_windows"] = hard_alibi_windows;
   }
   if (family == ModelFamily::hybrid) j["attn_layers"] = attn_layers;
+  if (family == ModelFamily::lstm) j["lstm_hidden"] = lstm_size();
   return j;
 }
 
@@ -144,7 +154,7 @@ ModelConfig ModelConfig::from_json(const Json& j) {
   read("d_state", c.d_state), read("d_conv", c.d_conv), read("expand", c.expand), read("dt_rank", c.dt_rank);
   read("dt_min", c.dt_min), read("dt_max", c.dt_max), read("dt_init_floor", c.dt_init_floor);
   read("n_head", c.n_head), read("pos", c.pos), read("rope_base", c.rope_base), read("max_len", c.max_len);
-  read("mlp_ratio", c.mlp_ratio);
+  read("mlp_ratio", c.mlp_ratio), read("lstm_hidden", c.lstm_hidden);
   if (c.has_attention()) c.window = j.at("window").get<int64_t>();
   if (c.has_attention() && c.pos == "hard_alibi")
     c.hard_alibi_windows = j.at("hard_alibi_windows").get<std::vector<int64_t>>();
@@ -180,6 +190,7 @@ std::string ModelConfig::label() const {
       return "hybrid " + dims + " N" + std::to_string(d_state) + " attn " + layers +
              (window > 0 ? " W" + std::to_string(window) : "");
     }
+    case ModelFamily::lstm: return "lstm " + dims + (lstm_size() != d_model ? " H" + std::to_string(lstm_size()) : "");
   }
   return dims;
 }

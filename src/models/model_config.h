@@ -1,5 +1,6 @@
 // The model's hyper-parameters (keys "model.*"), shared by every mixer type. Torch-free.
-// Letters as in docs/SOURCES.md: D = d_model, N = d_state, K = d_conv, E = expand, Di = E·D, R = dt_rank.
+// Letters as in docs/SOURCES.md: D = d_model, N = d_state, K = d_conv, E = expand, Di = E·D, R = dt_rank;
+// H = lstm_hidden (the LSTM's hidden size).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -38,18 +39,20 @@ struct ModelConfig {
   // Hybrid: the layers (0-based, ascending) that are Transformer blocks; the others are Mamba
   // blocks (mamba_ssm's attn_layer_idx).
   std::vector<int64_t> attn_layers = {1};
+  // LSTM: the hidden (and cell) size H of each block's LSTM; 0 in a user config = d_model.
+  int64_t lstm_hidden = 0;
 
   bool is_mamba() const { return family == ModelFamily::mamba; }
   // The family of block i: Mamba or Transformer (a hybrid's layer i is a Transformer block when
   // attn_layers holds i).
   ModelFamily layer_family(int64_t i) const;
   // True when some block attends (a Transformer, or a hybrid): pos, window and the KV cache apply.
-  bool has_attention() const { return family != ModelFamily::mamba; }
+  bool has_attention() const { return family == ModelFamily::transformer || family == ModelFamily::hybrid; }
   // True when some block is Mamba (a Mamba, or a hybrid).
-  bool has_mamba() const { return family != ModelFamily::transformer; }
+  bool has_mamba() const { return family == ModelFamily::mamba || family == ModelFamily::hybrid; }
   // What the report and progress bars call the model: "mamba d32×2 N8", "transformer d64×2",
   // "window W8 d64×2" (a Transformer with a sliding window), "hybrid d32×4 N8 attn 1,3" (with a
-  // window: "hybrid d32×4 N8 attn 1,3 W8").
+  // window: "hybrid d32×4 N8 attn 1,3 W8"), "lstm d64×2" (with lstm_hidden ≠ d_model: "lstm d64×2 H128").
   std::string label() const;
   // Attention with pos = "learned" encodes positions 0 … max_len − 1 only.
   bool learned_positions() const { return has_attention() && pos == "learned"; }
@@ -57,6 +60,7 @@ struct ModelConfig {
   kernels::AttentionPositions attention_positions() const;
   int64_t d_inner() const { return expand * d_model; }
   int64_t head_dim() const { return d_model / n_head; }
+  int64_t lstm_size() const { return lstm_hidden > 0 ? lstm_hidden : d_model; }  // LSTM: H
 
   static std::vector<ParamSpec> specs();
   // Reads "model.*" values and checks cross-field constraints (throws fl::Error).
@@ -67,7 +71,7 @@ struct ModelConfig {
   // wrong type, fl::Error an unknown family.
   static ModelConfig from_json(const Json& json);
   // Whether a model of `family` reads `key` ("model.d_state": Mamba and hybrid; "model.window":
-  // Transformer and hybrid; "model.attn_layers": hybrid). Keys outside "model.*" and the keys
+  // Transformer and hybrid; "model.attn_layers": hybrid; "model.lstm_hidden": lstm). Keys outside "model.*" and the keys
   // every family reads: true.
   static bool reads(ModelFamily family, const std::string& key);
   // The families that read `key`, joined by `separator` ("mamba or hybrid"); all of them for a key

@@ -11,17 +11,21 @@ enum class ModelFamily {
   mamba,        // selective state-space model: constant-size state per layer
   transformer,  // causal attention; with model.window > 0 a sliding-window Transformer
   hybrid,       // Mamba blocks, with Transformer blocks at the layers model.attn_layers names
+  lstm,         // LSTM blocks (the recurrent baseline): constant-size state (h, c) per layer
 };
 
 // Every family, in the order the docs list them.
-inline constexpr ModelFamily kModelFamilies[] = {ModelFamily::mamba, ModelFamily::transformer, ModelFamily::hybrid};
+inline constexpr ModelFamily kModelFamilies[] = {ModelFamily::mamba, ModelFamily::transformer, ModelFamily::hybrid,
+                                                 ModelFamily::lstm};
 
-// The family's name as model.type and stored configs spell it: "mamba", "transformer", "hybrid".
+// The family's name as model.type and stored configs spell it: "mamba", "transformer", "hybrid",
+// "lstm".
 inline const char* to_string(ModelFamily family) {
   switch (family) {
     case ModelFamily::mamba: return "mamba";
     case ModelFamily::transformer: return "transformer";
     case ModelFamily::hybrid: return "hybrid";
+    case ModelFamily::lstm: return "lstm";
   }
   return "mamba";
 }
@@ -31,7 +35,7 @@ inline const char* to_string(ModelFamily family) {
 inline ModelFamily parse_model_family(const std::string& name, const std::string& what) {
   for (ModelFamily f : kModelFamilies)
     if (name == to_string(f)) return f;
-  throw Error(what + " = '" + name + "': expected mamba, transformer, window or hybrid");
+  throw Error(what + " = '" + name + "': expected mamba, transformer, window, hybrid or lstm");
 }
 
 }  // namespace fl

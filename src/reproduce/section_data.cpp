@@ -107,6 +107,8 @@ CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells) {
     config.attn_layers = layers.get<std::vector<int64_t>>();
   config.d_model = integer("model.d_model"), config.n_layer = integer("model.n_layer");
   config.d_state = integer("model.d_state");
+  if (const double hidden = number(cell, "model.lstm_hidden", cells); !std::isnan(hidden))
+    config.lstm_hidden = static_cast<int64_t>(hidden);  // 0 (the default) = d_model
   return {config.family,   config.window,
           config.label(),  config.d_model,
           config.n_layer,  number(cell, "model.d_state", cells),
@@ -115,6 +117,7 @@ CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells) {
 
 int64_t CellModel::reach() const {
   if (is_mamba()) return depth * (d_conv - 1);
+  if (family == ModelFamily::lstm) return 0;  // every past token reaches it through (h, c)
   if (window == 0) return -1;
   return depth * (family == ModelFamily::hybrid ? std::max(window, d_conv) - 1 : window - 1);
 }

@@ -48,7 +48,7 @@ std::string accuracy_cell(const AccuracyRuns& runs);
 struct CellModel {
   ModelFamily family = ModelFamily::mamba;  // model.type (a "window" cell is a Transformer)
   int64_t window = 0;            // model.window: > 0 for a sliding-window Transformer (or hybrid)
-  std::string label;             // ModelConfig::label(): "mamba d32×2 N16", "window W8 d32×2"
+  std::string label;             // ModelConfig::label(): "mamba d32×2 N16", "window W8 d32×2", "lstm d64×2"
   int64_t width = 0, depth = 0;  // model.d_model, model.n_layer
   double d_state = NAN;          // model.d_state (its default in a cell that is not Mamba)
   int64_t d_conv = 0;            // model.d_conv: taps of Mamba's causal convolution
@@ -56,7 +56,8 @@ struct CellModel {
   bool is_mamba() const { return family == ModelFamily::mamba; }
   // Tokens back a model sees without a state carrying them: Mamba's convolutions n_layer·(d_conv − 1),
   // a windowed Transformer's windows n_layer·(W − 1) (query i sees keys i − W < j ≤ i), at most
-  // n_layer·(max(W, d_conv) − 1) for a windowed hybrid; −1 with full attention (unbounded).
+  // n_layer·(max(W, d_conv) − 1) for a windowed hybrid; 0 for an LSTM; −1 with full attention
+  // (unbounded).
   int64_t reach() const;
   bool full_attention() const { return family == ModelFamily::transformer && window == 0; }
   std::string dims() const;      // "d32×2"

@@ -15,6 +15,9 @@ double training_flops(const ModelConfig& c, int64_t batch, int64_t length) {
       const double R = static_cast<double>(c.dt_rank);
       per_token += 2 * (D * 2 * Di + Di * (R + 2 * N) + R * Di + Di * D) + 7 * Di * N +
                    2 * static_cast<double>(c.d_conv) * Di;
+    } else if (c.layer_family(layer) == ModelFamily::lstm) {
+      const double H = static_cast<double>(c.lstm_size());
+      per_token += 2 * (4 * H * (D + H) + H * D) + 5 * H;  // W_ih, W_hh, out_proj; the cell update
     } else {
       const double F = static_cast<double>(c.mlp_ratio) * D;
       per_token += 2 * (D * 3 * D + D * D + 2 * D * F) +

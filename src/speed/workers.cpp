@@ -30,7 +30,7 @@ Json train_timing(const std::filesystem::path& checkpoint, int64_t batch, int64_
   auto loaded = load_checkpoint(checkpoint);
   auto& model = loaded.model;
   model->train();
-  const auto mode = engine::effective_mode();
+  const auto mode = engine::effective_mode(loaded.config.model);
   auto backend = make_step_backend(model, loaded.config.train, mode);
   const int64_t V = loaded.config.model.vocab_size;
   torch::manual_seed(seed);

@@ -124,8 +124,9 @@ Checkpoints load_checked(const AttentionOptions& o) {
                             " model; pass a Mamba checkpoint (a Transformer goes to --compare)");
   if (!o.compare.empty()) {
     c.transformer = load_checkpoint(o.compare);
-    require(!c.transformer->config.model.is_mamba(),
-            "--compare: " + o.compare.string() + " holds a mamba model; pass a Transformer checkpoint");
+    const ModelFamily compared = c.transformer->config.model.family;
+    require(compared == ModelFamily::transformer, "--compare: " + o.compare.string() + " holds a " +
+                                                      to_string(compared) + " model; pass a Transformer checkpoint");
     require(c.transformer->task->vocab().names() == c.mamba.task->vocab().names(),
             "--compare: " + o.compare.string() + " has another vocabulary than --checkpoint");
   }

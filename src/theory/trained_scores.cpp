@@ -108,8 +108,9 @@ std::vector<CopyQuery> copy_queries(const Task& task, const Example& ex) {
 CopyScores measure_copy_scores(LanguageModel& model, const Task& task, const CopyScoreOptions& o) {
   require(o.samples >= 1, "copy scores: samples must be at least 1");
   require(o.epsilon > 0 && o.epsilon < 0.5, "copy scores: epsilon must be in (0, 0.5)");
-  require(model->config().family != ModelFamily::hybrid,
-          "copy scores need a Mamba or a Transformer model, got a hybrid (" + model->config().label() + ")");
+  const ModelFamily family = model->config().family;
+  require(family == ModelFamily::mamba || family == ModelFamily::transformer,
+          "copy scores need a Mamba or a Transformer model, got " + model->config().label());
   torch::NoGradGuard no_grad;
   const bool mamba = model->config().is_mamba();
   if (mamba) model->to(torch::kFloat64);

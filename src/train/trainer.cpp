@@ -107,13 +107,16 @@ class Trainer {
         validation_set_(validation_split(config_, *task_, eval_set_)),
         data_(*task_, held_out_sets(), config_.train.samples, config_.seed),
         model_(std::move(model)),
-        engine_(engine::effective_mode()),
+        engine_(engine::effective_mode(config_.model)),
         backend_(make_step_backend(model_, config_.train, engine_)),
         data_parallel_(std::move(data_parallel)),
         options_(options),
         bar_(config_.model.label(), config_.train.steps, options.show_progress && writes()) {
     check_sequence_lengths(config_, *task_, eval_set_);
     if (data_parallel_) data_parallel_->check_batch_size(config_.train.batch_size);
+    if (engine_ != engine::effective_mode() && options.show_progress && writes())
+      std::fprintf(stderr, "freelunch: note: the flat engine has no %s layer; %s trains on the libtorch engine\n",
+                   to_string(config_.model.family), config_.model.label().c_str());
     if (config_.train.samples == 0) {  // fresh sampling can fail at its first draw: try it on a copy
       DataSource probe = data_;
       probe.next_batch(config_.train.batch_size, config_.train.pack_len);

@@ -60,7 +60,8 @@ INSTANTIATE_TEST_SUITE_P(
     Families, CliFamilies,
     testing::Values("type = \"mamba\"\nd_model = 16\nn_layer = 1\n",
                     "type = \"transformer\"\nd_model = 16\nn_layer = 1\nn_head = 2\n",
-                    "type = \"hybrid\"\nd_model = 16\nn_layer = 2\nn_head = 2\nattn_layers = [1]\n"),
+                    "type = \"hybrid\"\nd_model = 16\nn_layer = 2\nn_head = 2\nattn_layers = [1]\n",
+                    "type = \"lstm\"\nd_model = 16\nn_layer = 1\n"),
     [](const testing::TestParamInfo<std::string>& info) {
       return info.param.substr(8, info.param.find('"', 8) - 8);  // the family
     });

@@ -123,7 +123,7 @@ TEST(Config, AConfigMustSetTheModelType) {
   write_file_atomic(dir / "seed.toml", "seed = 3\n[task]\nname = \"lis\"\n");
   for (const char* name : {"empty.toml", "empty.json", "seed.toml"})
     EXPECT_EQ(error_of([&] { RunConfig::load(dir / name, {}); }),
-              (dir / name).string() + ": model.type is not set (mamba, transformer, window or hybrid); every other key has a "
+              (dir / name).string() + ": model.type is not set (mamba, transformer, window, hybrid or lstm); every other key has a "
                                       "default (docs/CONFIG.md)")
         << name;
   EXPECT_EQ(RunConfig::load(dir / "empty.toml", {"model.type=transformer"}).model.family, ModelFamily::transformer);
@@ -159,7 +159,17 @@ TEST(Config, KeysOfTheOtherModelFamilyAreErrors) {
   EXPECT_EQ(error_of([&] { RunConfig::load(dir / "m.json", {"model.attn_layers=1"}); }),
             (dir / "m.json").string() + ": model.attn_layers applies to model.type = hybrid, not to mamba (remove it)");
 
-  for (const char* type : {"mamba", "transformer", "window", "hybrid"}) {  // a run's own config.json loads
+  // An LSTM reads model.lstm_hidden and no Mamba or attention key; no other family reads lstm_hidden.
+  write_file_atomic(dir / "l.json", R"({"model": {"type": "lstm", "d_model": 16, "lstm_hidden": 24, "norm": "layernorm"}})");
+  EXPECT_EQ(RunConfig::load(dir / "l.json", {}).model.lstm_hidden, 24);
+  EXPECT_EQ(error_of([&] { RunConfig::load(dir / "l.json", {"model.d_state=4"}); }),
+            (dir / "l.json").string() + ": model.d_state applies to model.type = mamba or hybrid, not to lstm (remove it)");
+  EXPECT_EQ(error_of([&] { RunConfig::load(dir / "l.json", {"model.n_head=2"}); }),
+            (dir / "l.json").string() + ": model.n_head applies to model.type = transformer or hybrid, not to lstm (remove it)");
+  EXPECT_EQ(error_of([&] { RunConfig::load(dir / "m.json", {"model.lstm_hidden=8"}); }),
+            (dir / "m.json").string() + ": model.lstm_hidden applies to model.type = lstm, not to mamba (remove it)");
+
+  for (const char* type : {"mamba", "transformer", "window", "hybrid", "lstm"}) {  // a run's own config.json loads
     auto c = config_from_json(std::string(R"({"model": {"type": ")") + type + R"(", "window": 4}})");
     write_file_atomic(dir / "config.json", c.to_json().dump());
     EXPECT_EQ(RunConfig::load(dir / "config.json", {}).to_json(), c.to_json()) << type;

@@ -53,6 +53,13 @@ ModelConfig tiny_hybrid(int64_t d_model, int64_t n_layer, int64_t window = 0) {
   return c;
 }
 
+// An LSTM of n_layer blocks with hidden size `hidden` (≠ d_model, so the two letters stay apart).
+ModelConfig tiny_lstm(int64_t d_model, int64_t n_layer, int64_t hidden) {
+  ModelConfig c = tiny(ModelFamily::lstm, d_model, n_layer);
+  c.lstm_hidden = hidden;
+  return c;
+}
+
 // libtorch on one thread for the guard's lifetime.
 class OneThread {
  public:
@@ -116,16 +123,33 @@ TEST(AnalyticCost, TinyHybridIsTheSumOfItsBlocks) {
   EXPECT_EQ(cost::layer_state_bytes(c, 1, 50), 2 * 50 * 4 * 4);   // 2·t·D·4
 }
 
+// D 4, Hl 3, V 5, one layer, RMSNorm. Block: norm 16, w_ih 2·4·12 = 96, w_hh 2·3·12 = 72,
+// gate sum + bias 8·3 = 24, gate activations 4·3 = 12, cell 5·3 = 15, out_proj 2·3·4 = 24,
+// residual 4: 263. Frame (no RoPE angles: no attention): norm_f 16, head 40: 56. Total 319 at
+// every position; state 2·Hl·4 = 24 bytes per layer.
+TEST(AnalyticCost, TinyLstmCountedByHand) {
+  const auto c = tiny_lstm(4, 1, 3);
+  for (int64_t t : {0, 1, 1000, 65536}) EXPECT_EQ(cost::flops_per_token(c, t), 319) << "t = " << t;
+  EXPECT_EQ(cost::flops_per_token(c, 7, OpKind::mixer), 15);
+  EXPECT_EQ(cost::flops_per_token(c, 7, OpKind::matmul), 96 + 72 + 24 + 40);
+  EXPECT_DOUBLE_EQ(cost::total_flops(c, 10), 3190);
+  for (int64_t t : {0, 1, 1 << 20}) EXPECT_EQ(cost::layer_state_bytes(c, 0, t), 24);
+  EXPECT_EQ(cost::state_bytes_read(c, 50), 24);
+  EXPECT_EQ(cost::cached_tokens(c, 50), 0);
+}
+
 // The weight products are 2 FLOPs per weight-matrix entry (the model's own matrices, counted from
-// its parameters), the scan 7 per A entry, attention 4·hd per (head, key) + the softmax's 6.
+// its parameters), the scan 7 per A entry, attention 4·hd per (head, key) + the softmax's 6,
+// the LSTM's cell update 5 per hidden unit.
 TEST(AnalyticCost, MatmulsAreTwiceTheModelsWeightMatrices) {
   for (const auto& c : {tiny(ModelFamily::mamba, 16, 2), tiny(ModelFamily::transformer, 16, 2),
-                        tiny(ModelFamily::transformer, 16, 3, 6), tiny_hybrid(16, 3)}) {
+                        tiny(ModelFamily::transformer, 16, 3, 6), tiny_hybrid(16, 3), tiny_lstm(16, 2, 12)}) {
     const auto model = build(c);
     int64_t matrix_entries = 0, a_entries = 0;
     for (const auto& p : model->named_parameters()) {
       const std::string& name = p.key();
-      const bool weight = name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0;
+      const bool weight = (name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0) ||
+                          name.find(".weight_") != std::string::npos;  // the LSTM's weight_ih_l0, weight_hh_l0
       if (weight && p.value().dim() == 2 && name.find("pos_embedding") == std::string::npos)
         matrix_entries += p.value().numel();  // projections, MLP, and the embedding (the tied head)
       if (name.find("A_log") != std::string::npos) a_entries += p.value().numel();
@@ -133,8 +157,11 @@ TEST(AnalyticCost, MatmulsAreTwiceTheModelsWeightMatrices) {
     for (int64_t t : {0, 5, 40}) {
       EXPECT_EQ(cost::flops_per_token(c, t, OpKind::matmul), 2 * matrix_entries) << c.label() << " t = " << t;
       const int64_t n = c.window > 0 ? std::min(t + 1, c.window) : t + 1;
-      const int64_t attention_layers = c.family == ModelFamily::hybrid ? 1 : c.is_mamba() ? 0 : c.n_layer;
-      const int64_t mixer = 7 * a_entries + attention_layers * n * (4 * c.d_model + 6 * c.n_head);
+      const int64_t attention_layers = c.family == ModelFamily::hybrid        ? 1
+                                       : c.family == ModelFamily::transformer ? c.n_layer
+                                                                              : 0;
+      const int64_t lstm_units = c.family == ModelFamily::lstm ? c.n_layer * c.lstm_size() : 0;
+      const int64_t mixer = 7 * a_entries + attention_layers * n * (4 * c.d_model + 6 * c.n_head) + 5 * lstm_units;
       EXPECT_EQ(cost::flops_per_token(c, t, OpKind::mixer), mixer) << c.label() << " t = " << t;
       EXPECT_EQ(cost::flops_per_token(c, t), cost::flops_per_token(c, t, OpKind::matmul) +
                                                  cost::flops_per_token(c, t, OpKind::mixer) +
@@ -147,7 +174,8 @@ TEST(AnalyticCost, ClosedFormTotalIsTheSumOfTheSteps) {
   auto learned = tiny(ModelFamily::transformer, 8, 2), alibi = tiny(ModelFamily::transformer, 8, 2, 6);
   learned.pos = "learned", alibi.pos = "alibi";
   for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2),
-                        tiny(ModelFamily::transformer, 8, 2, 7), learned, alibi, tiny_hybrid(8, 3), tiny_hybrid(8, 2, 5)}) {
+                        tiny(ModelFamily::transformer, 8, 2, 7), learned, alibi, tiny_hybrid(8, 3), tiny_hybrid(8, 2, 5),
+                        tiny_lstm(8, 2, 6)}) {
     double sum = 0;
     for (int64_t T = 1; T <= 40; ++T) {
       sum += static_cast<double>(cost::flops_per_token(c, T - 1));
@@ -167,7 +195,8 @@ TEST(StateBytes, AnalyticEqualsMeasuredForEveryFamily) {
   torch::NoGradGuard no_grad;
   const OneThread one_thread;
   for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2),
-                        tiny(ModelFamily::transformer, 8, 2, 5), tiny_hybrid(8, 3), tiny_hybrid(8, 2, 5)}) {
+                        tiny(ModelFamily::transformer, 8, 2, 5), tiny_hybrid(8, 3), tiny_hybrid(8, 2, 5),
+                        tiny_lstm(8, 2, 8), tiny_lstm(8, 2, 6)}) {
     auto model = build(c);
     const StepEngine engine(model);
     auto state = engine.make_state(1);
@@ -191,11 +220,11 @@ TEST(StateBytes, AnalyticEqualsMeasuredForEveryFamily) {
 }
 
 // Fast-forwarded to far positions, the live bytes still equal the analytic ones; the KV
-// capacity is the engine's doubling (less than twice the live slots beyond 16); Mamba and the
-// window stay flat.
+// capacity is the engine's doubling (less than twice the live slots beyond 16); Mamba, the LSTM
+// and the window stay flat.
 TEST(StateBytes, FastForwardedEqualsAnalyticAndWindowAndMambaStayFlat) {
   for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2),
-                        tiny(ModelFamily::transformer, 8, 2, 48), tiny_hybrid(8, 2)}) {
+                        tiny(ModelFamily::transformer, 8, 2, 48), tiny_hybrid(8, 2), tiny_lstm(8, 2, 6)}) {
     const StepEngine engine(build(c));
     cost::TimingOptions o;
     o.tokens = 1;
@@ -211,7 +240,7 @@ TEST(StateBytes, FastForwardedEqualsAnalyticAndWindowAndMambaStayFlat) {
       }
     }
     const int64_t last = c.n_layer - 1;  // the hybrid's attention layer is its last
-    if (c.is_mamba() || c.window > 0) {
+    if (!c.has_attention() || c.window > 0) {  // Mamba, LSTM, window
       EXPECT_EQ(measured[2].layers[last].live, measured[4].layers[last].live);
       EXPECT_EQ(cost::layer_state_bytes(c, last, 1000), cost::layer_state_bytes(c, last, 1 << 20));
     } else {
@@ -307,8 +336,9 @@ TEST(CostCommand, QuickRunWritesTablesPlotsAndSlopes) {
     EXPECT_TRUE(std::filesystem::exists(out / name)) << name;
   const auto j = Json::parse(read_file(out / "cost.json"));
   EXPECT_TRUE(j.at("bytes_match").get<bool>());
-  ASSERT_EQ(j.at("models").size(), 4u);  // mamba, transformer, window, hybrid
+  ASSERT_EQ(j.at("models").size(), 5u);  // mamba, transformer, window, hybrid, lstm
   EXPECT_EQ(j.at("models")[3].at("label"), "hybrid d32×3 N8 attn 1");
+  EXPECT_EQ(j.at("models")[4].at("label"), "lstm d32×2");
   const auto slope = [&](size_t model, const char* key) { return j.at("models")[model].at("slopes").at(key).get<double>(); };
   EXPECT_NEAR(slope(0, "state_bytes"), 0, 1e-12);   // Mamba: flat
   EXPECT_NEAR(slope(1, "state_bytes"), 1, 1e-12);   // Transformer: linear
@@ -317,6 +347,8 @@ TEST(CostCommand, QuickRunWritesTablesPlotsAndSlopes) {
   EXPECT_GT(slope(1, "total_flops"), slope(2, "total_flops"));
   EXPECT_GT(slope(3, "state_bytes"), 0.5);          // hybrid: its attention block's cache grows,
   EXPECT_LT(slope(3, "state_bytes"), 1);            // its Mamba blocks' states do not
+  EXPECT_NEAR(slope(4, "state_bytes"), 0, 1e-12);   // LSTM: flat
+  EXPECT_NEAR(slope(4, "total_flops"), 1, 1e-12);   // LSTM: linear total
   for (const auto& m : j.at("models")) {
     EXPECT_EQ(m.at("rows").size(), 4u);
     EXPECT_TRUE(m.at("validation").at("bytes_match").get<bool>());

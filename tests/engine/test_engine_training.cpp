@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "engine/engine_mode.h"
+#include "engine/lm_engine.h"
 #include "kernels/kernel_mode.h"
 #include "support/fixtures.h"
 #include "train/resume_support.h"
@@ -102,6 +103,25 @@ TEST(EngineTraining, ReferenceKernelsTrainOnLibtorch) {
   EXPECT_EQ(engine::effective_mode(), engine::Mode::kFlat);
   kernels::ModeGuard reference(kernels::Mode::kReference);
   EXPECT_EQ(engine::effective_mode(), engine::Mode::kLibtorch);
+}
+
+// The flat engine has no LSTM layer: an LSTM trains on libtorch under either mode (the same
+// curve, bit for bit), its checkpoints say so, and the flat engine itself refuses it in one line.
+TEST(EngineTraining, LstmTrainsOnLibtorchUnderEitherMode) {
+  const auto config = config_from_json(std::string(R"({"seed": 5, "model": {"type": "lstm", "d_model": 16,
+      "n_layer": 2}, "task": {"max_len": 6}, )") + kTrain + R"(}, "eval": {"samples": 2, "generate": false}})");
+  {
+    engine::ModeGuard flat(engine::Mode::kFlat);
+    EXPECT_EQ(engine::effective_mode(config.model), engine::Mode::kLibtorch);
+    LanguageModel model(config.model);
+    EXPECT_EQ(test_support::error_of([&] { engine::LanguageModelEngine<float> engine(model); }),
+              "the flat engine has no lstm layer: train lstm d16×2 with --engine libtorch");
+  }
+  EXPECT_EQ(losses_on(engine::Mode::kFlat, config), losses_on(engine::Mode::kLibtorch, config));
+  TempDir dir;
+  engine::ModeGuard flat(engine::Mode::kFlat);
+  train_run(config, dir / "run", quiet(10));
+  EXPECT_EQ(Json::parse(read_file(dir / "run" / "checkpoints" / "step-00000010" / "progress.json"))["engine"], "libtorch");
 }
 
 TEST(EngineTraining, ParseMode) {

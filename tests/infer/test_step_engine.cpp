@@ -108,7 +108,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_alibi", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "alibi"})", 30},
         Case{"window_alibi", R"({"type": "window", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "alibi", "window": 6})", 23},
         Case{"transformer_hard_alibi", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "hard_alibi", "hard_alibi_windows": [1, 3, 0, 20]})", 40},
-        Case{"window_hard_alibi", R"({"type": "window", "d_model": 24, "n_layer": 2, "n_head": 3, "pos": "hard_alibi", "hard_alibi_windows": [2, 0, 9], "window": 5})", 23}),
+        Case{"window_hard_alibi", R"({"type": "window", "d_model": 24, "n_layer": 2, "n_head": 3, "pos": "hard_alibi", "hard_alibi_windows": [2, 0, 9], "window": 5})", 23},
+        Case{"lstm", R"({"type": "lstm", "d_model": 32, "n_layer": 2})", 24},
+        Case{"lstm_hidden_layernorm", R"({"type": "lstm", "d_model": 16, "n_layer": 3, "lstm_hidden": 24, "norm": "layernorm"})", 19}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(StepEngine, LearnedPositionsBeyondMaxLenThrowAndLeaveTheState) {

@@ -86,7 +86,12 @@ TEST(ExportCli, RefusalsAndDamageAreOneLineErrors) {
   const auto transformer = checkpoint(
       dir, R"({"model": {"type": "transformer", "d_model": 16, "n_layer": 1, "n_head": 2}, "task": {"name": "copy"}})");
   expect_one_line_error(run_command(export_command(transformer, "gguf", dir / "out")),
-                        "a transformer model cannot be exported or imported (only Mamba-1 can)");
+                        "model.type = transformer cannot be exported or imported (only Mamba-1 can)");
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  TempDir lstm_dir;
+  const auto lstm = checkpoint(lstm_dir, R"({"model": {"type": "lstm", "d_model": 16, "n_layer": 1}, "task": {"name": "copy"}})");
+  expect_one_line_error(run_command(export_command(lstm, "hf", dir / "out")),
+                        "model.type = lstm cannot be exported or imported (only Mamba-1 can)");
   EXPECT_FALSE(fs::exists(dir / "out"));
   expect_one_line_error(run_command(export_command(transformer, "onnx", dir / "out")), "expected hf or gguf");
 

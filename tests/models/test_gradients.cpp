@@ -67,5 +67,10 @@ TEST(Gradients, WindowBlockLayerNorm) {
   check_block(R"({"type": "window", "d_model": 8, "n_head": 2, "window": 3, "norm": "layernorm"})");
 }
 
+TEST(Gradients, LstmBlock) { check_block(R"({"type": "lstm", "d_model": 8})"); }
+TEST(Gradients, LstmBlockHiddenLayerNorm) {
+  check_block(R"({"type": "lstm", "d_model": 6, "lstm_hidden": 5, "norm": "layernorm"})");
+}
+
 }  // namespace
 }  // namespace fl

@@ -15,9 +15,9 @@ TEST(ModelFamily, EachFamilyHasOneNameAndTheParserInvertsIt) {
   for (ModelFamily family : kModelFamilies)
     EXPECT_EQ(parse_model_family(to_string(family), "model.type"), family) << to_string(family);
   EXPECT_EQ(error_of([] { parse_model_family("rnn", "model.type"); }),
-            "model.type = 'rnn': expected mamba, transformer, window or hybrid");
+            "model.type = 'rnn': expected mamba, transformer, window, hybrid or lstm");
   EXPECT_EQ(error_of([] { parse_model_family("Mamba", "speed case"); }),
-            "speed case = 'Mamba': expected mamba, transformer, window or hybrid");
+            "speed case = 'Mamba': expected mamba, transformer, window, hybrid or lstm");
 }
 
 TEST(ModelFamily, ConfigsReadWindowAsATransformerAndStoreTheFamilyName) {
@@ -39,6 +39,23 @@ TEST(ModelFamily, LabelsNameTheFamilyAndTheSize) {
   EXPECT_EQ(c.label(), "hybrid d32×4 N8 attn 1,3 W16");
   c.window = 0;
   EXPECT_EQ(c.label(), "hybrid d32×4 N8 attn 1,3");
+  c.family = ModelFamily::lstm, c.n_layer = 2;
+  EXPECT_EQ(c.label(), "lstm d32×2");  // lstm_hidden 0 = d_model
+  c.lstm_hidden = 32;
+  EXPECT_EQ(c.label(), "lstm d32×2");
+  c.lstm_hidden = 48;
+  EXPECT_EQ(c.label(), "lstm d32×2 H48");
+}
+
+TEST(ModelFamily, AnLstmHasOnlyLstmBlocksAndNoAttentionOrMamba) {
+  const ModelConfig c = config_from_json(R"({"model": {"type": "lstm", "d_model": 16, "n_layer": 3}})").model;
+  for (int64_t i = 0; i < 3; ++i) EXPECT_EQ(c.layer_family(i), ModelFamily::lstm) << i;
+  EXPECT_FALSE(c.has_attention());
+  EXPECT_FALSE(c.has_mamba());
+  EXPECT_FALSE(c.learned_positions());
+  EXPECT_EQ(c.lstm_hidden, 16);  // resolved: 0 = d_model
+  EXPECT_EQ(c.to_json().at("lstm_hidden"), 16);
+  EXPECT_EQ(config_from_json(R"({"model": {"type": "lstm", "lstm_hidden": 40}})").model.lstm_size(), 40);
 }
 
 TEST(ModelFamily, AHybridPlacesTransformerBlocksAtItsAttentionLayers) {
@@ -63,23 +80,28 @@ TEST(ModelFamily, AHybridPlacesTransformerBlocksAtItsAttentionLayers) {
 TEST(ModelFamily, StoredModelConfigsReadBackToTheSameModel) {
   for (const char* json : {R"({"model": {"type": "mamba", "d_model": 24, "d_state": 3, "d_conv": 2}})",
                            R"({"model": {"type": "window", "window": 8, "n_head": 2, "pos": "none"}})",
-                           R"({"model": {"type": "hybrid", "n_layer": 3, "attn_layers": [2], "window": 4}})"}) {
+                           R"({"model": {"type": "hybrid", "n_layer": 3, "attn_layers": [2], "window": 4}})",
+                           R"({"model": {"type": "lstm", "d_model": 24, "lstm_hidden": 40, "norm": "layernorm"}})"}) {
     const ModelConfig c = config_from_json(json).model;
     const ModelConfig back = ModelConfig::from_json(c.to_json());
     EXPECT_EQ(back.to_json(), c.to_json()) << json;
     EXPECT_EQ(back.label(), c.label());
   }
   EXPECT_EQ(error_of([] { ModelConfig::from_json(Json{{"type", "rnn"}}); }),
-            "model type = 'rnn': expected mamba, transformer, window or hybrid");
+            "model type = 'rnn': expected mamba, transformer, window, hybrid or lstm");
 }
 
 TEST(ModelFamily, KeysOnlySomeFamiliesReadNameThem) {
   EXPECT_EQ(ModelConfig::families_reading("model.d_state", " or "), "mamba or hybrid");
   EXPECT_EQ(ModelConfig::families_reading("model.window", " or "), "transformer or hybrid");
   EXPECT_EQ(ModelConfig::families_reading("model.attn_layers", " or "), "hybrid");
-  EXPECT_EQ(ModelConfig::families_reading("model.d_model", ", "), "mamba, transformer, hybrid");
+  EXPECT_EQ(ModelConfig::families_reading("model.lstm_hidden", " or "), "lstm");
+  EXPECT_EQ(ModelConfig::families_reading("model.d_model", ", "), "mamba, transformer, hybrid, lstm");
+  EXPECT_EQ(ModelConfig::families_reading("model.norm", ", "), "mamba, transformer, hybrid, lstm");
   EXPECT_TRUE(ModelConfig::reads(ModelFamily::mamba, "train.lr"));
   EXPECT_FALSE(ModelConfig::reads(ModelFamily::transformer, "model.attn_layers"));
+  for (const char* key : {"model.d_state", "model.n_head", "model.window", "model.pos", "model.attn_layers"})
+    EXPECT_FALSE(ModelConfig::reads(ModelFamily::lstm, key)) << key;
 }
 
 }  // namespace

@@ -42,5 +42,22 @@ TEST(SectionData, CellModelReadsFamilyLabelAndSizes) {
   EXPECT_EQ(window.label, "window W4 d64×2");
 }
 
+// An LSTM cell: its own family and label (with model.lstm_hidden when it differs from d_model), no
+// window, no attention, and a reach of 0 (every past token is carried by its state).
+TEST(SectionData, CellModelReadsAnLstm) {
+  const std::vector<CellRow> cells = {
+      cell_with({{"task.name", "copy"}, {"model.type", "lstm"}, {"model.d_model", 32}, {"model.n_layer", 3}}),
+      cell_with({{"task.name", "copy"}, {"model.type", "lstm"}, {"model.d_model", 32}, {"model.lstm_hidden", 48}})};
+  const CellModel lstm = cell_model(cells[0], cells), wide = cell_model(cells[1], cells);
+  EXPECT_EQ(lstm.family, ModelFamily::lstm);
+  EXPECT_EQ(lstm.label, "lstm d32×3");
+  EXPECT_EQ(lstm.dims(), "d32×3");
+  EXPECT_EQ(lstm.window, 0);
+  EXPECT_FALSE(lstm.is_mamba());
+  EXPECT_FALSE(lstm.full_attention());
+  EXPECT_EQ(lstm.reach(), 0);
+  EXPECT_EQ(wide.label, "lstm d32×2 H48");
+}
+
 }  // namespace
 }  // namespace fl::reproduce
