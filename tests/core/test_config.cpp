@@ -42,7 +42,7 @@ TEST(Config, RejectsBadInputWithTheKeyNamed) {
   EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"d_model": 0}})"); }),
             "test config: 'model.d_model' must be ≥ 1, got 0");
   EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"type": "rnn"}})"); }),
-            "test config: 'model.type' must be one of mamba, transformer, window, hybrid, got \"rnn\"");
+            "test config: 'model.type' must be one of mamba, transformer, window, hybrid, lstm, got \"rnn\"");
   EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"type": "transformer", "d_model": 30, "n_head": 4}})"); }),
             "model.d_model = 30 is not divisible by model.n_head = 4");
   EXPECT_EQ(error_of([] { config_from_json(R"({"task": {"min_len": 9, "max_len": 3}})"); }),
