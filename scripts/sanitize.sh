@@ -60,6 +60,7 @@ if ((torch_free)); then
          "-DFREELUNCH_SOURCE_DIR=\"$PWD\"" -Isrc -Itests $sanitizers)
   sources=(src/core/atomic_file.cpp src/core/config.cpp src/core/json_duplicate_keys.cpp src/core/memory_budget.cpp
            src/core/safetensors.cpp src/core/output_path.cpp src/core/progress.cpp src/models/model_config.cpp
+           src/kernels/attention_positions.cpp
            src/interchange/*.cpp
            src/train/run_config.cpp src/data/data_source.cpp src/data/eval_set.cpp src/tasks/*.cpp
            tests/support/fixtures.cpp tests/support/small_dataset.cpp tests/core/test_config.cpp

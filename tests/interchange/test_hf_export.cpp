@@ -87,7 +87,7 @@ TEST(HfExport, RefusesWhatTheTargetCannotRepresent) {
             "(model.expand = 3)");
   source.model.family = ModelFamily::transformer;
   EXPECT_NE(error_of([&] { interchange::export_model(source, Target::hf, dir / "a", false); })
-                .find("a transformer model cannot be exported"),
+                .find("model.type = transformer cannot be exported"),
             std::string::npos);
   EXPECT_FALSE(fs::exists(dir / "a"));  // refused before anything was written
   EXPECT_EQ(error_of([] { interchange::parse_target("onnx", "--format"); }), "--format = 'onnx': expected hf or gguf");
