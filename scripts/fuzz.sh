@@ -47,7 +47,8 @@ flags=(-std=c++17 -g -O1 -fno-omit-frame-pointer -D_GLIBCXX_USE_CXX11_ABI=1 -DTO
 
 # The torch-free sources the targets reach: configs, safetensors, tasks, model/run configs.
 sources=(src/core/atomic_file.cpp src/core/config.cpp src/core/json_duplicate_keys.cpp src/core/memory_budget.cpp
-         src/core/safetensors.cpp src/models/model_config.cpp src/train/run_config.cpp src/tasks/*.cpp)
+         src/core/safetensors.cpp src/models/model_config.cpp src/kernels/attention_positions.cpp src/train/run_config.cpp
+         src/tasks/*.cpp)
 objects=()
 mkdir -p "$out/obj"
 for src in "${sources[@]}"; do
