@@ -15,6 +15,20 @@ LstmCache::LstmCache(int64_t batch, int64_t hidden, torch::Dtype dtype)
 
 int64_t LstmCache::bytes() const { return (h.numel() + c.numel()) * static_cast<int64_t>(h.element_size()); }
 
+Mamba2Cache::Mamba2Cache(int64_t batch, int64_t conv_dim, int64_t d_conv, int64_t heads, int64_t headdim,
+                         int64_t d_state, torch::Dtype dtype)
+    : conv_state(torch::zeros({batch, conv_dim, d_conv}, dtype)),
+      ssm_state(torch::zeros({batch, heads, headdim, d_state}, dtype)) {}
+
+int64_t Mamba2Cache::bytes() const {
+  return (conv_state.numel() + ssm_state.numel()) * static_cast<int64_t>(ssm_state.element_size());
+}
+
+LinearAttentionCache::LinearAttentionCache(int64_t batch, int64_t heads, int64_t head_dim, torch::Dtype dtype)
+    : state(torch::zeros({batch, heads, head_dim, head_dim}, dtype)) {}
+
+int64_t LinearAttentionCache::bytes() const { return state.numel() * static_cast<int64_t>(state.element_size()); }
+
 KVCache::KVCache(int64_t batch, int64_t n_head, int64_t head_dim, int64_t window, torch::Dtype dtype)
     : window_(window),
       k_(torch::zeros({batch, n_head, window > 0 ? window : 16, head_dim}, dtype)),

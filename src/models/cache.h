@@ -3,6 +3,8 @@
 //  - Transformer: a KV cache that grows with t: keys/values (B, H, t, hd).
 //  - Sliding window W: a ring buffer of W key/value slots.
 //  - LSTM: hidden h (B, H) and cell c (B, H): constant size in t.
+//  - Mamba-2: conv_state (B, Cc, K) over [x; B; C] (Cc = Di + 2GN) and ssm_state (B, Hm, P, N).
+//  - Linear attention: one (hd × hd) matrix per head, (B, H, hd, hd) keys × values.
 #pragma once
 #include <memory>
 #include <vector>
@@ -27,6 +29,20 @@ struct LstmCache : LayerCache {
   torch::Tensor h;  // (B, H)  h_{t−1}
   torch::Tensor c;  // (B, H)  c_{t−1}
   LstmCache(int64_t batch, int64_t hidden, torch::Dtype dtype);
+  int64_t bytes() const override;
+};
+
+struct Mamba2Cache : LayerCache {
+  torch::Tensor conv_state;  // (B, Cc, K)  the last K conv inputs, oldest first
+  torch::Tensor ssm_state;   // (B, Hm, P, N)  mamba_ssm's layout
+  Mamba2Cache(int64_t batch, int64_t conv_dim, int64_t d_conv, int64_t heads, int64_t headdim, int64_t d_state,
+              torch::Dtype dtype);
+  int64_t bytes() const override;
+};
+
+struct LinearAttentionCache : LayerCache {
+  torch::Tensor state;  // (B, H, hd, hd)  S = Σ_j α_tj k_j v_jᵀ, keys × values
+  LinearAttentionCache(int64_t batch, int64_t heads, int64_t head_dim, torch::Dtype dtype);
   int64_t bytes() const override;
 };
 

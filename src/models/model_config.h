@@ -1,7 +1,8 @@
 // The model's hyper-parameters (keys "model.*"), shared by every mixer type. Torch-free.
 // Letters as in docs/SOURCES.md: D = d_model, N = d_state, K = d_conv, E = expand, Di = E·D, R = dt_rank;
-// H = lstm_hidden (the LSTM's hidden size).
+// H = lstm_hidden (the LSTM's hidden size); Mamba-2: P = headdim, G = ngroups, Hm = Di / P heads.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,11 @@
 #include "models/model_family.h"
 
 namespace fl {
+
+// Linear attention with decay = "gla": the gate log α_t = logsigmoid(W_up W_down x_t + b) / τ, with
+// W_down of rank kGlaGateRank and τ = kGlaGateTemperature (Yang et al. 2024, GLA; fla's defaults).
+inline constexpr int64_t kGlaGateRank = 16;
+inline constexpr double kGlaGateTemperature = 16.0;
 
 struct ModelConfig {
   ModelFamily family = ModelFamily::mamba;  // model.type; "window" is read as transformer + window
@@ -41,6 +47,14 @@ struct ModelConfig {
   std::vector<int64_t> attn_layers = {1};
   // LSTM: the hidden (and cell) size H of each block's LSTM; 0 in a user config = d_model.
   int64_t lstm_hidden = 0;
+  // Mamba-2 (also reads d_state, d_conv, expand, dt_min, dt_max, dt_init_floor): head dimension P
+  // (Di / P heads, each with one scalar decay) and the number G of B/C groups (heads share them).
+  int64_t headdim = 16;
+  int64_t ngroups = 1;
+  // Linear attention (also reads n_head, mlp_ratio): the decay α of y_i = Σ_j α_ij (q_i·k_j) v_j:
+  // "none" (α = 1), "fixed" (one constant γ_h per head, RetNet's 1 − 2^(−5−h)) or "gla" (a
+  // data-dependent gate per key channel).
+  std::string decay = "gla";
 
   bool is_mamba() const { return family == ModelFamily::mamba; }
   // The family of block i: Mamba or Transformer (a hybrid's layer i is a Transformer block when
@@ -48,7 +62,7 @@ struct ModelConfig {
   ModelFamily layer_family(int64_t i) const;
   // True when some block attends (a Transformer, or a hybrid): pos, window and the KV cache apply.
   bool has_attention() const { return family == ModelFamily::transformer || family == ModelFamily::hybrid; }
-  // True when some block is Mamba (a Mamba, or a hybrid).
+  // True when some block is Mamba-1 (a Mamba, or a hybrid); Mamba-2 is family mamba2.
   bool has_mamba() const { return family == ModelFamily::mamba || family == ModelFamily::hybrid; }
   // What the report and progress bars call the model: "mamba d32×2 N8", "transformer d64×2",
   // "window W8 d64×2" (a Transformer with a sliding window), "hybrid d32×4 N8 attn 1,3" (with a
@@ -61,6 +75,10 @@ struct ModelConfig {
   int64_t d_inner() const { return expand * d_model; }
   int64_t head_dim() const { return d_model / n_head; }
   int64_t lstm_size() const { return lstm_hidden > 0 ? lstm_hidden : d_model; }  // LSTM: H
+  int64_t mamba2_heads() const { return d_inner() / headdim; }                    // Mamba-2: Hm = Di / P
+  int64_t mamba2_conv_dim() const { return d_inner() + 2 * ngroups * d_state; }  // Mamba-2: conv over [x; B; C]
+  // Linear attention with decay = "fixed": log γ_h for head h, γ_h = 1 − 2^(−5−h).
+  static double fixed_log_decay(int64_t head) { return std::log1p(-std::exp2(-5.0 - static_cast<double>(head))); }
 
   static std::vector<ParamSpec> specs();
   // Reads "model.*" values and checks cross-field constraints (throws fl::Error).
