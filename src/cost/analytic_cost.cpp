@@ -49,8 +49,65 @@ std::vector<OpCost> lstm_block_ops(const ModelConfig& c) {
   };
 }
 
+std::vector<OpCost> mamba2_block_ops(const ModelConfig& c) {
+  const int64_t D = c.d_model, Di = c.d_inner(), N = c.d_state, K = c.d_conv, GN = c.ngroups * c.d_state;
+  const int64_t Hm = c.mamba2_heads(), Cc = c.mamba2_conv_dim();
+  const auto M = OpKind::matmul, E = OpKind::elementwise;
+  return {
+      {"norm", c.norm == "layernorm" ? "8D" : "4D", E, norm_flops(c)},
+      {"in_proj", "2·D·(2Di + 2GN + Hm)", M, 2 * D * (2 * Di + 2 * GN + Hm)},
+      {"conv", "2·K·Cc + Cc", E, 2 * K * Cc + Cc},
+      {"silu", "Cc", E, Cc},
+      {"dt_bias+softplus", "2·Hm", E, 2 * Hm},
+      {"decay", "2·Hm", E, 2 * Hm},
+      {"scan", "5·Di·N + Di", OpKind::mixer, 5 * Di * N + Di},
+      {"skip", "2·Di", E, 2 * Di},
+      {"gated_norm", "6·Di", E, 6 * Di},
+      {"out_proj", "2·Di·D", M, 2 * Di * D},
+      {"residual", "D", E, D},
+  };
+}
+
+// The MLP half of a Transformer or linear-attention block.
+std::vector<OpCost> mlp_ops(const ModelConfig& c) {
+  const int64_t D = c.d_model, F = c.mlp_ratio * c.d_model;
+  const auto M = OpKind::matmul, E = OpKind::elementwise;
+  return {
+      {"norm2", c.norm == "layernorm" ? "8D" : "4D", E, norm_flops(c)},
+      {"fc1", "2·D·F", M, 2 * D * F},
+      {"fc1_bias+gelu", "2F", E, 2 * F},
+      {"fc2", "2·F·D", M, 2 * F * D},
+      {"fc2_bias+residual", "2D", E, 2 * D},
+  };
+}
+
+std::vector<OpCost> linear_block_ops(const ModelConfig& c) {
+  const int64_t D = c.d_model, hd = c.head_dim(), r = kGlaGateRank;
+  const auto M = OpKind::matmul, E = OpKind::elementwise;
+  std::vector<OpCost> ops = {
+      {"norm", c.norm == "layernorm" ? "8D" : "4D", E, norm_flops(c)},
+      {"qkvg_proj", "2·D·4D", M, 2 * D * 4 * D},
+      {"q_scale", "D", E, D},
+  };
+  if (c.decay == "gla") {
+    ops.push_back({"gk_proj", "2·D·16 + 2·16·D", M, 4 * D * r});
+    ops.push_back({"gate", "4D", E, 4 * D});  // bias, logsigmoid, /16, exp
+  }
+  if (c.decay == "none") ops.push_back({"scan", "4·D·hd", OpKind::mixer, 4 * D * hd});
+  else ops.push_back({"scan", "5·D·hd", OpKind::mixer, 5 * D * hd});
+  const std::vector<OpCost> rest = {
+      {"gated_norm", "6D", E, 6 * D},
+      {"o_proj", "2·D·D", M, 2 * D * D},
+      {"residual", "D", E, D},
+  };
+  ops.insert(ops.end(), rest.begin(), rest.end());
+  const auto mlp = mlp_ops(c);
+  ops.insert(ops.end(), mlp.begin(), mlp.end());
+  return ops;
+}
+
 std::vector<OpCost> transformer_block_ops(const ModelConfig& c, int64_t t) {
-  const int64_t D = c.d_model, H = c.n_head, F = c.mlp_ratio * c.d_model, n = keys_attended(c, t);
+  const int64_t D = c.d_model, H = c.n_head, n = keys_attended(c, t);
   const auto M = OpKind::matmul, E = OpKind::elementwise, X = OpKind::mixer;
   const std::string norm = c.norm == "layernorm" ? "8D" : "4D";
   std::vector<OpCost> ops = {
@@ -66,13 +123,10 @@ std::vector<OpCost> transformer_block_ops(const ModelConfig& c, int64_t t) {
       {"mix", "2·D·n", X, 2 * D * n},
       {"out_proj", "2·D·D", M, 2 * D * D},
       {"out_bias+residual", "2D", E, 2 * D},
-      {"norm2", norm, E, norm_flops(c)},
-      {"fc1", "2·D·F", M, 2 * D * F},
-      {"fc1_bias+gelu", "2F", E, 2 * F},
-      {"fc2", "2·F·D", M, 2 * F * D},
-      {"fc2_bias+residual", "2D", E, 2 * D},
   };
   ops.insert(ops.end(), rest.begin(), rest.end());
+  const auto mlp = mlp_ops(c);
+  ops.insert(ops.end(), mlp.begin(), mlp.end());
   return ops;
 }
 
@@ -110,6 +164,8 @@ std::vector<OpCost> block_ops(const ModelConfig& config, int64_t layer, int64_t 
   switch (config.layer_family(layer)) {
     case ModelFamily::mamba: return mamba_block_ops(config);
     case ModelFamily::lstm: return lstm_block_ops(config);
+    case ModelFamily::mamba2: return mamba2_block_ops(config);
+    case ModelFamily::linear: return linear_block_ops(config);
     default: return transformer_block_ops(config, t);
   }
 }
@@ -149,6 +205,9 @@ int64_t layer_state_bytes(const ModelConfig& config, int64_t layer, int64_t t) {
   switch (config.layer_family(layer)) {
     case ModelFamily::mamba: return config.d_inner() * (config.d_conv + config.d_state) * kBytesPerValue;
     case ModelFamily::lstm: return 2 * config.lstm_size() * kBytesPerValue;
+    case ModelFamily::mamba2:
+      return (config.mamba2_conv_dim() * config.d_conv + config.d_inner() * config.d_state) * kBytesPerValue;
+    case ModelFamily::linear: return config.d_model * config.head_dim() * kBytesPerValue;
     default: return 2 * cached_tokens(config, t) * config.d_model * kBytesPerValue;
   }
 }

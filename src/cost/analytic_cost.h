@@ -48,6 +48,30 @@
 //                       h_lstm = o⊙tanh(c)
 //     out_proj                                      2·Hl·D         matmul
 //     residual                                      D              elementwise
+//   Mamba-2 block (the same at every t; GN = ngroups·N, Hm = Di/P heads, Cc = Di + 2GN)
+//     norm                                          norm(D)        elementwise
+//     in_proj           z, x, B, C, dt = W_in h     2·D·(2Di+2GN+Hm) matmul
+//     conv              over [x; B; C]              2·K·Cc + Cc    elementwise
+//     silu                                          Cc             elementwise
+//     dt_bias+softplus                              2·Hm           elementwise
+//     decay             exp(dt·A) per head          2·Hm           elementwise
+//     scan              s = a·s + (dt·x)⊗B,         5·Di·N + Di    mixer   (a·s, ⊗B, + per entry,
+//                       y = s·C                                             s·C as 2; dt·x)
+//     skip              y + D_h·x                   2·Di           elementwise
+//     gated_norm        RMS(y ⊙ SiLU(z))·w          6·Di           elementwise
+//     out_proj                                      2·Di·D         matmul
+//     residual                                      D              elementwise
+//   Linear-attention block (the same at every t; H heads of hd = D/H)
+//     norm                                          norm(D)        elementwise
+//     qkvg_proj         q, k, v, g = W x            2·D·4D         matmul
+//     q_scale           q / √hd                     D              elementwise
+//     gk_proj           (decay = gla) W_up W_down x 2·D·16 + 2·16·D matmul
+//     gate              (gla) bias, logsigmoid, /16, exp   4D      elementwise
+//     scan              S = α⊙S + k⊗v, o = q·S      5·D·hd         mixer   (4·D·hd with decay none)
+//     gated_norm        RMS(o)·w ⊙ SiLU(g)          6D             elementwise
+//     o_proj                                        2·D·D          matmul
+//     residual                                      D              elementwise
+//     norm2, fc1, fc1_bias+gelu, fc2, fc2_bias+residual: as the Transformer block
 //   Frame (once per token)
 //     pos_embedding     E[tok] + P[t] (learned)     D              elementwise
 //     rope_angles       θ = t·f, cos θ, sin θ       3·hd/2         elementwise
@@ -55,13 +79,15 @@
 //     head              logits = E h (tied)         2·D·V          matmul
 // So flops(t) = fixed + L_a·(4D + 6H)·n(t) with L_a attention blocks (all L for a Transformer,
 // the attn_layers of a hybrid): affine in t until the window is full, constant after, and
-// constant for Mamba and the LSTM; Σ_{t<T} is quadratic in T without a window. A hybrid's
+// constant for Mamba, Mamba-2, linear attention and the LSTM; Σ_{t<T} is quadratic in T without a window. A hybrid's
 // blocks are costed each by its own family's table.
 //
 // State bytes per layer after t tokens, float32 (4 bytes per value):
 //   Mamba: Di·(K + N)·4 (conv window of K inputs + ssm state), constant in t;
 //   Transformer: 2·min(t, W)·D·4 (keys and values of the cached tokens);
 //   LSTM: 2·Hl·4 (h and c), constant in t;
+//   Mamba-2: (Cc·K + Di·N)·4 (conv window + Hm heads' P × N states), constant in t;
+//   linear attention: D·hd·4 (H matrices of hd × hd), constant in t;
 //   hybrid: each block as its family's.
 // State bytes read by the step at position t, per layer: all of Mamba's and the LSTM's state;
 // the keys and values of the n slots attended (the new token's included): 2·n·D·4.
@@ -87,8 +113,8 @@ struct OpCost {
   int64_t flops;        // for one batch row
 };
 
-// The ops of block `layer` at position t (a Mamba, Transformer or LSTM block: a hybrid has the
-// first two).
+// The ops of block `layer` at position t (a Mamba, Transformer, LSTM, Mamba-2 or linear-attention
+// block: a hybrid has the first two).
 std::vector<OpCost> block_ops(const ModelConfig& config, int64_t layer, int64_t t);
 // The ops outside the blocks: embedding, RoPE angles, final norm, head.
 std::vector<OpCost> frame_ops(const ModelConfig& config, int64_t t);

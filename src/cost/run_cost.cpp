@@ -151,7 +151,8 @@ std::vector<CostModelSpec> default_models(bool quick) {
   hybrid.attn_layers = {hybrid.n_layer / 2};
   for (const ModelConfig& c : {matched(ModelFamily::mamba, D, quick ? 2 : 4, 0), matched(ModelFamily::transformer, D, 2, 0),
                                matched(ModelFamily::transformer, D, 2, window), hybrid,
-                               matched(ModelFamily::lstm, D, 2, 0)})
+                               matched(ModelFamily::lstm, D, 2, 0), matched(ModelFamily::mamba2, D, quick ? 2 : 4, 0),
+                               matched(ModelFamily::linear, D, 2, 0)})
     specs.push_back({c.label(), c, {}});
   return specs;
 }

@@ -14,7 +14,10 @@ void set_mode(Mode m) { current.store(m); }
 Mode mode() { return current.load(); }
 Mode effective_mode() { return kernels::fused() ? mode() : Mode::kLibtorch; }
 
-bool flat_engine_supports(const ModelConfig& config) { return config.family != ModelFamily::lstm; }
+bool flat_engine_supports(const ModelConfig& config) {
+  return config.family == ModelFamily::mamba || config.family == ModelFamily::transformer ||
+         config.family == ModelFamily::hybrid;
+}
 
 Mode effective_mode(const ModelConfig& config) {
   return flat_engine_supports(config) ? effective_mode() : Mode::kLibtorch;

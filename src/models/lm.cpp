@@ -1,8 +1,10 @@
 #include "models/lm.h"
 
 #include "core/error.h"
+#include "models/linear_attention.h"
 #include "models/lstm.h"
 #include "models/mamba.h"
+#include "models/mamba2.h"
 #include "models/transformer.h"
 
 namespace fl {
@@ -18,6 +20,8 @@ LanguageModelImpl::LanguageModelImpl(const ModelConfig& c) : config_(c) {
     switch (c.layer_family(i)) {
       case ModelFamily::mamba: block = std::make_shared<MambaBlock>(c); break;
       case ModelFamily::lstm: block = std::make_shared<LstmBlock>(c); break;
+      case ModelFamily::mamba2: block = std::make_shared<Mamba2Block>(c); break;
+      case ModelFamily::linear: block = std::make_shared<LinearAttentionBlock>(c); break;
       default: block = std::make_shared<TransformerBlock>(c);
     }
     layers->push_back(block);

@@ -11,8 +11,9 @@ std::vector<ParamSpec> ModelConfig::specs() {
   return {
       {"model.type", Kind::String, std::string(to_string(d.family)),
        "mixer: mamba, transformer, window (transformer with model.window > 0), hybrid (Mamba blocks with "
-       "Transformer blocks at model.attn_layers) or lstm (LSTM blocks)",
-       {}, {}, {"mamba", "transformer", "window", "hybrid", "lstm"}},
+       "Transformer blocks at model.attn_layers), lstm (LSTM blocks), mamba2 (Mamba-2 / SSD blocks) or linear (linear "
+       "attention blocks, decay model.decay)",
+       {}, {}, {"mamba", "transformer", "window", "hybrid", "lstm", "mamba2", "linear"}},
       {"model.vocab_size", Kind::Int, d.vocab_size, "vocabulary size; 0 = the task's", 0, 1 << 24},
       {"model.d_model", Kind::Int, d.d_model, "residual width D", 1, 1 << 16},
       {"model.n_layer", Kind::Int, d.n_layer, "number of residual blocks", 1, 1024},
@@ -39,6 +40,11 @@ std::vector<ParamSpec> ModelConfig::specs() {
       {"model.attn_layers", Kind::IntList, d.attn_layers,
        "hybrid: the layers (0-based) that are Transformer blocks; the others are Mamba", 0, 1023},
       {"model.lstm_hidden", Kind::Int, d.lstm_hidden, "LSTM hidden and cell size H (0 = d_model)", 0, 1 << 16},
+      {"model.headdim", Kind::Int, d.headdim, "Mamba-2 head dimension P (expand·d_model / P heads)", 1, 1 << 16},
+      {"model.ngroups", Kind::Int, d.ngroups, "Mamba-2 groups of B and C (the heads must divide into them)", 1, 1024},
+      {"model.decay", Kind::String, d.decay,
+       "linear attention decay: none (α = 1), fixed (γ_h = 1 − 2^(−5−h) per head) or gla (data-dependent gate)", {}, {},
+       {"none", "fixed", "gla"}},
   };
 }
 
@@ -66,6 +72,9 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
   c.mlp_ratio = v.get_int("model.mlp_ratio");
   c.attn_layers = v.get_int_list("model.attn_layers");
   c.lstm_hidden = v.get_int("model.lstm_hidden");
+  c.headdim = v.get_int("model.headdim");
+  c.ngroups = v.get_int("model.ngroups");
+  c.decay = v.get_string("model.decay");
 
   if (type == "window") require(c.window > 0, "model.type = window needs model.window > 0");
   c.family = type == "window" ? ModelFamily::transformer : parse_model_family(type, "model.type");
@@ -75,7 +84,17 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
                                                std::to_string(task_vocab_size) + ")");
   if (c.dt_rank == 0) c.dt_rank = (c.d_model + 15) / 16;
   c.lstm_hidden = c.lstm_size();
-  if (c.has_mamba()) require(c.dt_min <= c.dt_max, "model.dt_min must be ≤ model.dt_max");
+  if (c.has_mamba() || c.family == ModelFamily::mamba2) require(c.dt_min <= c.dt_max, "model.dt_min must be ≤ model.dt_max");
+  if (c.family == ModelFamily::mamba2) {
+    require(c.d_inner() % c.headdim == 0, "model.headdim = " + std::to_string(c.headdim) +
+                                              " does not divide expand·d_model = " + std::to_string(c.d_inner()));
+    require(c.mamba2_heads() % c.ngroups == 0, "model.ngroups = " + std::to_string(c.ngroups) +
+                                                   " does not divide the " + std::to_string(c.mamba2_heads()) +
+                                                   " heads (expand·d_model / model.headdim)");
+  }
+  if (c.family == ModelFamily::linear)
+    require(c.d_model % c.n_head == 0, "model.d_model = " + std::to_string(c.d_model) +
+                                           " is not divisible by model.n_head = " + std::to_string(c.n_head));
   if (c.has_attention()) {
     require(c.d_model % c.n_head == 0, "model.d_model = " + std::to_string(c.d_model) +
                                            " is not divisible by model.n_head = " + std::to_string(c.n_head));
@@ -117,6 +136,13 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
         parameters += 3 * D * Di + Di * static_cast<double>(2 * c.dt_rank + 2 * c.d_state + c.d_conv);
         break;
       case ModelFamily::lstm: parameters += 4 * H * (D + H) + H * D; break;  // W_ih, W_hh, out_proj
+      case ModelFamily::mamba2:  // in_proj, conv, out_proj
+        parameters += D * (2 * Di + 2 * static_cast<double>(c.ngroups * c.d_state)) + Di * D +
+                      static_cast<double>(c.mamba2_conv_dim() * c.d_conv);
+        break;
+      case ModelFamily::linear:  // q, k, v, g, o and the MLP
+        parameters += (5 + 2 * static_cast<double>(c.mlp_ratio)) * D * D;
+        break;
       default: parameters += (4 + 2 * static_cast<double>(c.mlp_ratio)) * D * D;
     }
   }
@@ -132,9 +158,10 @@ Json ModelConfig::to_json() const {
   if (has_mamba())
     j.update({{"d_state", d_state}, {"d_conv", d_conv}, {"expand", expand}, {"dt_rank", dt_rank},
               {"dt_min", dt_min}, {"dt_max", dt_max}, {"dt_init_floor", dt_init_floor}});
-  if (has_attention())
-    j.update({{"n_head", n_head}, {"pos", pos}, {"rope_base", rope_base}, {"max_len", max_len},
-              {"window", window}, {"mlp_ratio", mlp_ratio}});
+  if (family == ModelFamily::mamba2)
+    j.update({{"d_state", d_state}, {"d_conv", d_conv}, {"expand", expand}, {"dt_min", dt_min}, {"dt_max", dt_max},
+              {"dt_init_floor", dt_init_floor}, {"headdim", headdim}, {"ngroups", ngroups}});
+  if (family == ModelFamily::linear) j.update({{"n_head", n_head}, {"mlp_ratio", mlp_ratio}, {"decay", decay}});
   if (has_attention()) {
     j.update({{"n_head", n_head}, {"pos", pos}, {"rope_base", rope_base}, {"max_len", max_len},
               {"window", window}, {"mlp_ratio", mlp_ratio}});
@@ -155,6 +182,7 @@ ModelConfig ModelConfig::from_json(const Json& j) {
   read("dt_min", c.dt_min), read("dt_max", c.dt_max), read("dt_init_floor", c.dt_init_floor);
   read("n_head", c.n_head), read("pos", c.pos), read("rope_base", c.rope_base), read("max_len", c.max_len);
   read("mlp_ratio", c.mlp_ratio), read("lstm_hidden", c.lstm_hidden);
+  read("headdim", c.headdim), read("ngroups", c.ngroups), read("decay", c.decay);
   if (c.has_attention()) c.window = j.at("window").get<int64_t>();
   if (c.has_attention() && c.pos == "hard_alibi")
     c.hard_alibi_windows = j.at("hard_alibi_windows").get<std::vector<int64_t>>();
@@ -191,6 +219,8 @@ std::string ModelConfig::label() const {
              (window > 0 ? " W" + std::to_string(window) : "");
     }
     case ModelFamily::lstm: return "lstm " + dims + (lstm_size() != d_model ? " H" + std::to_string(lstm_size()) : "");
+    case ModelFamily::mamba2: return "mamba2 " + dims + " N" + std::to_string(d_state) + " P" + std::to_string(headdim);
+    case ModelFamily::linear: return "linear " + decay + " " + dims;
   }
   return dims;
 }
@@ -203,11 +233,14 @@ bool ModelConfig::reads(ModelFamily family, const std::string& key) {
   return c.to_json().contains(key.substr(6));
 }
 
-std::string ModelConfig::families_reading(const std::string& key, const std::string& separator) {
-  std::string names;
+std::string ModelConfig::families_reading(const std::string& key, const std::string& last_separator) {
+  std::vector<std::string> names;
   for (ModelFamily f : kModelFamilies)
-    if (reads(f, key)) names += (names.empty() ? "" : separator) + std::string(to_string(f));
-  return names;
+    if (reads(f, key)) names.emplace_back(to_string(f));
+  std::string joined;
+  for (size_t i = 0; i < names.size(); ++i)
+    joined += (i == 0 ? "" : i + 1 == names.size() ? last_separator : ", ") + names[i];
+  return joined;
 }
 
 }  // namespace fl

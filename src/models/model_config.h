@@ -66,7 +66,8 @@ struct ModelConfig {
   bool has_mamba() const { return family == ModelFamily::mamba || family == ModelFamily::hybrid; }
   // What the report and progress bars call the model: "mamba d32×2 N8", "transformer d64×2",
   // "window W8 d64×2" (a Transformer with a sliding window), "hybrid d32×4 N8 attn 1,3" (with a
-  // window: "hybrid d32×4 N8 attn 1,3 W8"), "lstm d64×2" (with lstm_hidden ≠ d_model: "lstm d64×2 H128").
+  // window: "hybrid d32×4 N8 attn 1,3 W8"), "lstm d64×2" (with lstm_hidden ≠ d_model: "lstm d64×2 H128"),
+  // "mamba2 d32×2 N16 P16", "linear gla d64×2".
   std::string label() const;
   // Attention with pos = "learned" encodes positions 0 … max_len − 1 only.
   bool learned_positions() const { return has_attention() && pos == "learned"; }
@@ -88,13 +89,14 @@ struct ModelConfig {
   // but not "type" and a Transformer's "window"; nlohmann's exception names a missing key or a
   // wrong type, fl::Error an unknown family.
   static ModelConfig from_json(const Json& json);
-  // Whether a model of `family` reads `key` ("model.d_state": Mamba and hybrid; "model.window":
-  // Transformer and hybrid; "model.attn_layers": hybrid; "model.lstm_hidden": lstm). Keys outside "model.*" and the keys
+  // Whether a model of `family` reads `key` ("model.d_state": Mamba, hybrid and Mamba-2;
+  // "model.window": Transformer and hybrid; "model.attn_layers": hybrid; "model.lstm_hidden": lstm;
+  // "model.headdim": mamba2; "model.decay": linear). Keys outside "model.*" and the keys
   // every family reads: true.
   static bool reads(ModelFamily family, const std::string& key);
-  // The families that read `key`, joined by `separator` ("mamba or hybrid"); all of them for a key
-  // every family reads.
-  static std::string families_reading(const std::string& key, const std::string& separator);
+  // The families that read `key`, joined by ", " and `last_separator` before the last ("mamba,
+  // hybrid or mamba2" with " or "); all of them for a key every family reads.
+  static std::string families_reading(const std::string& key, const std::string& last_separator);
 };
 
 }  // namespace fl

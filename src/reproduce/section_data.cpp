@@ -109,6 +109,9 @@ CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells) {
   config.d_state = integer("model.d_state");
   if (const double hidden = number(cell, "model.lstm_hidden", cells); !std::isnan(hidden))
     config.lstm_hidden = static_cast<int64_t>(hidden);  // 0 (the default) = d_model
+  if (const double headdim = number(cell, "model.headdim", cells); !std::isnan(headdim))
+    config.headdim = static_cast<int64_t>(headdim);
+  if (const std::string decay = text(cell, "model.decay", cells); !decay.empty()) config.decay = decay;
   return {config.family,   config.window,
           config.label(),  config.d_model,
           config.n_layer,  number(cell, "model.d_state", cells),
@@ -116,8 +119,8 @@ CellModel cell_model(const CellRow& cell, const std::vector<CellRow>& cells) {
 }
 
 int64_t CellModel::reach() const {
-  if (is_mamba()) return depth * (d_conv - 1);
-  if (family == ModelFamily::lstm) return 0;  // every past token reaches it through (h, c)
+  if (is_mamba() || family == ModelFamily::mamba2) return depth * (d_conv - 1);
+  if (family == ModelFamily::lstm || family == ModelFamily::linear) return 0;  // no window: a state carries every token
   if (window == 0) return -1;
   return depth * (family == ModelFamily::hybrid ? std::max(window, d_conv) - 1 : window - 1);
 }

@@ -54,9 +54,9 @@ struct CellModel {
   int64_t d_conv = 0;            // model.d_conv: taps of Mamba's causal convolution
   double expand = NAN;           // model.expand: Mamba's d_inner = expand · d_model
   bool is_mamba() const { return family == ModelFamily::mamba; }
-  // Tokens back a model sees without a state carrying them: Mamba's convolutions n_layer·(d_conv − 1),
+  // Tokens back a model sees without a state carrying them: Mamba's (and Mamba-2's) convolutions n_layer·(d_conv − 1),
   // a windowed Transformer's windows n_layer·(W − 1) (query i sees keys i − W < j ≤ i), at most
-  // n_layer·(max(W, d_conv) − 1) for a windowed hybrid; 0 for an LSTM; −1 with full attention
+  // n_layer·(max(W, d_conv) − 1) for a windowed hybrid; 0 for an LSTM and linear attention; −1 with full attention
   // (unbounded).
   int64_t reach() const;
   bool full_attention() const { return family == ModelFamily::transformer && window == 0; }

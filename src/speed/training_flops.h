@@ -4,6 +4,8 @@
 //   4·hd per unmasked (query, key) pair and head for attention (q·k and p·v),
 //   7·Di·N per token for the selective scan (the exp counted as one), 2·K·Di for the conv;
 //   5·H per token for an LSTM's cell update (c = f c + i g, h = o tanh c; its gates are Linears);
+//   Mamba-2: 5·Di·N per token for the scan and 2·K·Cc for the conv; linear attention 5·D·hd for
+//   the scan (its gate's low-rank Linears left out);
 // norms, activations and the optimizer are left out (they are memory-bound and small).
 #pragma once
 #include <cstdint>

@@ -109,7 +109,7 @@ RunConfig RunConfig::from_document(RawConfig raw, const std::vector<std::string>
   for (const auto& [key, value] : raw.values) given.insert(key);
   for (const auto& [key, text] : raw.overrides) given.insert(key);
   RunConfig rc = from_raw(std::move(raw), recorded_vocab);
-  require(given.count("model.type") != 0, source + "model.type is not set (mamba, transformer, window, hybrid or lstm); "
+  require(given.count("model.type") != 0, source + "model.type is not set (mamba, transformer, window, hybrid, lstm, mamba2 or linear); "
                                                    "every other key has a default (docs/CONFIG.md)");
   for (const auto& key : given)
     require(ModelConfig::reads(rc.model.family, key),

@@ -61,7 +61,9 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values("type = \"mamba\"\nd_model = 16\nn_layer = 1\n",
                     "type = \"transformer\"\nd_model = 16\nn_layer = 1\nn_head = 2\n",
                     "type = \"hybrid\"\nd_model = 16\nn_layer = 2\nn_head = 2\nattn_layers = [1]\n",
-                    "type = \"lstm\"\nd_model = 16\nn_layer = 1\n"),
+                    "type = \"lstm\"\nd_model = 16\nn_layer = 1\n",
+                    "type = \"mamba2\"\nd_model = 16\nn_layer = 1\nheaddim = 8\n",
+                    "type = \"linear\"\nd_model = 16\nn_layer = 1\nn_head = 2\n"),
     [](const testing::TestParamInfo<std::string>& info) {
       return info.param.substr(8, info.param.find('"', 8) - 8);  // the family
     });

@@ -42,7 +42,7 @@ TEST(Config, RejectsBadInputWithTheKeyNamed) {
   EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"d_model": 0}})"); }),
             "test config: 'model.d_model' must be ≥ 1, got 0");
   EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"type": "rnn"}})"); }),
-            "test config: 'model.type' must be one of mamba, transformer, window, hybrid, lstm, got \"rnn\"");
+            "test config: 'model.type' must be one of mamba, transformer, window, hybrid, lstm, mamba2, linear, got \"rnn\"");
   EXPECT_EQ(error_of([] { config_from_json(R"({"model": {"type": "transformer", "d_model": 30, "n_head": 4}})"); }),
             "model.d_model = 30 is not divisible by model.n_head = 4");
   EXPECT_EQ(error_of([] { config_from_json(R"({"task": {"min_len": 9, "max_len": 3}})"); }),
@@ -123,7 +123,7 @@ TEST(Config, AConfigMustSetTheModelType) {
   write_file_atomic(dir / "seed.toml", "seed = 3\n[task]\nname = \"lis\"\n");
   for (const char* name : {"empty.toml", "empty.json", "seed.toml"})
     EXPECT_EQ(error_of([&] { RunConfig::load(dir / name, {}); }),
-              (dir / name).string() + ": model.type is not set (mamba, transformer, window, hybrid or lstm); every other key has a "
+              (dir / name).string() + ": model.type is not set (mamba, transformer, window, hybrid, lstm, mamba2 or linear); every other key has a "
                                       "default (docs/CONFIG.md)")
         << name;
   EXPECT_EQ(RunConfig::load(dir / "empty.toml", {"model.type=transformer"}).model.family, ModelFamily::transformer);
@@ -138,15 +138,15 @@ TEST(Config, KeysOfTheOtherModelFamilyAreErrors) {
   TempDir dir;
   write_file_atomic(dir / "m.toml", "[model]\ntype = \"mamba\"\nn_head = 8\n");
   EXPECT_EQ(error_of([&] { RunConfig::load(dir / "m.toml", {}); }),
-            (dir / "m.toml").string() + ": model.n_head applies to model.type = transformer or hybrid, not to mamba (remove it)");
+            (dir / "m.toml").string() + ": model.n_head applies to model.type = transformer, hybrid or linear, not to mamba (remove it)");
   write_file_atomic(dir / "m.json", R"({"model": {"type": "mamba"}})");
   EXPECT_EQ(error_of([&] { RunConfig::load(dir / "m.json", {"model.window=64"}); }),
             (dir / "m.json").string() + ": model.window applies to model.type = transformer or hybrid, not to mamba (remove it)");
   write_file_atomic(dir / "t.json", R"({"model": {"type": "transformer", "d_state": 4}})");
   EXPECT_EQ(error_of([&] { RunConfig::load(dir / "t.json", {}); }),
-            (dir / "t.json").string() + ": model.d_state applies to model.type = mamba or hybrid, not to transformer (remove it)");
+            (dir / "t.json").string() + ": model.d_state applies to model.type = mamba, hybrid or mamba2, not to transformer (remove it)");
   write_file_atomic(dir / "w.json", R"({"model": {"type": "window", "window": 8, "expand": 2}})");
-  EXPECT_NE(error_of([&] { RunConfig::load(dir / "w.json", {}); }).find("model.expand applies to model.type = mamba or hybrid, not to window"),
+  EXPECT_NE(error_of([&] { RunConfig::load(dir / "w.json", {}); }).find("model.expand applies to model.type = mamba, hybrid or mamba2, not to window"),
             std::string::npos);
   // Switching a Transformer file to Mamba with --set names the file's Transformer key.
   write_file_atomic(dir / "gpt.toml", "[model]\ntype = \"transformer\"\nn_head = 4\n");
@@ -163,13 +163,13 @@ TEST(Config, KeysOfTheOtherModelFamilyAreErrors) {
   write_file_atomic(dir / "l.json", R"({"model": {"type": "lstm", "d_model": 16, "lstm_hidden": 24, "norm": "layernorm"}})");
   EXPECT_EQ(RunConfig::load(dir / "l.json", {}).model.lstm_hidden, 24);
   EXPECT_EQ(error_of([&] { RunConfig::load(dir / "l.json", {"model.d_state=4"}); }),
-            (dir / "l.json").string() + ": model.d_state applies to model.type = mamba or hybrid, not to lstm (remove it)");
+            (dir / "l.json").string() + ": model.d_state applies to model.type = mamba, hybrid or mamba2, not to lstm (remove it)");
   EXPECT_EQ(error_of([&] { RunConfig::load(dir / "l.json", {"model.n_head=2"}); }),
-            (dir / "l.json").string() + ": model.n_head applies to model.type = transformer or hybrid, not to lstm (remove it)");
+            (dir / "l.json").string() + ": model.n_head applies to model.type = transformer, hybrid or linear, not to lstm (remove it)");
   EXPECT_EQ(error_of([&] { RunConfig::load(dir / "m.json", {"model.lstm_hidden=8"}); }),
             (dir / "m.json").string() + ": model.lstm_hidden applies to model.type = lstm, not to mamba (remove it)");
 
-  for (const char* type : {"mamba", "transformer", "window", "hybrid", "lstm"}) {  // a run's own config.json loads
+  for (const char* type : {"mamba", "transformer", "window", "hybrid", "lstm", "mamba2", "linear"}) {  // a run's own config.json loads
     auto c = config_from_json(std::string(R"({"model": {"type": ")") + type + R"(", "window": 4}})");
     write_file_atomic(dir / "config.json", c.to_json().dump());
     EXPECT_EQ(RunConfig::load(dir / "config.json", {}).to_json(), c.to_json()) << type;

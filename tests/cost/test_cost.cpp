@@ -60,6 +60,21 @@ ModelConfig tiny_lstm(int64_t d_model, int64_t n_layer, int64_t hidden) {
   return c;
 }
 
+// A Mamba-2 of n_layer blocks: Di = 2·d_model, head dimension 4, `groups` groups of B and C.
+ModelConfig tiny_mamba2(int64_t d_model, int64_t n_layer, int64_t groups = 1) {
+  ModelConfig c = tiny(ModelFamily::mamba2, d_model, n_layer);
+  c.headdim = 4;
+  c.ngroups = groups;
+  return c;
+}
+
+// Linear attention of n_layer blocks (2 heads) with the given decay.
+ModelConfig tiny_linear(int64_t d_model, int64_t n_layer, const std::string& decay) {
+  ModelConfig c = tiny(ModelFamily::linear, d_model, n_layer);
+  c.decay = decay;
+  return c;
+}
+
 // libtorch on one thread for the guard's lifetime.
 class OneThread {
  public:
@@ -138,12 +153,48 @@ TEST(AnalyticCost, TinyLstmCountedByHand) {
   EXPECT_EQ(cost::cached_tokens(c, 50), 0);
 }
 
+// D 4, Di 8, N 2, K 2, P 4 (Hm 2), G 1 (GN 2, Cc 12), V 5, one layer, RMSNorm. Block: norm 16,
+// in_proj 2·4·(16 + 4 + 2) = 176, conv 2·2·12 + 12 = 60, silu 12, dt_bias + softplus 4, decay 4,
+// scan 5·8·2 + 8 = 88, skip 16, gated norm 48, out_proj 64, residual 4: 492. Frame 56. Total 548;
+// state (Cc·K + Di·N)·4 = 160 bytes per layer.
+TEST(AnalyticCost, TinyMamba2CountedByHand) {
+  const auto c = tiny_mamba2(4, 1);
+  for (int64_t t : {0, 1, 1000, 65536}) EXPECT_EQ(cost::flops_per_token(c, t), 548) << "t = " << t;
+  EXPECT_EQ(cost::flops_per_token(c, 7, OpKind::mixer), 88);
+  EXPECT_EQ(cost::flops_per_token(c, 7, OpKind::matmul), 176 + 64 + 40);
+  EXPECT_DOUBLE_EQ(cost::total_flops(c, 10), 5480);
+  for (int64_t t : {0, 1, 1 << 20}) EXPECT_EQ(cost::layer_state_bytes(c, 0, t), 160);
+  EXPECT_EQ(cost::state_bytes_read(c, 50), 160);
+}
+
+// D 4, H 2 (hd 2), F 16, V 5, one layer, RMSNorm, decay gla. Block: norm 16, q/k/v/g 2·4·16 = 128,
+// q scale 4, gk_proj 2·4·16 + 2·16·4 = 256, gate 16, scan 5·4·2 = 40, gated norm 24, o_proj 32,
+// residual 4, norm2 16, fc1 128, fc1 bias + GELU 32, fc2 128, fc2 bias + residual 8: 832. Frame 56.
+// Total 888. Decay none: no gk_proj and gate, scan 4·4·2 = 32: 608. State D·hd·4 = 32 bytes.
+TEST(AnalyticCost, TinyLinearAttentionCountedByHand) {
+  const auto gla = tiny_linear(4, 1, "gla"), none = tiny_linear(4, 1, "none"), fixed = tiny_linear(4, 1, "fixed");
+  for (int64_t t : {0, 1, 1000}) {
+    EXPECT_EQ(cost::flops_per_token(gla, t), 888) << "t = " << t;
+    EXPECT_EQ(cost::flops_per_token(none, t), 608) << "t = " << t;
+    EXPECT_EQ(cost::flops_per_token(fixed, t), 616) << "t = " << t;  // none + the decay's 8 in the scan
+  }
+  EXPECT_EQ(cost::flops_per_token(gla, 3, OpKind::mixer), 40);
+  EXPECT_EQ(cost::flops_per_token(none, 3, OpKind::mixer), 32);
+  EXPECT_EQ(cost::flops_per_token(gla, 3, OpKind::matmul), 128 + 256 + 32 + 128 + 128 + 40);
+  for (const auto& c : {gla, none, fixed}) {
+    EXPECT_EQ(cost::layer_state_bytes(c, 0, 1 << 20), 32) << c.label();
+    EXPECT_EQ(cost::state_bytes_read(c, 9), 32) << c.label();
+  }
+}
+
 // The weight products are 2 FLOPs per weight-matrix entry (the model's own matrices, counted from
 // its parameters), the scan 7 per A entry, attention 4·hd per (head, key) + the softmax's 6,
-// the LSTM's cell update 5 per hidden unit.
+// the LSTM's cell update 5 per hidden unit, Mamba-2's scan 5 per state entry (Di·N) + Di, linear
+// attention's 5 (4 without decay) per state entry (D·hd).
 TEST(AnalyticCost, MatmulsAreTwiceTheModelsWeightMatrices) {
   for (const auto& c : {tiny(ModelFamily::mamba, 16, 2), tiny(ModelFamily::transformer, 16, 2),
-                        tiny(ModelFamily::transformer, 16, 3, 6), tiny_hybrid(16, 3), tiny_lstm(16, 2, 12)}) {
+                        tiny(ModelFamily::transformer, 16, 3, 6), tiny_hybrid(16, 3), tiny_lstm(16, 2, 12),
+                        tiny_mamba2(16, 2, 2), tiny_linear(16, 2, "gla"), tiny_linear(16, 2, "none")}) {
     const auto model = build(c);
     int64_t matrix_entries = 0, a_entries = 0;
     for (const auto& p : model->named_parameters()) {
@@ -161,7 +212,12 @@ TEST(AnalyticCost, MatmulsAreTwiceTheModelsWeightMatrices) {
                                        : c.family == ModelFamily::transformer ? c.n_layer
                                                                               : 0;
       const int64_t lstm_units = c.family == ModelFamily::lstm ? c.n_layer * c.lstm_size() : 0;
-      const int64_t mixer = 7 * a_entries + attention_layers * n * (4 * c.d_model + 6 * c.n_head) + 5 * lstm_units;
+      const int64_t mamba2_entries = c.family == ModelFamily::mamba2 ? c.n_layer * c.d_inner() * c.d_state : 0;
+      const int64_t linear_entries = c.family == ModelFamily::linear ? c.n_layer * c.d_model * c.head_dim() : 0;
+      const int64_t mixer = (c.family == ModelFamily::mamba2 ? 0 : 7 * a_entries) +
+                            attention_layers * n * (4 * c.d_model + 6 * c.n_head) + 5 * lstm_units +
+                            5 * mamba2_entries + (c.family == ModelFamily::mamba2 ? c.n_layer * c.d_inner() : 0) +
+                            (c.decay == "none" ? 4 : 5) * linear_entries;
       EXPECT_EQ(cost::flops_per_token(c, t, OpKind::mixer), mixer) << c.label() << " t = " << t;
       EXPECT_EQ(cost::flops_per_token(c, t), cost::flops_per_token(c, t, OpKind::matmul) +
                                                  cost::flops_per_token(c, t, OpKind::mixer) +
@@ -175,7 +231,7 @@ TEST(AnalyticCost, ClosedFormTotalIsTheSumOfTheSteps) {
   learned.pos = "learned", alibi.pos = "alibi";
   for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2),
                         tiny(ModelFamily::transformer, 8, 2, 7), learned, alibi, tiny_hybrid(8, 3), tiny_hybrid(8, 2, 5),
-                        tiny_lstm(8, 2, 6)}) {
+                        tiny_lstm(8, 2, 6), tiny_mamba2(8, 2), tiny_linear(8, 2, "fixed")}) {
     double sum = 0;
     for (int64_t T = 1; T <= 40; ++T) {
       sum += static_cast<double>(cost::flops_per_token(c, T - 1));
@@ -196,7 +252,8 @@ TEST(StateBytes, AnalyticEqualsMeasuredForEveryFamily) {
   const OneThread one_thread;
   for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2),
                         tiny(ModelFamily::transformer, 8, 2, 5), tiny_hybrid(8, 3), tiny_hybrid(8, 2, 5),
-                        tiny_lstm(8, 2, 8), tiny_lstm(8, 2, 6)}) {
+                        tiny_lstm(8, 2, 8), tiny_lstm(8, 2, 6), tiny_mamba2(8, 2), tiny_mamba2(8, 2, 2),
+                        tiny_linear(8, 2, "none"), tiny_linear(8, 2, "gla")}) {
     auto model = build(c);
     const StepEngine engine(model);
     auto state = engine.make_state(1);
@@ -224,7 +281,8 @@ TEST(StateBytes, AnalyticEqualsMeasuredForEveryFamily) {
 // and the window stay flat.
 TEST(StateBytes, FastForwardedEqualsAnalyticAndWindowAndMambaStayFlat) {
   for (const auto& c : {tiny(ModelFamily::mamba, 8, 2), tiny(ModelFamily::transformer, 8, 2),
-                        tiny(ModelFamily::transformer, 8, 2, 48), tiny_hybrid(8, 2), tiny_lstm(8, 2, 6)}) {
+                        tiny(ModelFamily::transformer, 8, 2, 48), tiny_hybrid(8, 2), tiny_lstm(8, 2, 6),
+                        tiny_mamba2(8, 2), tiny_linear(8, 2, "fixed")}) {
     const StepEngine engine(build(c));
     cost::TimingOptions o;
     o.tokens = 1;
@@ -336,9 +394,11 @@ TEST(CostCommand, QuickRunWritesTablesPlotsAndSlopes) {
     EXPECT_TRUE(std::filesystem::exists(out / name)) << name;
   const auto j = Json::parse(read_file(out / "cost.json"));
   EXPECT_TRUE(j.at("bytes_match").get<bool>());
-  ASSERT_EQ(j.at("models").size(), 5u);  // mamba, transformer, window, hybrid, lstm
+  ASSERT_EQ(j.at("models").size(), 7u);  // mamba, transformer, window, hybrid, lstm, mamba2, linear
   EXPECT_EQ(j.at("models")[3].at("label"), "hybrid d32×3 N8 attn 1");
   EXPECT_EQ(j.at("models")[4].at("label"), "lstm d32×2");
+  EXPECT_EQ(j.at("models")[5].at("label"), "mamba2 d32×2 N8 P16");
+  EXPECT_EQ(j.at("models")[6].at("label"), "linear gla d32×2");
   const auto slope = [&](size_t model, const char* key) { return j.at("models")[model].at("slopes").at(key).get<double>(); };
   EXPECT_NEAR(slope(0, "state_bytes"), 0, 1e-12);   // Mamba: flat
   EXPECT_NEAR(slope(1, "state_bytes"), 1, 1e-12);   // Transformer: linear
@@ -349,6 +409,10 @@ TEST(CostCommand, QuickRunWritesTablesPlotsAndSlopes) {
   EXPECT_LT(slope(3, "state_bytes"), 1);            // its Mamba blocks' states do not
   EXPECT_NEAR(slope(4, "state_bytes"), 0, 1e-12);   // LSTM: flat
   EXPECT_NEAR(slope(4, "total_flops"), 1, 1e-12);   // LSTM: linear total
+  for (size_t constant : {5, 6}) {                   // Mamba-2 and linear attention: flat, linear total
+    EXPECT_NEAR(slope(constant, "state_bytes"), 0, 1e-12);
+    EXPECT_NEAR(slope(constant, "total_flops"), 1, 1e-12);
+  }
   for (const auto& m : j.at("models")) {
     EXPECT_EQ(m.at("rows").size(), 4u);
     EXPECT_TRUE(m.at("validation").at("bytes_match").get<bool>());

@@ -105,23 +105,32 @@ TEST(EngineTraining, ReferenceKernelsTrainOnLibtorch) {
   EXPECT_EQ(engine::effective_mode(), engine::Mode::kLibtorch);
 }
 
-// The flat engine has no LSTM layer: an LSTM trains on libtorch under either mode (the same
-// curve, bit for bit), its checkpoints say so, and the flat engine itself refuses it in one line.
-TEST(EngineTraining, LstmTrainsOnLibtorchUnderEitherMode) {
-  const auto config = config_from_json(std::string(R"({"seed": 5, "model": {"type": "lstm", "d_model": 16,
-      "n_layer": 2}, "task": {"max_len": 6}, )") + kTrain + R"(}, "eval": {"samples": 2, "generate": false}})");
-  {
+// The flat engine has no LSTM, Mamba-2 or linear-attention layer: these train on libtorch under
+// either mode (the same curve, bit for bit), their checkpoints say so, and the flat engine itself
+// refuses them in one line.
+TEST(EngineTraining, FamiliesWithoutAFlatLayerTrainOnLibtorchUnderEitherMode) {
+  for (const auto& [model_json, label] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"type": "lstm", "d_model": 16, "n_layer": 2})", "lstm d16×2"},
+           {R"({"type": "mamba2", "d_model": 16, "n_layer": 2, "d_state": 4, "headdim": 8})", "mamba2 d16×2 N4 P8"},
+           {R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 2})", "linear gla d16×2"}}) {
+    SCOPED_TRACE(label);
+    const auto config = config_from_json(R"({"seed": 5, "model": )" + model_json + R"(, "task": {"max_len": 6}, )" +
+                                         kTrain + R"(}, "eval": {"samples": 2, "generate": false}})");
+    const std::string family = to_string(config.model.family);
+    {
+      engine::ModeGuard flat(engine::Mode::kFlat);
+      EXPECT_EQ(engine::effective_mode(config.model), engine::Mode::kLibtorch);
+      LanguageModel model(config.model);
+      EXPECT_EQ(test_support::error_of([&] { engine::LanguageModelEngine<float> engine(model); }),
+                "the flat engine has no " + family + " layer: train " + label + " with --engine libtorch");
+    }
+    EXPECT_EQ(losses_on(engine::Mode::kFlat, config), losses_on(engine::Mode::kLibtorch, config));
+    TempDir dir;
     engine::ModeGuard flat(engine::Mode::kFlat);
-    EXPECT_EQ(engine::effective_mode(config.model), engine::Mode::kLibtorch);
-    LanguageModel model(config.model);
-    EXPECT_EQ(test_support::error_of([&] { engine::LanguageModelEngine<float> engine(model); }),
-              "the flat engine has no lstm layer: train lstm d16×2 with --engine libtorch");
+    train_run(config, dir / "run", quiet(10));
+    EXPECT_EQ(Json::parse(read_file(dir / "run" / "checkpoints" / "step-00000010" / "progress.json"))["engine"],
+              "libtorch");
   }
-  EXPECT_EQ(losses_on(engine::Mode::kFlat, config), losses_on(engine::Mode::kLibtorch, config));
-  TempDir dir;
-  engine::ModeGuard flat(engine::Mode::kFlat);
-  train_run(config, dir / "run", quiet(10));
-  EXPECT_EQ(Json::parse(read_file(dir / "run" / "checkpoints" / "step-00000010" / "progress.json"))["engine"], "libtorch");
 }
 
 TEST(EngineTraining, ParseMode) {

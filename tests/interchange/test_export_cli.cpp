@@ -110,7 +110,7 @@ TEST(ExportCli, RefusalsAndDamageAreOneLineErrors) {
   sidecar["config"]["model"]["n_head"] = 4;  // a Transformer's key in a Mamba's sidecar
   write_file_atomic(other / "hf" / "freelunch.json", sidecar.dump());
   expect_one_line_error(run_command(kBin + " info --checkpoint " + shell_quote((other / "hf").string())),
-                        "freelunch.json: model.n_head applies to model.type = transformer or hybrid, not to mamba");
+                        "freelunch.json: model.n_head applies to model.type = transformer, hybrid or linear, not to mamba");
   fs::remove(other / "hf" / "freelunch.json");
   expect_one_line_error(run_command(kBin + " info --checkpoint " + shell_quote((other / "hf").string())),
                         "freelunch.json: missing; it names the task");

@@ -67,6 +67,15 @@ TEST(Gradients, WindowBlockLayerNorm) {
   check_block(R"({"type": "window", "d_model": 8, "n_head": 2, "window": 3, "norm": "layernorm"})");
 }
 
+TEST(Gradients, Mamba2Block) { check_block(R"({"type": "mamba2", "d_model": 8, "d_state": 3, "headdim": 4})"); }
+TEST(Gradients, Mamba2BlockGroupsLayerNorm) {
+  check_block(R"({"type": "mamba2", "d_model": 8, "d_state": 2, "headdim": 2, "ngroups": 2, "d_conv": 3, "norm": "layernorm"})");
+}
+TEST(Gradients, LinearAttentionBlockEveryDecay) {
+  for (const char* decay : {"none", "fixed", "gla"})
+    check_block(std::string(R"({"type": "linear", "d_model": 8, "n_head": 2, "decay": ")") + decay + R"("})");
+}
+
 TEST(Gradients, LstmBlock) { check_block(R"({"type": "lstm", "d_model": 8})"); }
 TEST(Gradients, LstmBlockHiddenLayerNorm) {
   check_block(R"({"type": "lstm", "d_model": 6, "lstm_hidden": 5, "norm": "layernorm"})");

@@ -61,7 +61,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_hard_alibi", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "hard_alibi", "hard_alibi_windows": [1, 3, 0, 70]})", 75},
         Case{"window_hard_alibi_default", R"({"type": "window", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "hard_alibi", "window": 5})", 23},
         Case{"lstm", R"({"type": "lstm", "d_model": 32, "n_layer": 2})", 24},
-        Case{"lstm_hidden_layernorm", R"({"type": "lstm", "d_model": 16, "n_layer": 3, "lstm_hidden": 24, "norm": "layernorm"})", 19}),
+        Case{"lstm_hidden_layernorm", R"({"type": "lstm", "d_model": 16, "n_layer": 3, "lstm_hidden": 24, "norm": "layernorm"})", 19},
+        Case{"mamba2", R"({"type": "mamba2", "d_model": 32, "n_layer": 3, "d_state": 8, "headdim": 16})", 24},
+        Case{"mamba2_groups_layernorm_k3", R"({"type": "mamba2", "d_model": 16, "n_layer": 2, "d_state": 4, "headdim": 4,
+                                               "ngroups": 2, "d_conv": 3, "norm": "layernorm"})", 17},
+        Case{"linear_none", R"({"type": "linear", "d_model": 32, "n_layer": 2, "n_head": 4, "decay": "none"})", 24},
+        Case{"linear_fixed", R"({"type": "linear", "d_model": 32, "n_layer": 2, "n_head": 4, "decay": "fixed"})", 24},
+        Case{"linear_gla_layernorm", R"({"type": "linear", "d_model": 16, "n_layer": 3, "n_head": 2, "decay": "gla",
+                                         "norm": "layernorm"})", 19}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(StateBytes, MambaIsConstantTransformerGrowsWindowSaturates) {

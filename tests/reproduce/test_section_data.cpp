@@ -59,5 +59,22 @@ TEST(SectionData, CellModelReadsAnLstm) {
   EXPECT_EQ(wide.label, "lstm d32×2 H48");
 }
 
+// Mamba-2 and linear-attention cells: their labels (head dimension, decay); Mamba-2's convolutions
+// reach back as Mamba's, linear attention has no window.
+TEST(SectionData, Mamba2AndLinearAttentionCells) {
+  const std::vector<CellRow> cells = {
+      cell_with({{"task.name", "copy"}, {"model.type", "mamba2"}, {"model.d_model", 32}, {"model.n_layer", 2},
+                 {"model.d_state", 8}, {"model.headdim", 16}}),
+      cell_with({{"task.name", "copy"}, {"model.type", "linear"}, {"model.d_model", 32}, {"model.n_layer", 2},
+                 {"model.decay", "fixed"}})};
+  const CellModel mamba2 = cell_model(cells[0], cells), linear = cell_model(cells[1], cells);
+  EXPECT_EQ(mamba2.label, "mamba2 d32×2 N8 P16");
+  EXPECT_EQ(mamba2.reach(), 2 * (4 - 1));  // d_conv's default 4
+  EXPECT_FALSE(mamba2.is_mamba());
+  EXPECT_EQ(linear.label, "linear fixed d32×2");
+  EXPECT_EQ(linear.reach(), 0);
+  EXPECT_FALSE(linear.full_attention());
+}
+
 }  // namespace
 }  // namespace fl::reproduce
