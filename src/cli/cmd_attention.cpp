@@ -42,9 +42,10 @@ std::vector<int32_t> input_tokens(const AttentionArgs& a, const Task& task, bool
 
 void add_attention_command(CLI::App& root) {
   auto a = std::make_shared<AttentionArgs>();
-  auto* cmd = root.add_subcommand("attention", "Mamba's hidden attention per layer, checked against the scan, "
-                                               "beside a Transformer's attention maps");
-  cmd->add_option("--checkpoint", a->checkpoint, "Mamba run directory")->required();
+  auto* cmd = root.add_subcommand("attention", "the hidden attention of a Mamba, Mamba-2 or linear-attention "
+                                               "model per layer, checked against the scan, beside a Transformer's "
+                                               "attention maps");
+  cmd->add_option("--checkpoint", a->checkpoint, "Mamba, Mamba-2 or linear-attention run directory")->required();
   cmd->add_option("--compare", a->compare, "Transformer run directory: its attention maps on the same tokens");
   auto* input = cmd->add_option("--input", a->input, "whitespace-separated token names, e.g. \"$ a b c | a b c .\"");
   auto* sample = cmd->add_flag("--sample", a->sample, "analyse one example of the checkpoint's task instead");
@@ -54,7 +55,8 @@ void add_attention_command(CLI::App& root) {
   cmd->add_option("--out", a->out, "directory of the plots and report (default <checkpoint>/attention)");
   cmd->add_option("--layer", a->layer, "analyse only this layer (0-based)")
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
-  cmd->add_option("--channel", a->channel, "the channel shown alone (default: the one with the largest mean |S|)")
+  cmd->add_option("--channel", a->channel, "the channel (Mamba) or head (Mamba-2, linear attention) shown alone "
+                                       "(default: the one with the largest mean |S|)")
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   cmd->callback([a, size] {
     theory::AttentionOptions o;

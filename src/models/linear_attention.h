@@ -34,13 +34,14 @@ class LinearAttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);                                // (B, L, D) → (B, L, D)
   LinearAttentionOperands operands(const torch::Tensor& x);                     // x (B, L, D)
   torch::Tensor step(const torch::Tensor& x, LinearAttentionCache& cache);     // (B, D) → (B, D)
+  // The mixer's output from the scan's o (…, H, hd) and the mixer input x (…, D): o_proj(RMS_head(o)·w ⊙ SiLU(W_g x)).
+  torch::Tensor output(const torch::Tensor& o, const torch::Tensor& x);
 
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, g_proj{nullptr}, o_proj{nullptr};
   torch::nn::Sequential gk_proj{nullptr};  // gla only: Linear(D, 16, no bias), Linear(16, D)
   GatedRmsNorm g_norm{nullptr};
 
  private:
-  torch::Tensor output(const torch::Tensor& o, const torch::Tensor& x);  // o (…, H, hd), x (…, D) → (…, D)
   ModelConfig c_;
 };
 TORCH_MODULE(LinearAttention);

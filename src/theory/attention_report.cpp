@@ -50,30 +50,37 @@ struct Profile {
   std::vector<double> values;  // at distances 0 … L−1
 };
 
-// Mean α_{i,i−L} per Mamba layer, then mean p_{i,i−L} per Transformer layer.
-std::vector<Profile> decay_profiles(const std::vector<MambaLayerAttention>& layers, const TransformerMaps& maps) {
+// What the figures and tables call the analysed model: "Mamba", "Mamba-2", "linear attention".
+std::string family_title(ModelFamily family) {
+  return family == ModelFamily::mamba ? "Mamba" : family == ModelFamily::mamba2 ? "Mamba-2" : "linear attention";
+}
+
+// Mean α_{i,i−L} per analysed layer, then mean p_{i,i−L} per Transformer layer.
+std::vector<Profile> decay_profiles(ModelFamily family, const std::vector<LayerAttention>& layers,
+                                    const TransformerMaps& maps) {
   std::vector<Profile> profiles;
-  for (const auto& r : layers) profiles.push_back({"Mamba " + std::to_string(r.layer) + " alpha", r.decay});
+  for (const auto& r : layers) profiles.push_back({family_title(family) + " " + std::to_string(r.layer) + " alpha", r.decay});
   for (const auto& [layer, p] : maps)
     profiles.push_back({"Transformer " + std::to_string(layer) + " p", distance_profile(p)});
   return profiles;
 }
 
 // Every figure; returns false when gnuplot is missing (CSV and scripts only).
-bool write_figures(const std::vector<MambaLayerAttention>& layers, const TransformerMaps& maps,
+bool write_figures(ModelFamily family, const std::vector<LayerAttention>& layers, const TransformerMaps& maps,
                    const std::vector<int64_t>& channels, const std::vector<Profile>& profiles, const fs::path& out) {
+  const std::string title = family_title(family), file = to_string(family), unit = attention_unit_name(family);
   Progress progress("attention figures", static_cast<int64_t>(layers.size() + maps.size() + 1));
   bool rendered = true;
   int64_t done = 0;
   for (size_t r = 0; r < layers.size(); ++r) {
-    const auto& scores = layers[r].maps.scores;  // (1, Di, L, L)
+    const auto& scores = layers[r].maps.scores;  // (1, Di or H, L, L)
     const std::string k = std::to_string(layers[r].layer), d = std::to_string(channels[r]);
     rendered &= write_heatmap(heatmap(channel_mean_abs(layers[r].maps)[0],
-                                      "Mamba layer " + k + ": mean over channels of |S_ij|", "|S_ij|"),
-                              out / ("mamba_layer" + k + "_mean")).rendered;
-    rendered &= write_heatmap(heatmap(scores[0][channels[r]].abs(), "Mamba layer " + k + ", channel " + d + ": |S_ij|",
+                                      title + " layer " + k + ": mean over " + unit + "s of |S_ij|", "|S_ij|"),
+                              out / (file + "_layer" + k + "_mean")).rendered;
+    rendered &= write_heatmap(heatmap(scores[0][channels[r]].abs(), title + " layer " + k + ", " + unit + " " + d + ": |S_ij|",
                                       "|S_ij|"),
-                              out / ("mamba_layer" + k + "_channel" + d)).rendered;
+                              out / (file + "_layer" + k + "_" + unit + d)).rendered;
     progress.update(++done);
   }
   for (const auto& [layer, p] : maps) {
@@ -84,7 +91,7 @@ bool write_figures(const std::vector<MambaLayerAttention>& layers, const Transfo
                                 out / ("transformer_layer" + k + "_head" + std::to_string(h))).rendered;
     progress.update(++done);
   }
-  LinePlot plot{"decay with distance: mean alpha_{i,i-L} (Mamba), mean p_{i,i-L} (Transformer)",
+  LinePlot plot{"decay with distance: mean alpha_{i,i-L} (" + title + "), mean p_{i,i-L} (Transformer)",
                 "distance L (tokens)", "mean weight", false, true, {}};
   for (const auto& profile : profiles) {
     Series series{profile.title, {}, {}, SeriesStyle::linespoints};
@@ -107,8 +114,9 @@ std::string decay_table(const std::vector<Profile>& profiles, int64_t L) {
     for (const auto& profile : profiles) row.push_back(scientific(profile.values[x]));
     table.add(row);
   }
-  return "decay profile: mean alpha_{i,i-L} over channels, states and positions i >= L (Mamba layers); mean softmax "
-         "p_{i,i-L} over heads and positions (Transformer layers)\n" + table.render();
+  return "decay profile: mean alpha_{i,i-L} over channels and states (Mamba), heads and key channels (Mamba-2, "
+         "linear attention), and positions i >= L; mean softmax p_{i,i-L} over heads and positions (Transformer "
+         "layers)\n" + table.render();
 }
 
 // The Mamba checkpoint and the optional Transformer, checked against the options.
@@ -120,8 +128,9 @@ struct Checkpoints {
 Checkpoints load_checked(const AttentionOptions& o) {
   Checkpoints c{load_checkpoint(o.checkpoint), std::nullopt};
   const ModelConfig& m = c.mamba.config.model;
-  require(m.is_mamba(), "--checkpoint: " + o.checkpoint.string() + " holds a " + to_string(m.family) +
-                            " model; pass a Mamba checkpoint (a Transformer goes to --compare)");
+  require(has_hidden_attention(m.family), "--checkpoint: " + o.checkpoint.string() + " holds a " + to_string(m.family) +
+                                             " model; pass a Mamba, Mamba-2 or linear-attention checkpoint (a "
+                                             "Transformer goes to --compare)");
   if (!o.compare.empty()) {
     c.transformer = load_checkpoint(o.compare);
     const ModelFamily compared = c.transformer->config.model.family;
@@ -130,8 +139,9 @@ Checkpoints load_checked(const AttentionOptions& o) {
     require(c.transformer->task->vocab().names() == c.mamba.task->vocab().names(),
             "--compare: " + o.compare.string() + " has another vocabulary than --checkpoint");
   }
-  require(!o.channel || *o.channel < m.d_inner(), "--channel " + std::to_string(o.channel.value_or(0)) +
-                                                      ": the model has channels 0 … " + std::to_string(m.d_inner() - 1));
+  const int64_t units = attention_units(m);
+  require(!o.channel || *o.channel < units, "--channel " + std::to_string(o.channel.value_or(0)) + ": the model has " +
+                                                attention_unit_name(m.family) + "s 0 … " + std::to_string(units - 1));
   require(!o.layer || *o.layer < m.n_layer, "--layer " + std::to_string(o.layer.value_or(0)) +
                                                 ": the model has layers 0 … " + std::to_string(m.n_layer - 1));
   return c;
@@ -152,15 +162,23 @@ TransformerMaps transformer_maps(Checkpoints& c, const torch::Tensor& tokens, st
 
 // The printed report: the input, the per-layer errors and the decay table.
 std::string report_text(const AttentionOptions& o, const Checkpoints& c, const std::vector<int32_t>& ids,
-                        const std::vector<MambaLayerAttention>& layers, const std::vector<int64_t>& channels,
+                        const std::vector<LayerAttention>& layers, const std::vector<int64_t>& channels,
                         const std::vector<Profile>& profiles) {
   std::string report = "input (" + std::to_string(ids.size()) + " tokens): " + c.mamba.task->vocab().render(ids) +
                        "\n\n";
-  report += "Mamba " + o.checkpoint.string() +
-            ", float64: out_i = (sum_j S_ij dt_j x_j + D x_i) * SiLU(z_i) rebuilt from "
-            "the hidden attention S_ij = sum_n alpha_ij[n] C_i[n] B_j[n]; relative max error against\n"
-            "  scan: kernels::selective_scan on the layer's inputs;  mixer: the layer's own mixer output (out_proj)\n";
-  TextTable errors({"layer", "scan rel. error", "mixer rel. error", "max |S|", "channel shown"});
+  const ModelFamily family = c.mamba.config.model.family;
+  const std::string formula =
+      family == ModelFamily::mamba
+          ? "out_i = (sum_j S_ij dt_j x_j + D x_i) * SiLU(z_i) rebuilt from the hidden attention S_ij = sum_n "
+            "alpha_ij[n] C_i[n] B_j[n] per channel; relative max error against\n  scan: kernels::selective_scan"
+          : family == ModelFamily::mamba2
+          ? "y_i = sum_j S_ij dt_j x_j + D x_i rebuilt from the hidden attention S_ij = sum_n alpha_ij C_i[n] B_j[n] "
+            "per head (one decay alpha per head); relative max error against\n  scan: kernels::linear_scan"
+          : "y_i = sum_j S_ij v_j rebuilt from the attention S_ij = sum_c alpha_ij[c] q_i[c] k_j[c] per head "
+            "(decay " + c.mamba.config.model.decay + "); relative max error against\n  scan: kernels::linear_scan";
+  report += family_title(family) + " " + o.checkpoint.string() + ", float64: " + formula +
+            " on the layer's inputs;  mixer: the layer's own mixer output (out_proj)\n";
+  TextTable errors({"layer", "scan rel. error", "mixer rel. error", "max |S|", std::string(attention_unit_name(family)) + " shown"});
   for (size_t r = 0; r < layers.size(); ++r)
     errors.add({std::to_string(layers[r].layer), scientific(layers[r].scan_error), scientific(layers[r].mixer_error),
                 scientific(layers[r].maps.scores.abs().max().item<double>()), std::to_string(channels[r])});
@@ -175,7 +193,8 @@ std::string write_attention_report(const AttentionOptions& o) {
   require_output_directory(out, "--out");
   const auto ids = o.tokens(*c.mamba.task);
   const auto tokens = torch::tensor(std::vector<int64_t>(ids.begin(), ids.end()), torch::kInt64).unsqueeze(0);  // (1, L)
-  const auto layers = analyse_mamba_attention(c.mamba.model, tokens, o.layer);
+  const auto layers = analyse_hidden_attention(c.mamba.model, tokens, o.layer);
+  const ModelFamily family = c.mamba.config.model.family;
   const TransformerMaps maps = transformer_maps(c, tokens, o.layer);
   std::vector<int64_t> channels;  // the channel shown alone, per analysed layer
   for (const auto& r : layers)
@@ -184,8 +203,8 @@ std::string write_attention_report(const AttentionOptions& o) {
   std::error_code ec;
   fs::create_directories(out, ec);
   require(!ec, "--out: cannot create " + out.string() + ": " + ec.message());
-  const auto profiles = decay_profiles(layers, maps);
-  const bool rendered = write_figures(layers, maps, channels, profiles, out);
+  const auto profiles = decay_profiles(family, layers, maps);
+  const bool rendered = write_figures(family, layers, maps, channels, profiles, out);
   const std::string report = report_text(o, c, ids, layers, channels, profiles) + "figures (CSV, gnuplot script" +
                              (rendered ? ", PNG, SVG" : "; gnuplot missing, no pictures") +
                              ") and this report: " + out.string() + "\n";

@@ -1,10 +1,11 @@
-// `freelunch attention`: Mamba's hidden attention (theory/hidden_attention.h) on one token
-// sequence, per layer, in float64: the relative error of the scan output rebuilt from the scores
-// S_ij, and the decay profile mean α_{i,i−L}; heatmaps of mean_d |S_ij[d]| and of one channel's
-// |S_ij[d]| beside the softmax attention of a Transformer checkpoint (compare) on the same tokens,
+// `freelunch attention`: the hidden attention of a Mamba (per channel, theory/hidden_attention.h),
+// Mamba-2 or linear-attention model (per head, theory/scan_attention.h) on one token sequence,
+// per layer, in float64: the relative error of the scan output rebuilt from the scores S_ij, and
+// the decay profile mean α_{i,i−L}; heatmaps of the mean |S_ij| and of one channel's (head's)
+// |S_ij| beside the softmax attention of a Transformer checkpoint (compare) on the same tokens,
 // per head. Files in out, each figure as CSV + gnuplot script + PNG + SVG:
-//   mamba_layer{k}_mean, mamba_layer{k}_channel{d}, transformer_layer{k}_head{h}, decay_profile,
-//   and attention.txt (the report).
+//   {family}_layer{k}_mean, {family}_layer{k}_{channel|head}{d} (family = model.type: mamba,
+//   mamba2, linear), transformer_layer{k}_head{h}, decay_profile, and attention.txt (the report).
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -18,11 +19,11 @@
 namespace fl::theory {
 
 struct AttentionOptions {
-  std::filesystem::path checkpoint;  // a Mamba run directory (--checkpoint)
+  std::filesystem::path checkpoint;  // a Mamba, Mamba-2 or linear-attention run directory (--checkpoint)
   std::filesystem::path compare;     // a Transformer run directory (--compare); empty: none
   std::filesystem::path out;         // empty: <checkpoint>/attention
   std::optional<int64_t> layer;      // analyse only this layer (--layer)
-  std::optional<int64_t> channel;    // the channel shown alone (--channel); default: the largest mean |S|
+  std::optional<int64_t> channel;    // the channel (Mamba) or head shown alone (--channel); default: the largest mean |S|
   // The tokens to analyse, given the Mamba checkpoint's task (its vocabulary parses --input).
   std::function<std::vector<int32_t>(const Task&)> tokens;
 };

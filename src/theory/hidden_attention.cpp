@@ -6,6 +6,7 @@
 #include "kernels/selective_scan.h"
 #include "models/transformer.h"
 #include "render/table.h"
+#include "theory/scan_attention.h"
 
 namespace fl::theory {
 
@@ -60,34 +61,60 @@ double relative_error(const torch::Tensor& got, const torch::Tensor& want) {
 
 namespace {
 
-// The bytes hidden_attention holds at once for B sequences of L tokens and Di channels, float64.
-int64_t attention_bytes(int64_t B, int64_t L, int64_t Di) { return 3 * B * Di * L * L * int64_t{sizeof(double)}; }
+// The bytes the maps of one layer hold at once for B sequences of L tokens, float64: 3 (L, L)
+// maps per Mamba channel (Di), per decay of a head (Mamba-2: Hm; linear attention: H, or H·hd
+// with GLA's per-channel gate).
+int64_t attention_bytes(const ModelConfig& c, int64_t B, int64_t L) {
+  const int64_t maps = c.family == ModelFamily::mamba    ? c.d_inner()
+                       : c.family == ModelFamily::mamba2 ? c.mamba2_heads()
+                       : c.decay == "gla"                ? c.d_model
+                                                         : c.n_head;
+  return 3 * B * maps * L * L * int64_t{sizeof(double)};
+}
 
 }  // namespace
 
-std::vector<MambaLayerAttention> analyse_mamba_attention(LanguageModel& model, const torch::Tensor& tokens,
-                                                         std::optional<int64_t> layer) {
+bool has_hidden_attention(ModelFamily family) {
+  return family == ModelFamily::mamba || family == ModelFamily::mamba2 || family == ModelFamily::linear;
+}
+
+int64_t attention_units(const ModelConfig& config) {
+  return config.family == ModelFamily::mamba    ? config.d_inner()
+         : config.family == ModelFamily::mamba2 ? config.mamba2_heads()
+                                                : config.n_head;
+}
+
+const char* attention_unit_name(ModelFamily family) { return family == ModelFamily::mamba ? "channel" : "head"; }
+
+std::vector<LayerAttention> analyse_hidden_attention(LanguageModel& model, const torch::Tensor& tokens,
+                                                     std::optional<int64_t> layer) {
   const auto& config = model->config();
-  require(config.is_mamba(), "hidden attention needs a Mamba model, got model.type = " + std::string(to_string(config.family)));
+  require(has_hidden_attention(config.family), "hidden attention needs a Mamba, Mamba-2 or linear-attention model, "
+                                               "got model.type = " + std::string(to_string(config.family)));
   const int64_t n_layer = model->num_layers();
   require(!layer || (*layer >= 0 && *layer < n_layer),
           "layer " + std::to_string(layer.value_or(0)) + " is out of range: the model has layers 0 … " +
               std::to_string(n_layer - 1));
   constexpr int64_t kMaxBytes = int64_t{4} << 30;
-  const int64_t bytes = attention_bytes(tokens.size(0), tokens.size(1), config.d_inner());
+  const int64_t bytes = attention_bytes(config, tokens.size(0), tokens.size(1));
   require(bytes <= kMaxBytes, "an input of " + std::to_string(tokens.size(1)) + " tokens needs " + human_bytes(bytes) +
                                   " of attention maps per layer (at most " + human_bytes(kMaxBytes) +
                                   "): use a shorter input");
   torch::NoGradGuard no_grad;
   model->to(torch::kFloat64);
-  std::vector<MambaLayerAttention> out;
+  std::vector<LayerAttention> out;
   auto h = model->embed(tokens, 0);  // (B, L, D)
   for (int64_t k = 0; k < n_layer && (!layer || k <= *layer); ++k) {
+    if (config.family != ModelFamily::mamba) {
+      if (!layer || k == *layer) out.push_back(analyse_scan_layer(model->layer(k), config.family, k, h));
+      h = model->layer(k).forward(h);
+      continue;
+    }
     auto& block = dynamic_cast<MambaBlock&>(model->layer(k));
     if (!layer || k == *layer) {
       const auto u = block.norm(h);  // (B, L, D) the mixer's input
       const auto s = scan_inputs(*block.mixer, u);
-      MambaLayerAttention r;
+      LayerAttention r;
       r.layer = k;
       r.maps = hidden_attention(s);
       const auto rebuilt = attention_output(r.maps, s);  // (B, L, Di)

@@ -1,4 +1,5 @@
-// Mamba's hidden attention (docs/SOURCES.md §2; the linear-attention view of the selective scan). The
+// Mamba's hidden attention (docs/SOURCES.md §2; the linear-attention view of the selective scan);
+// Mamba-2's and linear attention's: theory/scan_attention.h, dispatched from here. The
 // scan of one Mamba layer (kernels/selective_scan.h), with h_0 = 0,
 //   h_t = a_t ⊙ h_{t-1} + (δ_t x_t) ⊗ B_t,   a_t[d, n] = exp(δ_t[d] A[d, n]),
 // unrolls to
@@ -43,7 +44,8 @@ struct ScanInputs {
 ScanInputs scan_inputs(MambaMixerImpl& mixer, const torch::Tensor& u);
 
 struct HiddenAttention {
-  torch::Tensor scores;      // (B, Di, L, L) S_ij[d], 0 above the diagonal
+  torch::Tensor scores;      // (B, Di, L, L) S_ij[d], 0 above the diagonal (per head, (B, H, L, L), for
+                             // Mamba-2 and linear attention: theory/scan_attention.h)
   torch::Tensor alpha_mean;  // (B, L, L) ᾱ_ij = mean_{d,n} α_ij[d, n], 0 above the diagonal
 };
 
@@ -67,20 +69,28 @@ std::vector<double> distance_profile(const torch::Tensor& maps);
 // max |got − want| / max |want| (0 when both are 0).
 double relative_error(const torch::Tensor& got, const torch::Tensor& want);
 
-// One Mamba layer on a token sequence, in float64.
-struct MambaLayerAttention {
+// One layer on a token sequence, in float64: Mamba's maps per channel, Mamba-2's and linear
+// attention's per head (theory/scan_attention.h).
+struct LayerAttention {
   int64_t layer = 0;
   HiddenAttention maps;
-  double scan_error = 0;   // relative_error(attention_output, scan_output), (B, L, Di)
+  double scan_error = 0;   // relative_error(the output rebuilt from the maps, the scan's own output)
   double mixer_error = 0;  // relative_error(out_proj(attention_output), the layer's mixer output), (B, L, D)
   std::vector<double> decay;  // distance_profile(maps.alpha_mean)
 };
 
-// Converts `model` (a Mamba LM) to float64 in place, runs it on tokens (B, L) int64 and analyses
-// every layer, or only `layer`. fl::Error for a non-Mamba model, a layer out of range, or maps
-// that would need more than 4 GiB.
-std::vector<MambaLayerAttention> analyse_mamba_attention(LanguageModel& model, const torch::Tensor& tokens,
-                                                         std::optional<int64_t> layer = std::nullopt);
+// Whether `family` has a hidden attention this module analyses: Mamba, Mamba-2, linear attention.
+bool has_hidden_attention(ModelFamily family);
+// The maps per layer: Mamba's channels (Di) or the heads of Mamba-2 / linear attention.
+int64_t attention_units(const ModelConfig& config);
+// "channel" (Mamba) or "head".
+const char* attention_unit_name(ModelFamily family);
+
+// Converts `model` (a Mamba, Mamba-2 or linear-attention LM) to float64 in place, runs it on
+// tokens (B, L) int64 and analyses every layer, or only `layer`. fl::Error for another family, a
+// layer out of range, or maps that would need more than 4 GiB.
+std::vector<LayerAttention> analyse_hidden_attention(LanguageModel& model, const torch::Tensor& tokens,
+                                                     std::optional<int64_t> layer = std::nullopt);
 
 // Softmax probabilities (B, H, L, L) of every layer of a Transformer LM on tokens (B, L) int64, in
 // the model's dtype. fl::Error for a non-Transformer model.

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "render/plot.h"
 #include "support/fixtures.h"
@@ -111,7 +112,7 @@ TEST(HiddenAttention, ReproducesEveryLayerOfARandomModel) {
   TempDir dir;
   auto ck = saved_model(dir, kMamba);
   const auto tokens = torch::randint(0, ck.config.model.vocab_size, {2, 40}, torch::kInt64);  // (2, 40)
-  const auto layers = theory::analyse_mamba_attention(ck.model, tokens);
+  const auto layers = theory::analyse_hidden_attention(ck.model, tokens);
   ASSERT_EQ(layers.size(), 2u);
   for (const auto& r : layers) {
     EXPECT_LE(r.scan_error, 1e-10) << "layer " << r.layer;
@@ -122,11 +123,11 @@ TEST(HiddenAttention, ReproducesEveryLayerOfARandomModel) {
     for (double v : r.decay) EXPECT_TRUE(v > 0 && v <= 1.0) << v;
   }
   // One layer alone gives that layer's numbers.
-  const auto only = theory::analyse_mamba_attention(ck.model, tokens, 1);
+  const auto only = theory::analyse_hidden_attention(ck.model, tokens, 1);
   ASSERT_EQ(only.size(), 1u);
   EXPECT_EQ(only[0].layer, 1);
   EXPECT_TRUE(torch::equal(only[0].maps.scores, layers[1].maps.scores));
-  EXPECT_THROW(theory::analyse_mamba_attention(ck.model, tokens, 2), Error);
+  EXPECT_THROW(theory::analyse_hidden_attention(ck.model, tokens, 2), Error);
 }
 
 TEST(HiddenAttention, TransformerMapsAreCausalDistributions) {
@@ -140,7 +141,7 @@ TEST(HiddenAttention, TransformerMapsAreCausalDistributions) {
     EXPECT_LE((p.sum(-1) - 1).abs().max().item<double>(), 1e-5);
     EXPECT_EQ(p.triu(1).abs().max().item<double>(), 0.0);
   }
-  EXPECT_THROW(theory::analyse_mamba_attention(ck.model, tokens), Error);
+  EXPECT_THROW(theory::analyse_hidden_attention(ck.model, tokens), Error);
 }
 
 // Runs `freelunch attention ARGS…` in-process.
@@ -200,6 +201,65 @@ TEST_F(AttentionCommand, BadInputIsAnError) {
       {"--checkpoint", m, "--input", "$ a |", "--channel", "32", "--out", o},         // no such channel
   };
   for (const auto& args : bad) EXPECT_THROW(run_attention(args), Error) << args[1] << " " << args[2];
+}
+
+// Mamba-2 and linear attention: the per-head maps rebuild the scan and the mixer in float64; the
+// decay profile is 1 at distance 0 and within (0, 1]; without decay every α is 1, and RetNet's
+// fixed decay gives mean_h γ_h^L at distance L.
+TEST(ScanAttention, ReproducesMamba2AndLinearAttentionLayers) {
+  for (const char* model_json :
+       {R"({"type": "mamba2", "d_model": 16, "n_layer": 2, "d_state": 4, "headdim": 8, "ngroups": 2})",
+        R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 2, "decay": "none"})",
+        R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 2, "decay": "fixed"})",
+        R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 2, "decay": "gla"})"}) {
+    SCOPED_TRACE(model_json);
+    TempDir dir;
+    auto ck = saved_model(dir, (std::string(R"({"seed": 3, "model": )") + model_json + "}").c_str());
+    const ModelConfig& c = ck.config.model;
+    const auto tokens = torch::randint(0, c.vocab_size, {2, 24}, torch::kInt64);  // (2, 24)
+    const auto layers = theory::analyse_hidden_attention(ck.model, tokens);
+    ASSERT_EQ(layers.size(), 2u);
+    EXPECT_EQ(theory::attention_units(c), c.family == ModelFamily::mamba2 ? 4 : 2);
+    for (const auto& r : layers) {
+      EXPECT_LE(r.scan_error, 1e-10) << "layer " << r.layer;
+      EXPECT_LE(r.mixer_error, 1e-10) << "layer " << r.layer;
+      EXPECT_EQ(r.maps.scores.sizes().vec(), (std::vector<int64_t>{2, theory::attention_units(c), 24, 24}));
+      ASSERT_EQ(r.decay.size(), 24u);
+      EXPECT_NEAR(r.decay[0], 1.0, 1e-15);
+      for (size_t L = 0; L < r.decay.size(); ++L) {
+        EXPECT_TRUE(r.decay[L] > 0 && r.decay[L] <= 1.0 + 1e-15) << r.decay[L];
+        if (c.decay == "none" && c.family == ModelFamily::linear) EXPECT_NEAR(r.decay[L], 1.0, 1e-15);
+        if (c.decay == "fixed" && c.family == ModelFamily::linear) {
+          const double x = static_cast<double>(L);
+          EXPECT_NEAR(r.decay[L], (std::pow(1 - 1.0 / 32, x) + std::pow(1 - 1.0 / 64, x)) / 2, 1e-12) << L;
+        }
+      }
+    }
+  }
+}
+
+TEST(ScanAttention, OtherFamiliesAreRefused) {
+  for (const char* model_json : {R"({"type": "lstm", "d_model": 8})",
+                                 R"({"type": "hybrid", "d_model": 8, "n_layer": 2, "n_head": 2, "attn_layers": [1]})"}) {
+    TempDir dir;
+    auto ck = saved_model(dir, (std::string(R"({"seed": 3, "model": )") + model_json + "}").c_str());
+    EXPECT_THROW(theory::analyse_hidden_attention(ck.model, torch::zeros({1, 4}, torch::kInt64)), Error) << model_json;
+  }
+}
+
+TEST(ScanAttentionCommand, Mamba2HeadsBesideATransformer) {
+  TempDir mamba2, gpt, out;
+  saved_model(mamba2, R"({"seed": 3, "model": {"type": "mamba2", "d_model": 16, "n_layer": 2, "d_state": 4, "headdim": 8}})");
+  saved_model(gpt, kGpt);
+  run_attention({"--checkpoint", mamba2.path().string(), "--compare", gpt.path().string(), "--input",
+                 "$ a b c | a b c .", "--out", out.path().string(), "--channel", "3"});
+  for (const char* stem : {"mamba2_layer0_mean", "mamba2_layer1_head3", "transformer_layer1_head1", "decay_profile"})
+    EXPECT_TRUE(std::filesystem::exists(out / (std::string(stem) + ".csv"))) << stem;
+  EXPECT_NE(read_file(out / "attention.txt").find("per head"), std::string::npos);
+  // Mamba-2 d16 has 4 heads: --channel 4 is out of range.
+  EXPECT_THROW(run_attention({"--checkpoint", mamba2.path().string(), "--input", "$ a |", "--channel", "4", "--out",
+                              (out / "again").string()}),
+               Error);
 }
 
 }  // namespace
