@@ -317,7 +317,7 @@ ClaimSection copy_state_section(const std::vector<CellRow>& cells, const Section
   ClaimSection s = section_for_claim("copy-state");
   const auto done = done_cells(cells, {"copy", "lookup"});
   std::vector<CellRow> mamba_cells;  // the d_state a Transformer cell carries is only the key's default
-  bool others = false;               // cells of a family neither Mamba nor Transformer (a hybrid)
+  bool others = false;               // cells of a family neither Mamba nor Transformer (hybrid, Mamba-2, …)
   for (const auto& c : done) {
     const CellModel m = cell_model(c, done);
     if (m.is_mamba()) mamba_cells.push_back(c);
@@ -326,7 +326,10 @@ ClaimSection copy_state_section(const std::vector<CellRow>& cells, const Section
   s.experiment = experiment_summary(context.experiment, done, cells,
                                     "Mamba d_state ∈ " + value_set(mamba_cells, "model.d_state") + " × longest string L ∈ " +
                                         value_set(done, "task.max_len") +
-                                        ", and Transformers" + std::string(others ? " (and hybrids, shown, not judged)" : "") +
+                                        ", and Transformers" +
+                                        std::string(others ? " (and the other families — hybrid, Mamba-2, linear "
+                                                             "attention, LSTM — shown, not judged)"
+                                                           : "") +
                                         "; each cell trained on strings of up to its L "
                                         "and judged at length L",
                                     "Accuracy: the whole copied string right (generated when measured, else "
