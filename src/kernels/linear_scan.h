@@ -1,4 +1,4 @@
-// Gated linear scan: causal linear attention with a decaying state (docs/SOURCES.md §2), the
+// Gated linear scan: causal linear attention with a decaying state (docs/SOURCES.md §9), the
 // recurrence of Mamba-2 (SSD: one scalar decay per head and step), of linear attention with a
 // fixed per-head decay or none, and of GLA (one decay per key channel). Per batch row b and head
 // h, the state S_t is a K × V matrix, S_{-1} = 0, and α_t = exp(g_t) with g = log_decay:

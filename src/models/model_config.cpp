@@ -136,12 +136,12 @@ ModelConfig ModelConfig::from(const ParamValues& v, int64_t task_vocab_size) {
         parameters += 3 * D * Di + Di * static_cast<double>(2 * c.dt_rank + 2 * c.d_state + c.d_conv);
         break;
       case ModelFamily::lstm: parameters += 4 * H * (D + H) + H * D; break;  // W_ih, W_hh, out_proj
-      case ModelFamily::mamba2:  // in_proj, conv, out_proj
-        parameters += D * (2 * Di + 2 * static_cast<double>(c.ngroups * c.d_state)) + Di * D +
+      case ModelFamily::mamba2:  // in_proj (z, x, B, C, dt), conv, out_proj
+        parameters += D * (2 * Di + static_cast<double>(2 * c.ngroups * c.d_state + c.mamba2_heads())) + Di * D +
                       static_cast<double>(c.mamba2_conv_dim() * c.d_conv);
         break;
-      case ModelFamily::linear:  // q, k, v, g, o and the MLP
-        parameters += (5 + 2 * static_cast<double>(c.mlp_ratio)) * D * D;
+      case ModelFamily::linear:  // q, k, v, g, o, GLA's gate and the MLP
+        parameters += (5 + 2 * static_cast<double>(c.mlp_ratio)) * D * D + 2 * static_cast<double>(kGlaGateRank) * D;
         break;
       default: parameters += (4 + 2 * static_cast<double>(c.mlp_ratio)) * D * D;
     }

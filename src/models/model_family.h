@@ -16,7 +16,7 @@ enum class ModelFamily {
   linear,       // linear attention blocks (decay none, fixed per head, or GLA's gate): constant state
 };
 
-// Every family, in the order the docs list them.
+// Every family, in the order they were added (error messages and key documentation list them so).
 inline constexpr ModelFamily kModelFamilies[] = {ModelFamily::mamba, ModelFamily::transformer, ModelFamily::hybrid,
                                                  ModelFamily::lstm,  ModelFamily::mamba2,      ModelFamily::linear};
 
