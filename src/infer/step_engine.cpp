@@ -47,6 +47,10 @@ StepEngine::StepEngine(const LanguageModel& model)
     if (config_.norm == "layernorm") n.bias = read(prefix + ".bias");
     return n;
   };
+  const auto read_mlp = [&](const std::string& prefix) {  // prefix "backbone.layers.<i>."
+    return Mlp{read_norm(prefix + "norm2"), read(prefix + "mlp.fc1.weight"), read(prefix + "mlp.fc1.bias"),
+               read(prefix + "mlp.fc2.weight"), read(prefix + "mlp.fc2.bias")};
+  };
   embedding_ = read("backbone.embedding.weight");
   if (config_.learned_positions()) pos_embedding_ = read("backbone.pos_embedding.weight");
   norm_f_ = read_norm("backbone.norm_f");
@@ -80,15 +84,11 @@ StepEngine::StepEngine(const LanguageModel& model)
     } else {
       AttentionLayer l;
       l.norm = read_norm(p + "norm");
-      l.norm2 = read_norm(p + "norm2");
       l.in_proj = read(p + "mixer.in_proj.weight");
       l.in_bias = read(p + "mixer.in_proj.bias");
       l.out_proj = read(p + "mixer.out_proj.weight");
       l.out_bias = read(p + "mixer.out_proj.bias");
-      l.fc1 = read(p + "mlp.fc1.weight");
-      l.fc1_bias = read(p + "mlp.fc1.bias");
-      l.fc2 = read(p + "mlp.fc2.weight");
-      l.fc2_bias = read(p + "mlp.fc2.bias");
+      l.mlp = read_mlp(p);
       attention_.push_back(std::move(l));
     }
   }

@@ -83,12 +83,17 @@ class StepEngine {
     std::vector<float> D;            // (Di)
     std::vector<float> out_proj;     // (D, Di)
   };
+  // The Transformer block's second half, h += fc2(GELU(fc1(norm2(h)))).
+  struct Mlp {
+    Norm norm2;
+    std::vector<float> fc1, fc1_bias;  // (F, D), (F)
+    std::vector<float> fc2, fc2_bias;  // (D, F), (D)
+  };
   struct AttentionLayer {
-    Norm norm, norm2;
+    Norm norm;
     std::vector<float> in_proj, in_bias;    // (3D, D), (3D)  rows [q; k; v], head h at h·hd
     std::vector<float> out_proj, out_bias;  // (D, D), (D)
-    std::vector<float> fc1, fc1_bias;       // (F, D), (F)
-    std::vector<float> fc2, fc2_bias;       // (D, F), (D)
+    Mlp mlp;
   };
   struct LstmLayer {
     Norm norm;
@@ -115,8 +120,14 @@ class StepEngine {
   void norm(const Norm& n, const float* x, float* y, int64_t batch) const;  // (B, D) rows
   void embed(const int64_t* tokens, int64_t position, float* hidden, int64_t batch) const;
   void mamba_step(const MambaLayer& layer, LayerState& cache, const Scratch& s, int64_t batch) const;
+  // Mamba's causal depthwise conv over C channels, one token (step_mamba.cpp): per row b, the
+  // window (K, C) at window + b·K·C ← [window[1:], input row b] (rows input_stride apart), and
+  // out (B, C) = SiLU(Σ_k weight_k ⊙ window_k + bias); weight (K, C), bias (C).
+  static void conv_step(const float* weight, const float* bias, int64_t K, int64_t C, int64_t batch, const float* input,
+                        int64_t input_stride, float* window, float* out);
   void attention_step(const AttentionLayer& layer, LayerState& cache, const Scratch& s, int64_t batch,
                       int64_t position) const;
+  void mlp_step(const Mlp& mlp, const Scratch& s, int64_t batch) const;  // s.hidden += MLP; uses s.normed, s.wide
   void lstm_step(const LstmLayer& layer, LayerState& cache, const Scratch& s, int64_t batch) const;
   void rope_angles(int64_t position, float* cos_sin) const;
   int64_t cache_slots(int64_t position) const;  // live KV slots after `position` tokens
