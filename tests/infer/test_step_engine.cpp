@@ -222,7 +222,9 @@ TEST(DecodeGreedy, EngineAndReferencePathsAgree) {
       EXPECT_EQ(free_runs[0], free_runs[1]) << json;
       const auto& run = free_runs[0];
       EXPECT_EQ(std::count(run.begin(), run.begin() + std::min<int64_t>(options.min_new, run.size()), eos), 0);
-      if (options.ignore_eos) EXPECT_EQ(run.size(), 20u);
+      if (options.ignore_eos) {
+        EXPECT_EQ(run.size(), 20u);
+      }
     }
   }
 }
