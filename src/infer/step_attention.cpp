@@ -95,7 +95,7 @@ void StepEngine::rope_angles(int64_t position, float* cos_sin) const {
 void StepEngine::attention_step(const AttentionLayer& w, LayerState& cache, const Scratch& s, int64_t batch,
                                 int64_t position) const {
   const int64_t D = config_.d_model, H = config_.n_head, hd = config_.head_dim();
-  const int64_t F = config_.mlp_ratio * D, W = config_.window;
+  const int64_t W = config_.window;
   norm(w.norm, s.hidden, s.normed, batch);
   kernels::gemv(batch, D, 3 * D, s.normed, D, w.in_proj.data(), w.in_bias.data(), s.wide);  // (B, 3D) [q | k | v]
   if (!inv_freq_.empty()) {
@@ -135,6 +135,11 @@ void StepEngine::attention_step(const AttentionLayer& w, LayerState& cache, cons
   });
 
   kernels::gemv(batch, D, D, s.inner, D, w.out_proj.data(), w.out_bias.data(), s.hidden, /*accumulate=*/true);
+  mlp_step(w.mlp, s, batch);
+}
+
+void StepEngine::mlp_step(const Mlp& w, const Scratch& s, int64_t batch) const {
+  const int64_t D = config_.d_model, F = config_.mlp_ratio * D;
   norm(w.norm2, s.hidden, s.normed, batch);
   kernels::gemv(batch, D, F, s.normed, D, w.fc1.data(), w.fc1_bias.data(), s.wide);  // (B, F)
   kernels::gelu(s.wide, batch * F);

@@ -14,26 +14,8 @@ void StepEngine::mamba_step(const MambaLayer& w, LayerState& cache, const Scratc
   const int64_t R = config_.dt_rank, P = R + 2 * N;
   norm(w.norm, s.hidden, s.normed, batch);
   kernels::gemv(batch, D, 2 * Di, s.normed, D, w.in_proj.data(), nullptr, s.wide);  // (B, 2Di) [x | z]
-
-  // Conv window: drop the oldest input, append x; x = Σ_k w_k ⊙ window_k + bias (then SiLU).
-  for (int64_t b = 0; b < batch; ++b) {
-    float* window = cache.conv.data() + b * K * Di;  // (K, Di)
-    std::memmove(window, window + Di, (K - 1) * Di * sizeof(float));
-    std::memcpy(window + (K - 1) * Di, s.wide + b * 2 * Di, Di * sizeof(float));
-    float* x = s.inner + b * Di;  // (Di)
-#pragma omp simd
-    for (int64_t d = 0; d < Di; ++d) x[d] = window[d] * w.conv_weight[d];
-    for (int64_t k = 1; k < K; ++k) {
-      const float* window_k = window + k * Di;
-      const float* weight_k = w.conv_weight.data() + k * Di;
-#pragma omp simd
-      for (int64_t d = 0; d < Di; ++d) x[d] += window_k[d] * weight_k[d];
-    }
-#pragma omp simd
-    for (int64_t d = 0; d < Di; ++d) x[d] += w.conv_bias[d];
-  }
-  kernels::silu(s.inner, batch * Di);
-
+  conv_step(w.conv_weight.data(), w.conv_bias.data(), K, Di, batch, s.wide, 2 * Di, cache.conv.data(),
+            s.inner);  // (B, Di) x
   kernels::gemv(batch, Di, P, s.inner, Di, w.x_proj.data(), nullptr, s.proj);            // (B, R + 2N)
   kernels::gemv(batch, R, Di, s.proj, P, w.dt_proj.data(), w.dt_bias.data(), s.dt);      // (B, Di)
   kernels::softplus(s.dt, batch * Di);
@@ -62,6 +44,28 @@ void StepEngine::mamba_step(const MambaLayer& w, LayerState& cache, const Scratc
     for (int64_t d = 0; d < Di; ++d) y[d] = (y[d] + w.D[d] * x[d]) * kernels::vsilu(z[d]);
   }
   kernels::gemv(batch, Di, D, s.gated, Di, w.out_proj.data(), nullptr, s.hidden, /*accumulate=*/true);
+}
+
+void StepEngine::conv_step(const float* weight, const float* bias, int64_t K, int64_t C, int64_t batch,
+                           const float* input, int64_t input_stride, float* window, float* out) {
+  // Drop the oldest input, append this one; out = Σ_k weight_k ⊙ window_k + bias, then SiLU.
+  for (int64_t b = 0; b < batch; ++b) {
+    float* rows = window + b * K * C;  // (K, C)
+    std::memmove(rows, rows + C, (K - 1) * C * sizeof(float));
+    std::memcpy(rows + (K - 1) * C, input + b * input_stride, C * sizeof(float));
+    float* x = out + b * C;  // (C)
+#pragma omp simd
+    for (int64_t c = 0; c < C; ++c) x[c] = rows[c] * weight[c];
+    for (int64_t k = 1; k < K; ++k) {
+      const float* window_k = rows + k * C;
+      const float* weight_k = weight + k * C;
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) x[c] += window_k[c] * weight_k[c];
+    }
+#pragma omp simd
+    for (int64_t c = 0; c < C; ++c) x[c] += bias[c];
+  }
+  kernels::silu(out, batch * C);
 }
 
 }  // namespace fl

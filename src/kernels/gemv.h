@@ -13,6 +13,7 @@
 //   dot         Σ a[i] b[i]
 //   rms_norm    y = x · rsqrt(mean x² + eps) · w                           (one row of n)
 //   layer_norm  y = (x − mean) · rsqrt(var + eps) · w + b, biased var     (one row of n)
+//               both may write in place (y = x): y is written after x's last read
 //   gelu        x ← x · ½ (1 + erf(x/√2)), erf by Abramowitz–Stegun 7.1.26 (|error| ≤ 1.5e-7,
 //               the formula of libtorch's AVX2 erf), e^x by vexp
 //   silu        x ← x · σ(x)

@@ -1,7 +1,8 @@
 // The torch-free step engine (src/infer/step_engine.h); its kernels (src/kernels/gemv.h) are
 // tested in tests/kernels/test_gemv.cpp:
 //   - engine logits against the model's parallel forward (teacher forcing) and its step path, at
-//     every position, float32, max |Δ| ≤ 1e-4, for every model family, at B = 1 and B = 3;
+//     every position, float32, max |Δ| ≤ 1e-4, for every model family (Mamba-2 with one and two
+//     groups; linear attention with each decay), at B = 1 and B = 3;
 //   - state accounting, errors, determinism, the weight snapshot, and greedy decoding through
 //     the engine equal to the libtorch step path.
 #include <gtest/gtest.h>
@@ -110,7 +111,13 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_hard_alibi", R"({"type": "transformer", "d_model": 32, "n_layer": 2, "n_head": 4, "pos": "hard_alibi", "hard_alibi_windows": [1, 3, 0, 20]})", 40},
         Case{"window_hard_alibi", R"({"type": "window", "d_model": 24, "n_layer": 2, "n_head": 3, "pos": "hard_alibi", "hard_alibi_windows": [2, 0, 9], "window": 5})", 23},
         Case{"lstm", R"({"type": "lstm", "d_model": 32, "n_layer": 2})", 24},
-        Case{"lstm_hidden_layernorm", R"({"type": "lstm", "d_model": 16, "n_layer": 3, "lstm_hidden": 24, "norm": "layernorm"})", 19}),
+        Case{"lstm_hidden_layernorm", R"({"type": "lstm", "d_model": 16, "n_layer": 3, "lstm_hidden": 24, "norm": "layernorm"})", 19},
+        Case{"mamba2", R"({"type": "mamba2", "d_model": 16, "n_layer": 2, "expand": 2, "headdim": 8, "d_state": 4, "ngroups": 1})", 17},
+        Case{"mamba2_groups_layernorm_k3", R"({"type": "mamba2", "d_model": 16, "n_layer": 2, "expand": 2, "headdim": 8, "d_state": 4,
+                                               "ngroups": 2, "norm": "layernorm", "d_conv": 3})", 15},
+        Case{"linear_none", R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 2, "decay": "none"})", 18},
+        Case{"linear_fixed", R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 2, "decay": "fixed"})", 18},
+        Case{"linear_gla_layernorm", R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 2, "decay": "gla", "norm": "layernorm"})", 18}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(StepEngine, LearnedPositionsBeyondMaxLenThrowAndLeaveTheState) {
@@ -215,7 +222,9 @@ TEST(DecodeGreedy, EngineAndReferencePathsAgree) {
       EXPECT_EQ(free_runs[0], free_runs[1]) << json;
       const auto& run = free_runs[0];
       EXPECT_EQ(std::count(run.begin(), run.begin() + std::min<int64_t>(options.min_new, run.size()), eos), 0);
-      if (options.ignore_eos) EXPECT_EQ(run.size(), 20u);
+      if (options.ignore_eos) {
+        EXPECT_EQ(run.size(), 20u);
+      }
     }
   }
 }
