@@ -101,9 +101,9 @@ std::vector<LayerBytes> measure_layer_bytes(const StepEngine& engine, const Step
   for (const auto& l : state.layers) {
     LayerBytes b;
     b.allocated = static_cast<int64_t>(l.conv.size() + l.ssm.size() + l.keys.size() + l.values.size() + l.h.size() +
-                                       l.c.size()) * kFloat;
+                                       l.c.size() + l.kv.size()) * kFloat;
     if (l.keys.empty()) {
-      b.live = b.allocated;  // Mamba: the conv window and the ssm state, whole; LSTM: h and c
+      b.live = b.allocated;  // Mamba(-2): the conv window and the ssm state, whole; LSTM: h and c; linear: kv
     } else {
       const int64_t slots = static_cast<int64_t>(l.keys.size()) / (state.batch * D);
       b.live = 2 * state.batch * std::min(state.position, slots) * D * kFloat;
@@ -118,7 +118,7 @@ void fast_forward(const StepEngine& engine, StepState& state, int64_t position) 
   TORCH_CHECK(position >= p, "fast_forward: cannot go back from position ", p, " to ", position);
   if (engine.config().has_attention() && position > p) {
     TORCH_CHECK(p >= 1, "fast_forward: an attention state needs a stepped token to tile from");
-    for (auto& layer : state.layers)  // the attention layers (a Mamba or LSTM state does not grow)
+    for (auto& layer : state.layers)  // the attention layers (a Mamba, LSTM or linear state does not grow)
       if (!layer.keys.empty()) tile_key_values(engine.config(), state.batch, p, position, layer);
   }
   state.position = position;
