@@ -5,8 +5,8 @@
 
 DIR/config.json ("model" object) + DIR/model.safetensors  ->  FILE, a safetensors
 file with one F32 tensor "logits" of shape (rows, L, V).
-  --step    run token by token through the step path (Mamba: recurrent state;
-            Transformer: KV cache) instead of one forward pass
+  --step    run token by token through the step path (recurrent state; Transformer
+            and hybrid: KV cache) instead of one forward pass
   --double  compute in float64 (output still F32), as a high-precision reference
 Exit status: 0 ok, 2 bad checkpoint or bad arguments (one-line message on stderr).
 """
@@ -20,10 +20,16 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_io  # noqa: E402
+from hybrid import HybridLM  # noqa: E402
+from linear_attention import LinearAttentionLM  # noqa: E402
+from lstm import LstmLM  # noqa: E402
 from mamba import MambaLM  # noqa: E402
+from mamba2 import Mamba2LM  # noqa: E402
 from transformer import TransformerLM  # noqa: E402
 
-MODELS = {"mamba": MambaLM, "transformer": TransformerLM}
+# config.json's model.type -> the model class (each has from_config(model object))
+MODELS = {"mamba": MambaLM, "transformer": TransformerLM, "hybrid": HybridLM,
+          "lstm": LstmLM, "mamba2": Mamba2LM, "linear": LinearAttentionLM}
 
 
 def build_model(model_cfg):

@@ -14,7 +14,14 @@ Equations (tags used in the comments below):
   (T5)  RoPE (GPT-NeoX rotate-half, whole head): for i < hd/2,
         theta_i = base^(-2i/hd), a = p * theta_i (p = 0-based position)
         q'[i] = q[i] cos a - q[i+hd/2] sin a;  q'[i+hd/2] = q[i+hd/2] cos a + q[i] sin a
-  (T6)  S = q k^T / sqrt(hd);  query i sees key j iff j <= i and (W = 0 or j > i - W)
+  (T6)  S = q k^T / sqrt(hd) + bias_h(d),  d = i - j the distance from query i back to key j;
+        head h of query i sees key j iff 0 <= d and (W = 0 or d < W) and (w_h = 0 or d < w_h);
+        bias_h(d) = -m_h * d for pos = alibi, 0 otherwise; -inf on the keys the head does not see
+  (T6a) ALiBi slopes (Press et al. 2022): H a power of two: m_h = 2^(-8(h+1)/H), h = 0 .. H-1;
+        otherwise n = the largest power of two below H, its n slopes, then every other slope
+        (the 1st, 3rd, ...) of the 2n-head sequence until there are H
+  (T6b) Hard-ALiBi windows w_h (Jelassi et al. 2024), 0 = unlimited; no bias on the keys seen.
+        Default: head h < floor(H/2) sees its last h + 1 keys (w_h = h + 1), the rest w_h = 0
   (T7)  O = softmax(S) v;  concat heads;  out_proj(O)
   (T8)  logits = norm_f(h) @ E^T                        E = embedding (tied lm_head)
 
@@ -22,7 +29,8 @@ Step path: the token at absolute position p attends, per (T6), to the keys/value
 of positions max(0, p-W+1) .. p (W = 0: all of 0 .. p), which a KVCache keeps (keys after RoPE at their
 own absolute position, so they never need re-rotating). Attention is a weighted
 sum, so the order of the cached keys does not matter: a window model can keep
-its last W positions in a ring, position p in slot p mod W.
+its last W positions in a ring, position p in slot p mod W. ALiBi and Hard-ALiBi need each
+cached key's distance d: slot s holds position p - d with d = p - s (W = 0) or (p - s) mod W.
 """
 
 import math
@@ -81,6 +89,45 @@ def attention_mask(L, window):
     return allowed
 
 
+def alibi_slopes(H):
+    """(T6a) ALiBi's H slopes, as floats."""
+    def geometric(n):                                                 # n a power of two
+        return [2.0 ** (-8.0 * (h + 1) / n) for h in range(n)]
+    n = 1 << (H.bit_length() - 1)                                     # largest power of two <= H
+    return geometric(n) + geometric(2 * n)[0::2][:H - n]
+
+
+def default_hard_alibi_windows(H):
+    """(T6b) the default windows: w_h = h + 1 for h < floor(H/2), 0 (unlimited) for the rest."""
+    return [h + 1 if h < H // 2 else 0 for h in range(H)]
+
+
+def narrower(a, b):
+    """The narrower of two windows, 0 = unlimited."""
+    return max(a, b) if a == 0 or b == 0 else min(a, b)
+
+
+def distance_bias(d, window, slopes=None, head_windows=None, dtype=torch.float32):
+    """(T6) the additive score bias at key distances d (int64 tensor of any shape; d < 0 is a
+    future key) -> (H, *d.shape), or (1, *d.shape) when every head agrees: -m_h * d (ALiBi)
+    or 0 where head h sees the key, -inf where it does not."""
+    reach = [narrower(window, w) for w in head_windows] if head_windows else [window]
+    reach = torch.tensor(reach).view(-1, *[1] * d.dim())              # (H or 1, 1, ...)
+    seen = (d >= 0) & ((reach == 0) | (d < reach))                    # (H or 1, *d.shape)
+    if slopes:
+        m = torch.tensor(slopes, dtype=torch.float64).view(-1, *[1] * d.dim())
+        bias = (-m * d).to(dtype)                                     # (H, *d.shape)
+    else:
+        bias = torch.zeros(seen.shape, dtype=dtype)
+    return bias.masked_fill(~seen, float("-inf"))
+
+
+def attention_bias(L, window, slopes=None, head_windows=None, dtype=torch.float32):
+    """(T6) the bias of a whole sequence: (H or 1, L, L), d = i - j."""
+    d = torch.arange(L)[:, None] - torch.arange(L)[None, :]           # (L, L)
+    return distance_bias(d, window, slopes, head_windows, dtype)
+
+
 class Attention(nn.Module):
     def __init__(self, D, H):
         super().__init__()
@@ -88,7 +135,7 @@ class Attention(nn.Module):
         self.in_proj = nn.Linear(D, 3 * D)                            # (3D, D), (3D): rows [q; k; v]
         self.out_proj = nn.Linear(D, D)                               # (D, D), (D)
 
-    def forward(self, x, allowed, rope):                              # x: (B, L, D)
+    def forward(self, x, bias, rope):                                 # x: (B, L, D)
         B, L, D = x.shape
         q, k, v = self.in_proj(x).split(D, dim=-1)                    # (T4) (B, L, D) each
         q, k, v = (t.view(B, L, self.H, self.hd).transpose(1, 2)      # (T4) (B, H, L, hd)
@@ -96,16 +143,18 @@ class Attention(nn.Module):
         if rope is not None:
             q, k = apply_rope(q, *rope), apply_rope(k, *rope)         # (T5)
         scores = q @ k.transpose(-1, -2) / math.sqrt(self.hd)         # (T6) (B, H, L, L)
-        scores = scores.masked_fill(~allowed, float("-inf"))          # (T6)
+        scores = scores + bias                                        # (T6) bias (H or 1, L, L)
         o = scores.softmax(dim=-1) @ v                                # (T7) (B, H, L, hd)
         o = o.transpose(1, 2).reshape(B, L, D)                        # (T7) concat heads
         return self.out_proj(o)                                       # (T7) (B, L, D)
 
-    def step(self, x, keys, values, slot, n, rope):
+    def step(self, x, keys, values, slot, n, rope, bias):
         """One token. x: (B, D); this layer's cache buffers, written in place at `slot`:
         keys (B, H, hd, cap) (stored transposed, so q @ keys is a plain matmul) and
         values (B, H, cap, hd); the first n slots are attended to. rope: (cos, sin)
-        at this position, each (hd/2), or None. Returns (B, D)."""
+        at this position, each (hd/2), or None. bias: (H or 1, n), the (T6) bias at
+        each slot's distance, or None when every head sees every slot without bias
+        (no ALiBi, no Hard-ALiBi). Returns (B, D)."""
         B, D = x.shape
         qkv = self.in_proj(x).view(B, 3, self.H, self.hd)             # (T4) rows [q; k; v]
         if rope is not None:
@@ -116,7 +165,9 @@ class Attention(nn.Module):
         keys.select(3, slot).copy_(k)                                 # cache k_p, v_p
         values.select(2, slot).copy_(qkv[:, 2])
         q = q.unsqueeze(2) / math.sqrt(self.hd)                       # (B, H, 1, hd)
-        scores = q @ keys[..., :n]                                    # (T6) (B, H, 1, n), all allowed
+        scores = q @ keys[..., :n]                                    # (T6) (B, H, 1, n)
+        if bias is not None:
+            scores = scores + bias[:, None, :]                        # (T6) (H or 1, 1, n)
         o = scores.softmax(dim=-1) @ values[:, :, :n]                 # (T7) (B, H, 1, hd)
         return self.out_proj(o.view(B, D))                            # (T7) concat heads
 
@@ -139,12 +190,12 @@ class Block(nn.Module):
         self.norm2 = Norm(D, norm, eps)
         self.mlp = MLP(D, Fw)
 
-    def forward(self, h, allowed, rope):                              # (B, L, D)
-        h = h + self.mixer(self.norm(h), allowed, rope)               # (T2)
+    def forward(self, h, bias, rope):                                 # (B, L, D)
+        h = h + self.mixer(self.norm(h), bias, rope)                  # (T2)
         return h + self.mlp(self.norm2(h))                            # (T2)
 
-    def step(self, h, keys, values, slot, n, rope):                   # h: (B, D)
-        h = h + self.mixer.step(self.norm(h), keys, values, slot, n, rope)  # (T2)
+    def step(self, h, keys, values, slot, n, rope, bias):             # h: (B, D)
+        h = h + self.mixer.step(self.norm(h), keys, values, slot, n, rope, bias)  # (T2)
         return h + self.mlp(self.norm2(h))                            # (T2)
 
 
@@ -206,13 +257,19 @@ def _grown(buf, dim, cap):
 
 class TransformerLM(nn.Module):
     """Parameter names match the checkpoint (backbone.*); lm_head.weight is tied
-    to backbone.embedding.weight, so it is not a separate parameter here."""
+    to backbone.embedding.weight, so it is not a separate parameter here.
+
+    pos: rope | none | learned | alibi | hard_alibi. hard_alibi_windows: one window per
+    head for pos = hard_alibi (0 = unlimited); None or [] = the (T6b) default."""
+
+    POSITIONS = ("rope", "none", "learned", "alibi", "hard_alibi")
 
     def __init__(self, vocab_size, d_model, n_layer, n_head, pos="rope", rope_base=10000.0,
-                 max_len=0, window=0, mlp_ratio=4, norm="rmsnorm", norm_eps=1e-5):
+                 max_len=0, window=0, mlp_ratio=4, norm="rmsnorm", norm_eps=1e-5,
+                 hard_alibi_windows=None):
         super().__init__()
-        if pos not in ("rope", "none", "learned"):
-            raise ValueError(f"unknown pos {pos!r} (expected rope | none | learned)")
+        if pos not in self.POSITIONS:
+            raise ValueError(f"unknown pos {pos!r} (expected {' | '.join(self.POSITIONS)})")
         if n_head <= 0 or d_model % n_head:
             raise ValueError(f"d_model {d_model} is not divisible by n_head {n_head}")
         if pos == "rope" and (d_model // n_head) % 2:
@@ -224,21 +281,42 @@ class TransformerLM(nn.Module):
         Fw = mlp_ratio * d_model
         if Fw != int(Fw) or int(Fw) <= 0:
             raise ValueError(f"mlp_ratio * d_model = {Fw} is not a positive integer")
+        self.slopes = alibi_slopes(n_head) if pos == "alibi" else None            # (T6a)
+        self.head_windows = None
+        if pos == "hard_alibi":                                                    # (T6b)
+            windows = [int(w) for w in hard_alibi_windows or []]
+            if not windows:
+                windows = default_hard_alibi_windows(n_head)
+            if len(windows) != n_head or min(windows) < 0:
+                raise ValueError(f"hard_alibi_windows {windows} must hold one window >= 0 "
+                                 f"per head (n_head {n_head})")
+            self.head_windows = windows
+        elif hard_alibi_windows:
+            raise ValueError(f"hard_alibi_windows is only read with pos = hard_alibi (pos = {pos})")
         self.pos, self.rope_base, self.max_len, self.window = pos, rope_base, max_len, window
-        self.n_head, self.hd = n_head, d_model // n_head
+        self.n_head, self.hd, self.mlp_width = n_head, d_model // n_head, int(Fw)
         self.backbone = Backbone(vocab_size, d_model, n_layer, n_head, int(Fw),
                                  norm, norm_eps, pos, max_len)
+
+    @staticmethod
+    def config_args(m):
+        """The keyword arguments after (vocab_size, d_model, n_layer, n_head) that a "model"
+        object gives (shared with HybridLM)."""
+        _require(m, ["vocab_size", "d_model", "n_layer", "n_head", "norm", "pos"])
+        return dict(pos=m["pos"], rope_base=float(m.get("rope_base", 10000.0)),
+                    max_len=int(m.get("max_len", 0)), window=int(m.get("window", 0)),
+                    mlp_ratio=m.get("mlp_ratio", 4), norm=m["norm"],
+                    norm_eps=float(m.get("norm_eps", 1e-5)),
+                    hard_alibi_windows=m.get("hard_alibi_windows"))
 
     @classmethod
     def from_config(cls, m):
         """m: the "model" object of config.json (unknown keys ignored)."""
-        _require(m, ["vocab_size", "d_model", "n_layer", "n_head", "norm", "pos"])
-        return cls(int(m["vocab_size"]), int(m["d_model"]), int(m["n_layer"]),
-                   int(m["n_head"]), m["pos"], float(m.get("rope_base", 10000.0)),
-                   int(m.get("max_len", 0)), int(m.get("window", 0)),
-                   m.get("mlp_ratio", 4), m["norm"], float(m.get("norm_eps", 1e-5)))
+        return cls(int(m.get("vocab_size", 0)), int(m.get("d_model", 0)),
+                   int(m.get("n_layer", 0)), int(m.get("n_head", 0)), **cls.config_args(m))
 
-    def forward(self, tokens):                                        # tokens: (B, L) int64
+    def _inputs(self, tokens):
+        """(T1) and what every attention layer shares: -> h (B, L, D), bias, rope."""
         L = tokens.shape[1]
         bb = self.backbone
         h = bb.embedding(tokens)                                      # (T1) (B, L, D)
@@ -248,10 +326,19 @@ class TransformerLM(nn.Module):
             h = h + bb.pos_embedding.weight[:L]                       # (T1) + (L, D)
         rope = (rope_tables(L, self.hd, self.rope_base, h.dtype)      # (T5) (L, hd/2) x2
                 if self.pos == "rope" else None)
-        allowed = attention_mask(L, self.window)                      # (T6) (L, L)
-        for block in bb.layers:
-            h = block(h, allowed, rope)                               # (T2)
-        return bb.norm_f(h) @ bb.embedding.weight.T                   # (T8) (B, L, V)
+        bias = attention_bias(L, self.window, self.slopes,            # (T6) (H or 1, L, L)
+                              self.head_windows, h.dtype)
+        return h, bias, rope
+
+    def _logits(self, h):                                             # (..., D) -> (..., V)
+        bb = self.backbone
+        return bb.norm_f(h) @ bb.embedding.weight.T                   # (T8)
+
+    def forward(self, tokens):                                        # tokens: (B, L) int64
+        h, bias, rope = self._inputs(tokens)
+        for block in self.backbone.layers:
+            h = block(h, bias, rope)                                  # (T2)
+        return self._logits(h)                                        # (B, L, V)
 
     def init_cache(self, batch, capacity=64):
         """An empty KVCache for `batch` sequences. `capacity` is the initial number
@@ -260,10 +347,9 @@ class TransformerLM(nn.Module):
         return KVCache(len(self.backbone.layers), batch, self.n_head, self.hd, self.window,
                        capacity, like=self.backbone.embedding.weight)
 
-    def step(self, token, cache):
-        """token: (B,) int64 at absolute position cache.pos. Returns (logits (B, V),
-        cache). Unlike MambaLM.step, the cache is updated in place (and returned),
-        so an old cache cannot be reused. Call under torch.no_grad()."""
+    def _step_inputs(self, token, cache):
+        """(T1) at position cache.pos, and claim its cache slot: -> h (B, D) and the
+        arguments every attention layer's step shares, (slot, n, rope, bias)."""
         p = cache.pos
         bb = self.backbone
         h = bb.embedding(token)                                       # (T1) (B, D)
@@ -277,6 +363,18 @@ class TransformerLM(nn.Module):
                 cache.rope = rope_tables(max(64, 2 * p), self.hd, self.rope_base, h.dtype)
             rope = cache.rope[0][p], cache.rope[1][p]                 # (T5) (hd/2) each
         slot, n = cache.advance()
-        for block, (keys, values) in zip(bb.layers, cache.layers):
-            h = block.step(h, keys, values, slot, n, rope)            # (T2)
-        return bb.norm_f(h) @ bb.embedding.weight.T, cache           # (T8) (B, V)
+        bias = None
+        if self.slopes or self.head_windows:                          # (T6) at each slot's distance
+            s = torch.arange(n)
+            d = (p - s) % self.window if self.window > 0 else p - s  # (n)
+            bias = distance_bias(d, self.window, self.slopes, self.head_windows, h.dtype)
+        return h, (slot, n, rope, bias)
+
+    def step(self, token, cache):
+        """token: (B,) int64 at absolute position cache.pos. Returns (logits (B, V),
+        cache). Unlike MambaLM.step, the cache is updated in place (and returned),
+        so an old cache cannot be reused. Call under torch.no_grad()."""
+        h, shared = self._step_inputs(token, cache)
+        for block, (keys, values) in zip(self.backbone.layers, cache.layers):
+            h = block.step(h, keys, values, *shared)                 # (T2)
+        return self._logits(h), cache                                 # (T8) (B, V)

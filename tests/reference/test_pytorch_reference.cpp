@@ -1,6 +1,7 @@
 // freelunch's models against an independent PyTorch implementation (reference/, run with
 // Debian's python3-torch): the PyTorch side loads our checkpoint and must produce the same
-// logits, for Mamba and the Transformers, by the mirror's forward and its own step path.
+// logits, for every family (Mamba, the Transformers with each positional scheme, hybrid, LSTM,
+// Mamba-2, linear attention), by the mirror's forward and its own step path.
 #include <gtest/gtest.h>
 
 #include "speed/pytorch_mirror.h"
@@ -58,7 +59,32 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"transformer_nopos_layernorm", R"({"type": "transformer", "d_model": 16, "n_layer": 1, "pos": "none", "norm": "layernorm"})", false},
         Case{"window", R"({"type": "window", "d_model": 16, "n_layer": 2, "n_head": 2, "window": 4})", false},
         Case{"transformer_step_path", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 2})", true},
-        Case{"window_step_path", R"({"type": "window", "d_model": 16, "n_layer": 1, "n_head": 2, "window": 5})", true}),
+        Case{"window_step_path", R"({"type": "window", "d_model": 16, "n_layer": 1, "n_head": 2, "window": 5})", true},
+        // ALiBi (3 heads: the non-power-of-two slope rule) and Hard-ALiBi; step paths in a wrapping ring
+        Case{"transformer_alibi", R"({"type": "transformer", "d_model": 24, "n_layer": 2, "n_head": 3, "pos": "alibi"})", false},
+        Case{"window_alibi_step_path", R"({"type": "window", "d_model": 16, "n_layer": 2, "n_head": 2, "window": 5, "pos": "alibi"})", true},
+        Case{"window_hard_alibi", R"({"type": "window", "d_model": 16, "n_layer": 2, "n_head": 2, "window": 4, "pos": "hard_alibi", "hard_alibi_windows": [1, 3]})", false},
+        Case{"window_hard_alibi_step_path", R"({"type": "window", "d_model": 16, "n_layer": 2, "n_head": 2, "window": 4, "pos": "hard_alibi", "hard_alibi_windows": [1, 3]})", true},
+        Case{"transformer_hard_alibi_default_step_path", R"({"type": "transformer", "d_model": 16, "n_layer": 2, "n_head": 4, "pos": "hard_alibi"})", true},
+        // Hybrid: Mamba blocks with Transformer blocks at attn_layers
+        Case{"hybrid", R"({"type": "hybrid", "d_model": 16, "n_layer": 3, "n_head": 2, "attn_layers": [1]})", false},
+        Case{"hybrid_step_path", R"({"type": "hybrid", "d_model": 16, "n_layer": 3, "n_head": 2, "attn_layers": [1]})", true},
+        Case{"hybrid_window_step_path", R"({"type": "hybrid", "d_model": 16, "n_layer": 3, "n_head": 2, "d_state": 4, "attn_layers": [0, 2], "window": 4})", true},
+        // LSTM
+        Case{"lstm", R"({"type": "lstm", "d_model": 16, "n_layer": 2, "lstm_hidden": 12})", false},
+        Case{"lstm_step_path", R"({"type": "lstm", "d_model": 16, "n_layer": 2, "lstm_hidden": 12})", true},
+        Case{"lstm_layernorm", R"({"type": "lstm", "d_model": 16, "n_layer": 1, "norm": "layernorm"})", false},
+        // Mamba-2
+        Case{"mamba2", R"({"type": "mamba2", "d_model": 16, "n_layer": 2, "d_state": 4, "headdim": 8})", false},
+        Case{"mamba2_step_path", R"({"type": "mamba2", "d_model": 16, "n_layer": 2, "d_state": 4, "headdim": 8})", true},
+        Case{"mamba2_ngroups2", R"({"type": "mamba2", "d_model": 16, "n_layer": 2, "d_state": 4, "headdim": 8, "ngroups": 2})", false},
+        Case{"mamba2_ngroups2_step_path", R"({"type": "mamba2", "d_model": 16, "n_layer": 2, "d_state": 4, "headdim": 8, "ngroups": 2, "d_conv": 3})", true},
+        // Linear attention
+        Case{"linear_none", R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 2, "decay": "none"})", false},
+        Case{"linear_fixed", R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 2, "decay": "fixed"})", false},
+        Case{"linear_gla", R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 2, "decay": "gla"})", false},
+        Case{"linear_gla_step_path", R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 2, "decay": "gla"})", true},
+        Case{"linear_fixed_step_path", R"({"type": "linear", "d_model": 16, "n_layer": 2, "n_head": 4, "decay": "fixed", "norm": "layernorm"})", true}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 }  // namespace
