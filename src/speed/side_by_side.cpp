@@ -82,9 +82,6 @@ std::map<std::string, fs::path> make_checkpoints(const SpeedOptions& o) {
     require(config.model.family == m.family, m.config + ": model.type is " + to_string(config.model.family) +
                                                  ", but the speed plan's case '" + m.label + "' expects " +
                                                  to_string(m.family));
-    const std::string& pos = config.model.pos;
-    require(config.model.is_mamba() || pos == "rope" || pos == "none" || pos == "learned",
-            m.config + ": model.pos = " + pos + " is not in the PyTorch mirror (reference/: rope, none, learned)");
     torch::manual_seed(config.seed);
     LanguageModel model(config.model);
     const auto dir = o.work_dir / ("model-" + std::to_string(dirs.size()));
