@@ -228,7 +228,9 @@ TEST(ScanAttention, ReproducesMamba2AndLinearAttentionLayers) {
       EXPECT_NEAR(r.decay[0], 1.0, 1e-15);
       for (size_t L = 0; L < r.decay.size(); ++L) {
         EXPECT_TRUE(r.decay[L] > 0 && r.decay[L] <= 1.0 + 1e-15) << r.decay[L];
-        if (c.decay == "none" && c.family == ModelFamily::linear) EXPECT_NEAR(r.decay[L], 1.0, 1e-15);
+        if (c.decay == "none" && c.family == ModelFamily::linear) {
+          EXPECT_NEAR(r.decay[L], 1.0, 1e-15);
+        }
         if (c.decay == "fixed" && c.family == ModelFamily::linear) {
           const double x = static_cast<double>(L);
           EXPECT_NEAR(r.decay[L], (std::pow(1 - 1.0 / 32, x) + std::pow(1 - 1.0 / 64, x)) / 2, 1e-12) << L;
