@@ -50,6 +50,10 @@ TEST(Reproduce, TinySuiteReportIsRebuiltIdenticallyFromStoredResults) {
   for (const auto& claim : paper_claims()) EXPECT_NE(index.find("## " + claim.title), std::string::npos) << claim.id;
   EXPECT_NE(index.find("suite tiny"), std::string::npos);
   EXPECT_EQ(index.find("not measured"), std::string::npos) << index;
+  // The copy-state section shows Mamba-2, linear attention and the LSTM beside the Transformer; the
+  // cost section every default model of `freelunch cost --quick`.
+  for (const char* label : {"mamba2 d16×1 N2 P8", "linear gla d16×1", "lstm d16×1", "mamba2 d32×2 N8 P16", "linear gla d32×2"})
+    EXPECT_NE(index.find(label), std::string::npos) << label;
   EXPECT_TRUE(fs::exists(o.dir / "report" / "index.html"));
   for (const char* plot :
        {"copy_state_copy_accuracy.csv", "sample_efficiency_curves_1.csv", "dp_cot_lis.csv", "locality_accuracy.csv"})

@@ -12,10 +12,15 @@ std::filesystem::path write_tiny_suite(const TempDir& dir) {
   const std::string models =
       "[[variants]]\nname = \"mamba\"\nmodel.type = \"mamba\"\n"
       "[[variants]]\nname = \"transformer\"\nmodel = { type = \"transformer\", n_head = 2 }\n";
+  // The copy-state section also shows the other constant-state families beside them.
+  const std::string others =
+      "[[variants]]\nname = \"mamba2\"\nmodel = { type = \"mamba2\", d_state = 2, headdim = 8 }\n"
+      "[[variants]]\nname = \"linear\"\nmodel = { type = \"linear\", n_head = 2 }\n"
+      "[[variants]]\nname = \"lstm\"\nmodel.type = \"lstm\"\n";
   write_file_atomic(suite / "copy-state.toml", "[base]\n" + model + train +
                                                    "task = { name = \"copy\", vocab = 4, max_len = 3 }\n"
                                                    "eval = { samples = 2 }\n" +
-                                                   models);
+                                                   models + others);
   write_file_atomic(suite / "sample-efficiency.toml", "[base]\n" + model + train +
                                                           "task = { name = \"copy\", vocab = 4, max_len = 3 }\n"
                                                           "eval = { samples = 2, generate = false }\n" +
