@@ -42,10 +42,10 @@ std::vector<int32_t> input_tokens(const AttentionArgs& a, const Task& task, bool
 
 void add_attention_command(CLI::App& root) {
   auto a = std::make_shared<AttentionArgs>();
-  auto* cmd = root.add_subcommand("attention", "the hidden attention of a Mamba, Mamba-2 or linear-attention "
+  auto* cmd = root.add_subcommand("attention", "the hidden attention of a Mamba, hybrid, Mamba-2 or linear-attention "
                                                "model per layer, checked against the scan, beside a Transformer's "
                                                "attention maps");
-  cmd->add_option("--checkpoint", a->checkpoint, "Mamba, Mamba-2 or linear-attention run directory")->required();
+  cmd->add_option("--checkpoint", a->checkpoint, "Mamba, hybrid, Mamba-2 or linear-attention run directory")->required();
   cmd->add_option("--compare", a->compare, "Transformer run directory: its attention maps on the same tokens");
   auto* input = cmd->add_option("--input", a->input, "whitespace-separated token names, e.g. \"$ a b c | a b c .\"");
   auto* sample = cmd->add_flag("--sample", a->sample, "analyse one example of the checkpoint's task instead");

@@ -52,7 +52,12 @@ struct Profile {
 
 // What the figures and tables call the analysed model: "Mamba", "Mamba-2", "linear attention".
 std::string family_title(ModelFamily family) {
-  return family == ModelFamily::mamba ? "Mamba" : family == ModelFamily::mamba2 ? "Mamba-2" : "linear attention";
+  switch (family) {
+    case ModelFamily::hybrid: return "hybrid (Mamba layers)";
+    case ModelFamily::mamba2: return "Mamba-2";
+    case ModelFamily::linear: return "linear attention";
+    default: return "Mamba";
+  }
 }
 
 // Mean α_{i,i−L} per analysed layer, then mean p_{i,i−L} per Transformer layer.
@@ -129,8 +134,8 @@ Checkpoints load_checked(const AttentionOptions& o) {
   Checkpoints c{load_checkpoint(o.checkpoint), std::nullopt};
   const ModelConfig& m = c.mamba.config.model;
   require(has_hidden_attention(m.family), "--checkpoint: " + o.checkpoint.string() + " holds a " + to_string(m.family) +
-                                             " model; pass a Mamba, Mamba-2 or linear-attention checkpoint (a "
-                                             "Transformer goes to --compare)");
+                                             " model; pass a Mamba, hybrid, Mamba-2 or linear-attention checkpoint "
+                                             "(a Transformer goes to --compare)");
   if (!o.compare.empty()) {
     c.transformer = load_checkpoint(o.compare);
     const ModelFamily compared = c.transformer->config.model.family;
@@ -168,7 +173,7 @@ std::string report_text(const AttentionOptions& o, const Checkpoints& c, const s
                        "\n\n";
   const ModelFamily family = c.mamba.config.model.family;
   const std::string formula =
-      family == ModelFamily::mamba
+      family == ModelFamily::mamba || family == ModelFamily::hybrid
           ? "out_i = (sum_j S_ij dt_j x_j + D x_i) * SiLU(z_i) rebuilt from the hidden attention S_ij = sum_n "
             "alpha_ij[n] C_i[n] B_j[n] per channel; relative max error against\n  scan: kernels::selective_scan"
           : family == ModelFamily::mamba2

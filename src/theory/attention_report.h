@@ -19,7 +19,7 @@
 namespace fl::theory {
 
 struct AttentionOptions {
-  std::filesystem::path checkpoint;  // a Mamba, Mamba-2 or linear-attention run directory (--checkpoint)
+  std::filesystem::path checkpoint;  // a Mamba, hybrid, Mamba-2 or linear-attention run directory (--checkpoint)
   std::filesystem::path compare;     // a Transformer run directory (--compare); empty: none
   std::filesystem::path out;         // empty: <checkpoint>/attention
   std::optional<int64_t> layer;      // analyse only this layer (--layer)

@@ -65,7 +65,7 @@ namespace {
 // maps per Mamba channel (Di), per decay of a head (Mamba-2: Hm; linear attention: H, or H·hd
 // with GLA's per-channel gate).
 int64_t attention_bytes(const ModelConfig& c, int64_t B, int64_t L) {
-  const int64_t maps = c.family == ModelFamily::mamba    ? c.d_inner()
+  const int64_t maps = c.has_mamba()                     ? c.d_inner()
                        : c.family == ModelFamily::mamba2 ? c.mamba2_heads()
                        : c.decay == "gla"                ? c.d_model
                                                          : c.n_head;
@@ -75,26 +75,32 @@ int64_t attention_bytes(const ModelConfig& c, int64_t B, int64_t L) {
 }  // namespace
 
 bool has_hidden_attention(ModelFamily family) {
-  return family == ModelFamily::mamba || family == ModelFamily::mamba2 || family == ModelFamily::linear;
+  return family == ModelFamily::mamba || family == ModelFamily::hybrid || family == ModelFamily::mamba2 ||
+         family == ModelFamily::linear;
 }
 
 int64_t attention_units(const ModelConfig& config) {
-  return config.family == ModelFamily::mamba    ? config.d_inner()
+  return config.has_mamba()                     ? config.d_inner()
          : config.family == ModelFamily::mamba2 ? config.mamba2_heads()
                                                 : config.n_head;
 }
 
-const char* attention_unit_name(ModelFamily family) { return family == ModelFamily::mamba ? "channel" : "head"; }
+const char* attention_unit_name(ModelFamily family) {
+  return family == ModelFamily::mamba || family == ModelFamily::hybrid ? "channel" : "head";
+}
 
 std::vector<LayerAttention> analyse_hidden_attention(LanguageModel& model, const torch::Tensor& tokens,
                                                      std::optional<int64_t> layer) {
   const auto& config = model->config();
-  require(has_hidden_attention(config.family), "hidden attention needs a Mamba, Mamba-2 or linear-attention model, "
-                                               "got model.type = " + std::string(to_string(config.family)));
+  require(has_hidden_attention(config.family), "hidden attention needs a Mamba, hybrid, Mamba-2 or linear-attention "
+                                               "model, got model.type = " + std::string(to_string(config.family)));
   const int64_t n_layer = model->num_layers();
   require(!layer || (*layer >= 0 && *layer < n_layer),
           "layer " + std::to_string(layer.value_or(0)) + " is out of range: the model has layers 0 … " +
               std::to_string(n_layer - 1));
+  require(!layer || config.layer_family(*layer) != ModelFamily::transformer,
+          "layer " + std::to_string(layer.value_or(0)) + " is one of the hybrid's attention layers (model.attn_layers): "
+          "only its Mamba layers have a hidden attention");
   constexpr int64_t kMaxBytes = int64_t{4} << 30;
   const int64_t bytes = attention_bytes(config, tokens.size(0), tokens.size(1));
   require(bytes <= kMaxBytes, "an input of " + std::to_string(tokens.size(1)) + " tokens needs " + human_bytes(bytes) +
@@ -105,8 +111,10 @@ std::vector<LayerAttention> analyse_hidden_attention(LanguageModel& model, const
   std::vector<LayerAttention> out;
   auto h = model->embed(tokens, 0);  // (B, L, D)
   for (int64_t k = 0; k < n_layer && (!layer || k <= *layer); ++k) {
-    if (config.family != ModelFamily::mamba) {
-      if (!layer || k == *layer) out.push_back(analyse_scan_layer(model->layer(k), config.family, k, h));
+    const ModelFamily family = config.layer_family(k);
+    if (family != ModelFamily::mamba) {  // a hybrid's attention layers are passed through
+      if (family != ModelFamily::transformer && (!layer || k == *layer))
+        out.push_back(analyse_scan_layer(model->layer(k), family, k, h));
       h = model->layer(k).forward(h);
       continue;
     }

@@ -79,16 +79,19 @@ struct LayerAttention {
   std::vector<double> decay;  // distance_profile(maps.alpha_mean)
 };
 
-// Whether `family` has a hidden attention this module analyses: Mamba, Mamba-2, linear attention.
+// Whether `family` has a hidden attention this module analyses: Mamba, a hybrid (its Mamba layers),
+// Mamba-2, linear attention.
 bool has_hidden_attention(ModelFamily family);
-// The maps per layer: Mamba's channels (Di) or the heads of Mamba-2 / linear attention.
+// The maps per layer: Mamba's (and a hybrid's Mamba layers') channels (Di), or the heads of
+// Mamba-2 / linear attention.
 int64_t attention_units(const ModelConfig& config);
-// "channel" (Mamba) or "head".
+// "channel" (Mamba, hybrid) or "head".
 const char* attention_unit_name(ModelFamily family);
 
-// Converts `model` (a Mamba, Mamba-2 or linear-attention LM) to float64 in place, runs it on
-// tokens (B, L) int64 and analyses every layer, or only `layer`. fl::Error for another family, a
-// layer out of range, or maps that would need more than 4 GiB.
+// Converts `model` (a Mamba, hybrid, Mamba-2 or linear-attention LM) to float64 in place, runs it
+// on tokens (B, L) int64 and analyses every layer (a hybrid's Mamba layers; its attention layers
+// are run, not analysed), or only `layer`. fl::Error for another family, a layer out of range or
+// one of a hybrid's attention layers, or maps that would need more than 4 GiB.
 std::vector<LayerAttention> analyse_hidden_attention(LanguageModel& model, const torch::Tensor& tokens,
                                                      std::optional<int64_t> layer = std::nullopt);
 

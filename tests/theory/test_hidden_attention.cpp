@@ -20,6 +20,7 @@
 namespace fl {
 namespace {
 
+using test_support::error_of;
 using test_support::TempDir;
 using theory::ScanInputs;
 
@@ -240,13 +241,27 @@ TEST(ScanAttention, ReproducesMamba2AndLinearAttentionLayers) {
   }
 }
 
-TEST(ScanAttention, OtherFamiliesAreRefused) {
-  for (const char* model_json : {R"({"type": "lstm", "d_model": 8})",
-                                 R"({"type": "hybrid", "d_model": 8, "n_layer": 2, "n_head": 2, "attn_layers": [1]})"}) {
-    TempDir dir;
-    auto ck = saved_model(dir, (std::string(R"({"seed": 3, "model": )") + model_json + "}").c_str());
-    EXPECT_THROW(theory::analyse_hidden_attention(ck.model, torch::zeros({1, 4}, torch::kInt64)), Error) << model_json;
+// A hybrid's Mamba layers are analysed as Mamba's (its attention layers run through, and naming one
+// is an error); an LSTM has no hidden attention.
+TEST(ScanAttention, AHybridsMambaLayersAndNoLstm) {
+  TempDir dir, lstm_dir;
+  auto ck = saved_model(dir, R"({"seed": 3, "model": {"type": "hybrid", "d_model": 16, "n_layer": 3, "d_state": 4,
+                                 "n_head": 2, "attn_layers": [1]}})");
+  const auto tokens = torch::randint(0, ck.config.model.vocab_size, {1, 20}, torch::kInt64);  // (1, 20)
+  const auto layers = theory::analyse_hidden_attention(ck.model, tokens);
+  ASSERT_EQ(layers.size(), 2u);
+  EXPECT_EQ(layers[0].layer, 0);
+  EXPECT_EQ(layers[1].layer, 2);
+  for (const auto& r : layers) {
+    EXPECT_LE(r.scan_error, 1e-10) << "layer " << r.layer;
+    EXPECT_LE(r.mixer_error, 1e-10) << "layer " << r.layer;
+    EXPECT_EQ(r.maps.scores.size(1), 32);  // Di channels
   }
+  EXPECT_TRUE(torch::equal(theory::analyse_hidden_attention(ck.model, tokens, 2)[0].maps.scores, layers[1].maps.scores));
+  EXPECT_NE(error_of([&] { theory::analyse_hidden_attention(ck.model, tokens, 1); }).find("attention layers"),
+            std::string::npos);
+  auto lstm = saved_model(lstm_dir, R"({"seed": 3, "model": {"type": "lstm", "d_model": 8}})");
+  EXPECT_THROW(theory::analyse_hidden_attention(lstm.model, torch::zeros({1, 4}, torch::kInt64)), Error);
 }
 
 TEST(ScanAttentionCommand, Mamba2HeadsBesideATransformer) {
