@@ -10,6 +10,7 @@
 
 #include "models/lm.h"
 #include "models/mamba2.h"
+#include "support/constant_state.h"
 #include "support/fixtures.h"
 
 namespace fl {
@@ -106,12 +107,7 @@ TEST(Mamba2Block, ForwardIsTheSsdRecurrenceWrittenOut) {
 TEST(Mamba2Block, StateIsTheConvWindowAndTheHeadsMatricesWhateverTheLength) {
   auto model = mamba2_model(R"({"type": "mamba2", "d_model": 16, "n_layer": 3, "d_state": 8, "headdim": 8})");
   const int64_t Cc = 32 + 2 * 8, per_layer = (Cc * 4 + 32 * 8) * 4;  // (Cc·K + Di·N) floats
-  EXPECT_EQ(model->state_bytes(1), model->state_bytes(1 << 20));
-  EXPECT_EQ(model->state_bytes(1), 3 * per_layer);
-  torch::NoGradGuard no_grad;
-  auto cache = model->make_cache(1);
-  for (int t = 0; t < 9; ++t) model->step(torch::zeros({1}, torch::kInt64), cache);
-  EXPECT_EQ(cache.bytes(), model->state_bytes(9));
+  test_support::expect_constant_state(model, 3 * per_layer);
 }
 
 }  // namespace
