@@ -1,5 +1,7 @@
 #include "theory/scan_attention.h"
 
+#include <functional>
+
 #include "kernels/linear_scan.h"
 #include "models/linear_attention.h"
 #include "models/mamba2.h"
@@ -31,33 +33,40 @@ torch::Tensor attend(const HiddenAttention& a, const torch::Tensor& v) {
 
 namespace {
 
+// One layer's maps from its scan operands q, k, v, log_decay (B, L, H, ·), and the two checks: y
+// rebuilt from the maps (plus `skip`, Mamba-2's D·x; undefined for none) against the kernel, and
+// mixer_output(y) against the layer's own mixer output `mixer_out`.
+LayerAttention layer_attention(int64_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& log_decay, const torch::Tensor& skip,
+                               const std::function<torch::Tensor(const torch::Tensor&)>& mixer_output,
+                               const torch::Tensor& mixer_out) {
+  LayerAttention r;
+  r.layer = layer;
+  r.maps = decayed_attention(q, k, log_decay);
+  const auto with_skip = [&](const torch::Tensor& y) { return skip.defined() ? y + skip : y; };
+  const auto rebuilt = with_skip(attend(r.maps, v));                          // (B, L, H, V)
+  r.scan_error = relative_error(rebuilt, with_skip(kernels::linear_scan(q, k, v, log_decay)));
+  r.mixer_error = relative_error(mixer_output(rebuilt), mixer_out);
+  r.decay = distance_profile(r.maps.alpha_mean);
+  return r;
+}
+
 LayerAttention mamba2_layer(Mamba2Block& block, int64_t layer, const torch::Tensor& h) {
   auto& m = *block.mixer;
   const auto u = block.norm(h);                                               // (B, L, D)
   const auto s = m.scan_operands(u);
-  LayerAttention r;
-  r.layer = layer;
-  r.maps = decayed_attention(s.q, s.k, s.log_decay);
-  const auto skip = s.x * m.D.unsqueeze(-1);                                  // (B, L, Hm, P)
-  const auto rebuilt = attend(r.maps, s.v) + skip;
-  r.scan_error = relative_error(rebuilt, kernels::linear_scan(s.q, s.k, s.v, s.log_decay) + skip);
-  r.mixer_error = relative_error(m.out_proj(m.norm(rebuilt.flatten(2), s.z)), m.forward(u));
-  r.decay = distance_profile(r.maps.alpha_mean);
-  return r;
+  return layer_attention(
+      layer, s.q, s.k, s.v, s.log_decay, s.x * m.D.unsqueeze(-1),            // skip (B, L, Hm, P)
+      [&](const torch::Tensor& y) { return m.out_proj(m.norm(y.flatten(2), s.z)); }, m.forward(u));
 }
 
 LayerAttention linear_layer(LinearAttentionBlock& block, int64_t layer, const torch::Tensor& h) {
   auto& m = *block.mixer;
   const auto u = block.norm(h);                                               // (B, L, D)
   const auto op = m.operands(u);
-  LayerAttention r;
-  r.layer = layer;
-  r.maps = decayed_attention(op.q, op.k, op.log_decay);
-  const auto rebuilt = attend(r.maps, op.v);                                  // (B, L, H, hd)
-  r.scan_error = relative_error(rebuilt, kernels::linear_scan(op.q, op.k, op.v, op.log_decay));
-  r.mixer_error = relative_error(m.output(rebuilt, u), m.forward(u));
-  r.decay = distance_profile(r.maps.alpha_mean);
-  return r;
+  return layer_attention(
+      layer, op.q, op.k, op.v, op.log_decay, torch::Tensor(),
+      [&](const torch::Tensor& y) { return m.output(y, u); }, m.forward(u));
 }
 
 }  // namespace
